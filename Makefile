@@ -1,0 +1,38 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+TG := $(VENV)/bin/tusz-guard
+STAMP := $(VENV)/.installed
+DEMO ?= demo
+
+.PHONY: demo test test-fast test-slow bench venv clean-demo lint
+
+venv: $(STAMP)
+
+# torch is pinned and installed BEFORE the package: an unpinned torch resolves to a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	@bash scripts/demo.sh $(DEMO) $(TG)
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 -m 'not slow'
+	$(PY) -m pytest -m slow
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -n 2 -m 'not slow' -x -q
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -m slow
+
+bench: $(STAMP)
+	$(PY) bench/run_all.py
+
+clean-demo:
+	@echo "demo data lives in $(DEMO)/ (generated; remove it by hand if you want it gone)"

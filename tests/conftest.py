@@ -1,0 +1,71 @@
+"""Shared fixtures: generated corpora (never downloaded) and throwaway projects with configs."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import yaml
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A read-only tiny synthetic corpus (root; data_dir is root/'edf'). Copy it before modifying."""
+    from tusz_guard.synth import generate
+
+    root = tmp_path_factory.mktemp("tiny") / "corpus"
+    generate(root, "tiny", seed=0)
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_clean_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny corpus without deliberate defects (read-only)."""
+    from tusz_guard.synth import generate
+
+    root = tmp_path_factory.mktemp("tiny_clean") / "corpus"
+    generate(root, "tiny", seed=0, defects=False)
+    return root
+
+
+@pytest.fixture
+def corpus_copy(tiny_corpus: Path, tmp_path: Path) -> Path:
+    """A private, writable copy of the tiny corpus."""
+    dest = tmp_path / "corpus_copy"
+    shutil.copytree(tiny_corpus, dest)
+    return dest
+
+
+def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> Callable[..., Path]:
+    """Write a project (pyproject.toml marker + configs/<name>.yaml) and return the config path.
+
+    make_project(corpus_root, name="train", kind="full", cache_dir="cache/tusz", data={...}, ...)
+    """
+    project = tmp_path / "project"
+    (project / "configs").mkdir(parents=True, exist_ok=True)
+    (project / "pyproject.toml").write_text("[project]\nname = 'user-project'\n")
+
+    def make(corpus_root: Path, name: str = "train", kind: str = "full", cache_dir: str = "cache/tusz",
+             **sections: dict[str, Any]) -> Path:
+        base = {
+            "experiment": {"name": f"tusz_{name}", "kind": kind, "seed": 42, "output_dir": f"results/{name}"},
+            "data": {"data_dir": str(Path(corpus_root) / "edf"), "cache_dir": cache_dir},
+            "training": {"epochs": 1, "batch_size": 8},
+        }
+        path = project / "configs" / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(_merge(base, sections), sort_keys=False))
+        return path
+
+    return make

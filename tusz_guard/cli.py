@@ -1,0 +1,108 @@
+"""The CLI: parses arguments, loads one command module lazily, maps errors to exit codes.
+
+Commands live in tusz_guard/commands/<name>.py as a click command named `command`; loading them lazily
+keeps `inventory` and `check` free of torch, MNE signal code and Great Expectations.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+import click
+
+from tusz_guard import __version__
+from tusz_guard.errors import GuardError
+
+COMMANDS: dict[str, str] = {
+    "synth": "tusz_guard.commands.synth",
+    "inventory": "tusz_guard.commands.inventory",
+    "build-cache": "tusz_guard.commands.build_cache",
+    "check": "tusz_guard.commands.check",
+    "pack": "tusz_guard.commands.pack",
+    "verify-archive": "tusz_guard.commands.verify_archive",
+    "unpack": "tusz_guard.commands.unpack",
+    "train": "tusz_guard.commands.train",
+    "init": "tusz_guard.commands.init",
+}
+
+EXIT_OK, EXIT_BLOCKED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported only when invoked (or listed by --help)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in COMMANDS if _available(name))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        if module is None or not _available(cmd_name):
+            return None
+        return importlib.import_module(module).command
+
+
+def _available(name: str) -> bool:
+    return importlib.util.find_spec(COMMANDS[name]) is not None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tusz-guard")
+def cli() -> None:
+    """Preflight checks for TUSZ seizure-detection training.
+
+    \b
+    Typical use:
+      tusz-guard inventory configs/train.yaml      # which recordings, which role, why excluded
+      tusz-guard check configs/train.yaml          # block a run that would process data live
+      tusz-guard build-cache configs/train.yaml    # build the cache the config reads
+      tusz-guard verify-archive cache.tar.gz --config configs/train.yaml
+
+    Exit codes: 0 pass, 1 blocked, 2 usage or config error, 3 internal error.
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the CLI and turn every outcome into a stable exit code."""
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (never raises)."""
+    try:
+        result = cli.main(args=argv, prog_name="tusz-guard", standalone_mode=False)
+    except GuardError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return EXIT_BLOCKED
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    except Exception as exc:  # a bug: one line + a log file with the traceback
+        return _internal_error(exc)
+    if isinstance(result, int):
+        return result
+    return EXIT_OK
+
+
+def _internal_error(exc: BaseException) -> int:
+    log = Path(tempfile.gettempdir()) / f"tusz-guard-crash-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    try:
+        log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+        where = f"; traceback written to {log}"
+    except OSError:
+        where = ""
+    click.echo(f"internal error: {exc.__class__.__name__}: {exc}{where} (this is a bug in tusz-guard)", err=True)
+    return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    main()

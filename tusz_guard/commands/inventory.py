@@ -1,0 +1,95 @@
+"""`tusz-guard inventory`: the ledger as a table, JSON or CSV."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import click
+
+from tusz_guard.commands.common import CONFIG_ARG, echo_paths
+from tusz_guard.config import load_config
+from tusz_guard.corpus.funnel import funnel_lines
+from tusz_guard.corpus.ledger import Ledger, Recording, build_ledger
+
+SCHEMA = "tusz-guard/inventory/v1"
+FIELDS = ("path", "role", "patient", "session", "montage", "sfreq", "duration_s", "n_signals", "status",
+          "reason", "notes")
+
+
+@click.command("inventory")
+@CONFIG_ARG
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--all", "show_all", is_flag=True, help="Table: list every recording, not only excluded ones.")
+def command(config: str, fmt: str, show_all: bool) -> int:
+    """List every recording under data_dir, its role, and why excluded ones are out.
+
+    \b
+    Examples:
+      tusz-guard inventory configs/train.yaml
+      tusz-guard inventory configs/train.yaml --format json > inventory.json
+    """
+    cfg = load_config(config)
+    echo_paths(cfg, err=fmt != "table")
+    ledger = build_ledger(cfg)
+    if fmt == "json":
+        click.echo(json.dumps(inventory_json(ledger), indent=2))
+    elif fmt == "csv":
+        click.echo(inventory_csv(ledger), nl=False)
+    else:
+        click.echo(inventory_table(ledger, cfg.config.data.validation_split, show_all))
+    return 0
+
+
+def row_dict(rec: Recording) -> dict[str, object]:
+    """The JSON/CSV fields of one recording."""
+    return {name: (list(getattr(rec, name)) if name == "notes" else getattr(rec, name)) for name in FIELDS}
+
+
+def totals_json(ledger: Ledger) -> dict[str, dict[str, object]]:
+    """Per-role totals in the inventory/v1 shape."""
+    return {role: {"found": t.found, "included": t.included, "excluded": t.excluded, "patients": t.patients,
+                   "hours": round(t.hours, 4), "windows_expected": t.windows_expected,
+                   "seizure_seconds": round(t.seizure_seconds, 4)}
+            for role, t in ledger.totals().items()}
+
+
+def inventory_json(ledger: Ledger) -> dict[str, object]:
+    return {"schema": SCHEMA, "data_dir": str(ledger.data_dir), "split_policy": ledger.policy,
+            "recordings": [row_dict(r) for r in ledger.recordings], "totals": totals_json(ledger),
+            "layout_problems": [{"path": p, "problem": m} for p, m in ledger.layout_problems]}
+
+
+def inventory_csv(ledger: Ledger) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for rec in ledger.recordings:
+        row = row_dict(rec)
+        row["notes"] = "; ".join(rec.notes)
+        writer.writerow(row)
+    return buf.getvalue()
+
+
+def inventory_table(ledger: Ledger, validation_split: float, show_all: bool) -> str:
+    lines = []
+    rows = ledger.recordings if show_all else [r for r in ledger.recordings if not r.included]
+    if rows:
+        width = max(len(r.path) for r in rows)
+        lines.append(f"{'path':<{width}}  {'role':<5}  {'status':<8}  {'reason':<16}  notes")
+        for r in rows:
+            lines.append(f"{r.path:<{width}}  {r.role or '-':<5}  {r.status:<8}  {r.reason or '':<16}  "
+                         f"{'; '.join(r.notes)}")
+        lines.append("")
+    lines.append(f"{'role':<5}  {'found':>7}  {'included':>8}  {'patients':>8}  {'hours':>8}  {'windows':>9}  "
+                 f"{'seizure_s':>10}  excluded")
+    for role, t in ledger.totals().items():
+        excluded = ", ".join(f"{k} {v:,}" for k, v in t.excluded.items()) or "-"
+        lines.append(f"{role:<5}  {t.found:>7,}  {t.included:>8,}  {t.patients:>8,}  {t.hours:>8.2f}  "
+                     f"{t.windows_expected:>9,}  {t.seizure_seconds:>10.1f}  {excluded}")
+    lines.append("")
+    lines.extend(funnel_lines(ledger, validation_split))
+    for path, problem in ledger.layout_problems:
+        lines.append(f"  ignored {path}: {problem}")
+    return "\n".join(lines)
+

@@ -1,0 +1,247 @@
+"""Fast EDF header reader: one open, the header bytes only, never the samples."""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from tusz_guard.errors import GuardError
+
+FIXED_BYTES = 256
+SIGNAL_BYTES = 256
+# (name, width) of the per-signal header fields, stored field-major: all labels, then all transducers...
+_SIGNAL_FIELDS = (("label", 16), ("transducer", 80), ("unit", 8), ("physical_min", 8),
+                  ("physical_max", 8), ("digital_min", 8), ("digital_max", 8), ("prefiltering", 80),
+                  ("samples_per_record", 8), ("reserved", 32))
+_DATE = re.compile(r"\d\d\.\d\d\.\d\d")
+_DATE_COLON = re.compile(r"\d\d:\d\d:\d\d")
+
+
+class EdfError(GuardError):
+    """An EDF file whose header cannot be read at all (the ledger excludes it with this reason)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}", hint="re-export or remove the file")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class EdfHeader:
+    """The parsed header of one EDF file plus the file size, with tolerated defects listed."""
+
+    path: str
+    file_size: int
+    version: str
+    patient_id: str
+    recording_id: str
+    start_date: str
+    start_time: str
+    header_bytes: int
+    reserved: str
+    n_records: int
+    record_duration: float
+    n_signals: int
+    labels: tuple[str, ...]
+    transducers: tuple[str, ...]
+    units: tuple[str, ...]
+    physical_min: tuple[float, ...]
+    physical_max: tuple[float, ...]
+    digital_min: tuple[int, ...]
+    digital_max: tuple[int, ...]
+    prefiltering: tuple[str, ...]
+    samples_per_record: tuple[int, ...]
+    defects: tuple[str, ...]
+
+    @property
+    def sfreqs(self) -> tuple[float, ...]:
+        """Sampling rate of each signal in Hz."""
+        return tuple(n / self.record_duration for n in self.samples_per_record)
+
+    @property
+    def duration_s(self) -> float:
+        """Recording length in seconds (0.0 when the record count is unknown)."""
+        return self.n_records * self.record_duration if self.n_records >= 0 else 0.0
+
+    @property
+    def bytes_per_record(self) -> int:
+        """Bytes in one data record (int16 samples)."""
+        return 2 * sum(self.samples_per_record)
+
+    @property
+    def expected_size(self) -> int:
+        """File size the header declares."""
+        return SIGNAL_BYTES * (self.n_signals + 1) + self.n_records * self.bytes_per_record
+
+    @property
+    def size_ok(self) -> bool:
+        """True when the file holds exactly the declared records."""
+        return self.n_records >= 0 and self.file_size == self.expected_size
+
+    @property
+    def size_problem(self) -> str | None:
+        """One sentence describing a size mismatch, or None."""
+        if self.n_records < 0:
+            data = self.file_size - SIGNAL_BYTES * (self.n_signals + 1)
+            return (f"unknown size: record count is {self.n_records}; the file holds {data:,} data bytes "
+                    f"({data / self.bytes_per_record:.2f} records)")
+        diff = self.file_size - self.expected_size
+        if diff < 0:
+            return f"truncated: {-diff:,} bytes short of the {self.expected_size:,} the header declares"
+        if diff > 0:
+            return f"padded: {diff:,} bytes beyond the {self.expected_size:,} the header declares"
+        return None
+
+
+def read_header(path: str | Path) -> EdfHeader:
+    """Read and validate the header of one EDF file; raise EdfError when it is unreadable."""
+    name = str(path)
+    try:
+        with open(name, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            fixed = f.read(FIXED_BYTES)
+            _check_fixed(name, size, fixed)
+            n_signals = _int_field(name, _text(fixed[252:256]), "number of signals")
+            if n_signals <= 0:
+                raise EdfError(name, f"number of signals is {n_signals}; an EDF file needs at least one")
+            signal_block = f.read(n_signals * SIGNAL_BYTES)
+    except OSError as exc:
+        raise EdfError(name, f"cannot read: {exc.strerror or exc}") from None
+    if len(signal_block) < n_signals * SIGNAL_BYTES:
+        raise EdfError(name, f"header truncated: {FIXED_BYTES + len(signal_block):,} bytes, but "
+                       f"{n_signals} signals need {SIGNAL_BYTES * (n_signals + 1):,}")
+    return _build(name, size, fixed, n_signals, signal_block)
+
+
+def _check_fixed(name: str, size: int, fixed: bytes) -> None:
+    if size == 0:
+        raise EdfError(name, "empty file (0 bytes)")
+    if len(fixed) < FIXED_BYTES:
+        raise EdfError(name, f"not an EDF file: {len(fixed)} bytes, shorter than the 256-byte EDF header")
+    version = _text(fixed[0:8])
+    if version != "0":
+        raise EdfError(name, f"not an EDF file: version field is {ascii(version)}, expected '0'")
+
+
+def _build(name: str, size: int, fixed: bytes, ns: int, block: bytes) -> EdfHeader:
+    fields = _split_signal_fields(block, ns)
+    header = EdfHeader(
+        path=name, file_size=size, version=_text(fixed[0:8]), patient_id=_text(fixed[8:88]),
+        recording_id=_text(fixed[88:168]), start_date=_text(fixed[168:176]),
+        start_time=_text(fixed[176:184]),
+        header_bytes=_int_field(name, _text(fixed[184:192]), "number of header bytes"),
+        reserved=_text(fixed[192:236]),
+        n_records=_int_field(name, _text(fixed[236:244]), "number of data records"),
+        record_duration=_float_field(name, _text(fixed[244:252]), "data record duration"),
+        n_signals=ns, labels=fields["label"], transducers=fields["transducer"], units=fields["unit"],
+        physical_min=_floats(name, fields, "physical_min"), physical_max=_floats(name, fields, "physical_max"),
+        digital_min=_ints(name, fields, "digital_min"), digital_max=_ints(name, fields, "digital_max"),
+        prefiltering=fields["prefiltering"],
+        samples_per_record=_ints(name, fields, "samples_per_record"), defects=(),
+    )
+    _check_numbers(header)
+    return _with_defects(header)
+
+
+def _split_signal_fields(block: bytes, ns: int) -> dict[str, tuple[str, ...]]:
+    fields: dict[str, tuple[str, ...]] = {}
+    offset = 0
+    for field, width in _SIGNAL_FIELDS:
+        fields[field] = tuple(_text(block[offset + i * width: offset + (i + 1) * width]) for i in range(ns))
+        offset += width * ns
+    return fields
+
+
+def _check_numbers(h: EdfHeader) -> None:
+    if h.record_duration <= 0:
+        raise EdfError(h.path, f"data record duration is {h.record_duration:g}; it must be > 0")
+    if h.n_records < -1:
+        raise EdfError(h.path, f"number of data records is {h.n_records}; it must be >= 0 (or -1)")
+    for label, n in zip(h.labels, h.samples_per_record):
+        if n <= 0:
+            raise EdfError(h.path, f"signal '{label}' has {n} samples per record; it must be > 0")
+
+
+def _with_defects(h: EdfHeader) -> EdfHeader:
+    defects = [*_date_time_defects(h), *_layout_defects(h), *_signal_defects(h)]
+    return replace(h, defects=tuple(defects)) if defects else h
+
+
+def _date_time_defects(h: EdfHeader) -> list[str]:
+    found = []
+    if _DATE_COLON.fullmatch(h.start_date):
+        found.append(f"start date '{h.start_date}' uses ':' instead of '.'")
+    elif not _DATE.fullmatch(h.start_date):
+        found.append(f"start date '{h.start_date}' is not dd.mm.yy")
+    if _DATE_COLON.fullmatch(h.start_time):
+        found.append(f"start time '{h.start_time}' uses ':' instead of '.'")
+    elif not _DATE.fullmatch(h.start_time):
+        found.append(f"start time '{h.start_time}' is not hh.mm.ss")
+    return found
+
+
+def _layout_defects(h: EdfHeader) -> list[str]:
+    found = []
+    declared = SIGNAL_BYTES * (h.n_signals + 1)
+    if h.header_bytes != declared:
+        found.append(f"header declares {h.header_bytes:,} header bytes, but {h.n_signals} signals "
+                     f"take {declared:,}")
+    if h.n_records == -1:
+        found.append("number of data records is -1 (the writer never finished the file)")
+    if h.reserved.startswith("EDF+D"):
+        found.append("EDF+D (discontinuous) recording; TUSZ files are continuous")
+    return found
+
+
+def _signal_defects(h: EdfHeader) -> list[str]:
+    found = []
+    seen: set[str] = set()
+    for i, label in enumerate(h.labels):
+        if label in seen:
+            found.append(f"label '{label}' appears more than once")
+        seen.add(label)
+        if h.physical_min[i] == h.physical_max[i]:
+            found.append(f"signal '{label}' has physical min == max ({h.physical_min[i]:g})")
+        if h.digital_min[i] >= h.digital_max[i]:
+            found.append(f"signal '{label}' has digital min {h.digital_min[i]} >= max {h.digital_max[i]}")
+    return found
+
+
+def _text(raw: bytes) -> str:
+    # latin-1 never fails: odd bytes in free-text fields must not make a header unreadable.
+    return raw.decode("latin-1").strip()
+
+
+def _int_field(name: str, text: str, field: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        raise EdfError(name, f"{field} is not a number: {text!r}") from None
+    if not value.is_integer():
+        raise EdfError(name, f"{field} is not an integer: {text!r}")
+    return int(value)
+
+
+def _float_field(name: str, text: str, field: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise EdfError(name, f"{field} is not a number: {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise EdfError(name, f"{field} is not a finite number: {text!r}")
+    return value
+
+
+def _floats(name: str, fields: dict[str, tuple[str, ...]], field: str) -> tuple[float, ...]:
+    return tuple(_float_field(name, v, f"{field.replace('_', ' ')} of '{label}'")
+                 for v, label in zip(fields[field], fields["label"]))
+
+
+def _ints(name: str, fields: dict[str, tuple[str, ...]], field: str) -> tuple[int, ...]:
+    return tuple(_int_field(name, v, f"{field.replace('_', ' ')} of '{label}'")
+                 for v, label in zip(fields[field], fields["label"]))

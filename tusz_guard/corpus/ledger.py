@@ -1,0 +1,274 @@
+"""The recording ledger: every EDF under data_dir, its role, and why it is in or out.
+
+One reason per excluded recording, from a closed set, checked in this order (the first that applies):
+unreadable > no_annotations > bad_annotations > missing_channels > too_short > over_limit.
+"""
+from __future__ import annotations
+
+import os
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+from tusz_guard.config import LoadedConfig
+from tusz_guard.corpus.annotations import AnnotationError, AnnotationFile, parse_annotations
+from tusz_guard.corpus.channels import map_channels
+from tusz_guard.corpus.edf import EdfError, EdfHeader, read_header
+from tusz_guard.corpus.paths import TuszPath, TuszPathError
+from tusz_guard.corpus.windows import n_samples_at, n_windows, window_geometry
+from tusz_guard.errors import GuardError
+
+Role = Literal["train", "val", "test"]
+Status = Literal["included", "excluded", "unused"]
+Reason = Literal["unreadable", "no_annotations", "bad_annotations", "missing_channels", "too_short", "over_limit"]
+REASONS: tuple[Reason, ...] = ("unreadable", "no_annotations", "bad_annotations", "missing_channels",
+                               "too_short", "over_limit")
+ROLES: tuple[Role, ...] = ("train", "val", "test")
+TRAINING_ROLES: tuple[Role, ...] = ("train", "val")
+OFFICIAL_ROLES: dict[str, Role] = {"train": "train", "dev": "val", "eval": "test"}
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One EDF file of the corpus as the config sees it."""
+
+    path: str                      # relative to data_dir, posix
+    split: str                     # folder: train / dev / eval
+    role: Role | None              # None: not used by this split policy
+    patient: str
+    session: str
+    montage: str
+    file_size: int
+    mtime_ns: int
+    sfreq: float | None = None
+    duration_s: float | None = None
+    n_signals: int | None = None
+    status: Status = "included"
+    reason: Reason | None = None
+    notes: tuple[str, ...] = ()
+    header_defects: tuple[str, ...] = ()
+    interpolated: tuple[str, ...] = ()
+    missing_channels: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()          # every label seen in the annotation file
+    annotation_rows: int = 0
+    annotation_parsed: int = 0
+    annotation_problems: tuple[str, ...] = ()
+    seizure_seconds: float = 0.0
+    seizure_intervals: tuple[tuple[float, float], ...] = ()
+    n_samples: int = 0                    # at the configured sampling rate
+    windows_expected: int = 0
+
+    @property
+    def stem(self) -> str:
+        return PurePosixPath(self.path).stem
+
+    @property
+    def included(self) -> bool:
+        return self.status == "included"
+
+
+@dataclass(frozen=True)
+class RoleTotals:
+    found: int
+    included: int
+    excluded: dict[str, int]
+    patients: int
+    hours: float
+    windows_expected: int
+    seizure_seconds: float
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Every recording under data_dir with its role and status, plus files that break the layout."""
+
+    data_dir: Path
+    policy: str
+    recordings: tuple[Recording, ...]
+    layout_problems: tuple[tuple[str, str], ...] = ()     # (relative path, what is wrong)
+    val_patients: tuple[str, ...] = ()
+    _by_path: dict[str, Recording] = field(default_factory=dict, repr=False, compare=False)
+
+    def get(self, path: str) -> Recording | None:
+        if not self._by_path:
+            self._by_path.update((r.path, r) for r in self.recordings)
+        return self._by_path.get(path)
+
+    def role(self, role: str) -> list[Recording]:
+        return [r for r in self.recordings if r.role == role]
+
+    def included(self, role: str | None = None) -> list[Recording]:
+        return [r for r in self.recordings if r.included and (role is None or r.role == role)]
+
+    def totals(self) -> dict[str, RoleTotals]:
+        return {role: _totals(self.role(role)) for role in ROLES}
+
+
+def _totals(rows: list[Recording]) -> RoleTotals:
+    inc = [r for r in rows if r.included]
+    excluded = Counter(r.reason for r in rows if r.status == "excluded")
+    return RoleTotals(
+        found=len(rows),
+        included=len(inc),
+        excluded={reason: excluded[reason] for reason in REASONS if excluded[reason]},
+        patients=len({r.patient for r in inc}),
+        hours=sum(r.duration_s or 0.0 for r in inc) / 3600.0,
+        windows_expected=sum(r.windows_expected for r in inc),
+        seizure_seconds=sum(r.seizure_seconds for r in inc),
+    )
+
+
+def scan_edf_files(data_dir: Path) -> list[str]:
+    """Every *.edf under data_dir, relative posix paths, sorted (file names compared case-insensitively)."""
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(data_dir):
+        dirnames.sort()
+        rel_dir = os.path.relpath(dirpath, data_dir)
+        for name in filenames:
+            if name.lower().endswith(".edf"):
+                found.append(name if rel_dir == "." else f"{Path(rel_dir).as_posix()}/{name}")
+    return sorted(found)
+
+
+def build_ledger(cfg: LoadedConfig) -> Ledger:
+    """Scan data_dir and decide role and status for every recording (reads headers and annotations only)."""
+    data_dir = cfg.data_dir
+    if not data_dir.is_dir():
+        raise GuardError(f"data_dir {data_dir} does not exist",
+                         hint=f"set data.data_dir in {cfg.display(cfg.path)} or generate a corpus with `tusz-guard synth`")
+    files = scan_edf_files(data_dir)
+    if not files:
+        raise GuardError(f"data_dir {data_dir} holds no .edf files",
+                         hint="data.data_dir must be the parent of train/ dev/ eval/")
+    parsed: list[tuple[str, TuszPath]] = []
+    problems: list[tuple[str, str]] = []
+    for rel in files:
+        try:
+            parsed.append((rel, TuszPath.parse(rel)))
+        except TuszPathError as exc:
+            problems.append((rel, str(exc)))
+    roles, val_patients = assign_roles(parsed, cfg)
+    rows = [_inspect(data_dir / rel, rel, tp, roles[rel], cfg) for rel, tp in parsed]
+    rows = _apply_limit(rows, cfg.config.data.limit_files)
+    return Ledger(data_dir=data_dir, policy=cfg.config.data.split_policy, recordings=tuple(rows),
+                  layout_problems=tuple(problems), val_patients=val_patients)
+
+
+def assign_roles(parsed: list[tuple[str, TuszPath]], cfg: LoadedConfig) -> tuple[dict[str, Role | None], tuple[str, ...]]:
+    """Roles per path: official maps folders; holdout splits train/ by patient (seeded, deterministic)."""
+    data = cfg.config.data
+    if data.split_policy == "official":
+        return {rel: OFFICIAL_ROLES[tp.split] for rel, tp in parsed}, ()
+    val = set(holdout_patients(sorted({tp.patient for _, tp in parsed if tp.split == "train"}),
+                               data.validation_split, cfg.config.experiment.seed))
+    roles: dict[str, Role | None] = {}
+    for rel, tp in parsed:
+        if tp.split == "train":
+            roles[rel] = "val" if tp.patient in val else "train"
+        else:
+            roles[rel] = "test" if tp.split == "eval" else None
+    return roles, tuple(sorted(val))
+
+
+def holdout_patients(patients: list[str], share: float, seed: int) -> list[str]:
+    """The patients held out for validation: a seeded shuffle of the sorted ids, the first share of them."""
+    if len(patients) < 2:
+        return []
+    order = sorted(patients)
+    random.Random(seed).shuffle(order)
+    n_val = min(len(order) - 1, max(1, round(len(order) * share)))
+    return sorted(order[:n_val])
+
+
+def _inspect(path: Path, rel: str, tp: TuszPath, role: Role | None, cfg: LoadedConfig) -> Recording:
+    st = path.stat()
+    base = Recording(path=rel, split=tp.split, role=role, patient=tp.patient, session=tp.session_dir,
+                     montage=tp.montage, file_size=st.st_size, mtime_ns=st.st_mtime_ns)
+    try:
+        header = read_header(path)
+    except EdfError as exc:
+        return _exclude(base, role, "unreadable", exc.reason)
+    rec = _with_header(base, header, cfg)
+    if not header.size_ok:
+        return _exclude(rec, role, "unreadable", header.size_problem or "file size disagrees with the header")
+    return _with_annotations(rec, path, role, cfg)
+
+
+def _with_header(rec: Recording, header: EdfHeader, cfg: LoadedConfig) -> Recording:
+    pre = cfg.config.preprocessing
+    cmap = map_channels(header.labels, pre.interpolate)
+    eeg_rates = {header.sfreqs[i] for i in cmap.indices if i is not None}
+    sfreq = max(eeg_rates) if eeg_rates else (max(header.sfreqs) if header.sfreqs else None)
+    n_samples = n_samples_at(header.duration_s, pre.sampling_rate)
+    length, stride = window_geometry(cfg.config.windows.length_s, cfg.config.windows.stride_s, pre.sampling_rate)
+    notes = [f"header: {d}" for d in header.defects]
+    if len(eeg_rates) > 1:
+        notes.append(f"mixed EEG sampling rates {sorted(eeg_rates)} Hz")
+    if cmap.interpolated:
+        notes.append(f"interpolates {', '.join(cmap.interpolated)}")
+    return _replace(rec, sfreq=sfreq, duration_s=header.duration_s, n_signals=header.n_signals,
+                    header_defects=header.defects, interpolated=cmap.interpolated, missing_channels=cmap.missing,
+                    n_samples=n_samples, windows_expected=n_windows(n_samples, length, stride), notes=tuple(notes))
+
+
+def _with_annotations(rec: Recording, path: Path, role: Role | None, cfg: LoadedConfig) -> Recording:
+    kind = cfg.config.data.annotations
+    ann_path = path.with_suffix(f".{kind}")
+    if not ann_path.is_file():
+        return _exclude(rec, role, "no_annotations", f"no {ann_path.name} next to the EDF")
+    try:
+        ann = parse_annotations(ann_path, kind)
+    except AnnotationError as exc:
+        return _exclude(rec, role, "bad_annotations", f"{ann_path.name}: {exc.reason}")
+    rec = _annotated(rec, ann, cfg)
+    unparsed = ann.n_data_rows - ann.n_parsed
+    if ann.n_data_rows == 0 or unparsed:
+        return _exclude(rec, role, "bad_annotations",
+                        f"{ann_path.name}: {ann.n_parsed} of {ann.n_data_rows} data rows parsed")
+    if rec.missing_channels:
+        return _exclude(rec, role, "missing_channels", f"missing {', '.join(rec.missing_channels)} (not interpolated)")
+    length = window_geometry(cfg.config.windows.length_s, cfg.config.windows.stride_s,
+                             cfg.config.preprocessing.sampling_rate)[0]
+    if rec.n_samples < length:
+        return _exclude(rec, role, "too_short", f"{rec.duration_s:g} s is shorter than one {cfg.config.windows.length_s:g} s window")
+    return rec if role is not None else _replace(rec, status="unused")
+
+
+def _annotated(rec: Recording, ann: AnnotationFile, cfg: LoadedConfig) -> Recording:
+    seizure = cfg.config.labels.seizure
+    intervals = ann.seizure_intervals(seizure)
+    duration = rec.duration_s or 0.0
+    clipped = tuple((max(0.0, a), min(duration, b)) for a, b in intervals if min(duration, b) > max(0.0, a))
+    return _replace(rec, labels=tuple(sorted(ann.labels)), annotation_rows=ann.n_data_rows,
+                    annotation_parsed=ann.n_parsed,
+                    annotation_problems=tuple(f"line {p.line}: {p.message}" if p.line else p.message
+                                              for p in ann.problems),
+                    seizure_intervals=clipped, seizure_seconds=sum(b - a for a, b in clipped))
+
+
+def _exclude(rec: Recording, role: Role | None, reason: Reason, note: str) -> Recording:
+    return _replace(rec, status="excluded" if role is not None else "unused", reason=reason,
+                    notes=rec.notes + (note,))
+
+
+def _apply_limit(rows: list[Recording], limit: int | None) -> list[Recording]:
+    if limit is None:
+        return rows
+    kept: Counter[str] = Counter()
+    out = []
+    for rec in rows:
+        if rec.included and rec.role is not None:
+            kept[rec.role] += 1
+            if kept[rec.role] > limit:
+                rec = _replace(rec, status="excluded", reason="over_limit",
+                               notes=rec.notes + (f"beyond data.limit_files={limit} for role {rec.role}",))
+        out.append(rec)
+    return out
+
+
+def _replace(rec: Recording, **changes: object) -> Recording:
+    from dataclasses import replace
+
+    return replace(rec, **changes)
