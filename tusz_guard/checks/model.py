@@ -47,10 +47,15 @@ class Report:
     sections: dict[str, Any] = field(default_factory=dict)   # extra data for charts: label distribution, archive, windows
     generated_at: str = ""
     tool_version: str = ""
+    strict: bool = False                      # --strict: warnings block too
 
     @property
     def status(self) -> Literal["pass", "fail"]:
-        return overall_status(self.findings)
+        return overall_status(self.findings, self.strict)
+
+    @property
+    def exit_code(self) -> int:
+        return exit_code(self.findings, self.strict)
 
     def counts(self) -> dict[str, int]:
         return {s: sum(f.status == s for f in self.findings) for s in STATUSES}

@@ -1,7 +1,7 @@
 """Strict parsers for TUSZ `.csv` (events) and `.csv_bi` (terms) annotation files."""
 from __future__ import annotations
 
-import math
+from math import isfinite
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,13 +179,14 @@ def _parse_row(line: str) -> Event | None:
     fields = line.split(",")
     if len(fields) != 5:
         return None
-    channel, start, stop, label, confidence = (f.strip() for f in fields)
-    if not channel or not label:
+    channel, label = fields[0].strip(), fields[3].strip()
+    try:  # float() ignores surrounding blanks itself
+        start, stop, confidence = float(fields[1]), float(fields[2]), float(fields[4])
+    except ValueError:
         return None
-    numbers = (_finite(start), _finite(stop), _finite(confidence))
-    if None in numbers:
+    if not (channel and label and isfinite(start) and isfinite(stop) and isfinite(confidence)):
         return None
-    return Event(channel, numbers[0], numbers[1], label.lower(), numbers[2])
+    return Event(channel, start, stop, label.lower(), confidence)
 
 
 def _finite(text: str) -> float | None:
@@ -193,7 +194,7 @@ def _finite(text: str) -> float | None:
         value = float(text)
     except ValueError:
         return None
-    return value if math.isfinite(value) else None
+    return value if isfinite(value) else None
 
 
 def _check_events(events: list[tuple[Event, int]], kind: AnnotationKind,

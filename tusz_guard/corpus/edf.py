@@ -1,6 +1,7 @@
 """Fast EDF header reader: one open, the header bytes only, never the samples."""
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass, replace
@@ -145,10 +146,11 @@ def _build(name: str, size: int, fixed: bytes, ns: int, block: bytes) -> EdfHead
 
 
 def _split_signal_fields(block: bytes, ns: int) -> dict[str, tuple[str, ...]]:
+    text = block.decode("latin-1")  # one decode, then str slices: this runs over every corpus file
     fields: dict[str, tuple[str, ...]] = {}
     offset = 0
-    for field, width in _SIGNAL_FIELDS:
-        fields[field] = tuple(_text(block[offset + i * width: offset + (i + 1) * width]) for i in range(ns))
+    for field, width in _SIGNAL_FIELDS[:-1]:  # the trailing per-signal reserved field is never used
+        fields[field] = tuple([text[i:i + width].strip() for i in range(offset, offset + ns * width, width)])
         offset += width * ns
     return fields
 
@@ -232,16 +234,26 @@ def _float_field(name: str, text: str, field: str) -> float:
         value = float(text)
     except ValueError:
         raise EdfError(name, f"{field} is not a number: {text!r}") from None
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise EdfError(name, f"{field} is not a finite number: {text!r}")
     return value
 
 
 def _floats(name: str, fields: dict[str, tuple[str, ...]], field: str) -> tuple[float, ...]:
+    try:
+        values = tuple(map(float, fields[field]))
+        if all(map(math.isfinite, values)):
+            return values
+    except ValueError:
+        pass
+    # slow path only for a bad file: find the offending signal and name it
     return tuple(_float_field(name, v, f"{field.replace('_', ' ')} of '{label}'")
                  for v, label in zip(fields[field], fields["label"]))
 
 
 def _ints(name: str, fields: dict[str, tuple[str, ...]], field: str) -> tuple[int, ...]:
-    return tuple(_int_field(name, v, f"{field.replace('_', ' ')} of '{label}'")
-                 for v, label in zip(fields[field], fields["label"]))
+    try:
+        return tuple(map(int, fields[field]))
+    except ValueError:
+        return tuple(_int_field(name, v, f"{field.replace('_', ' ')} of '{label}'")
+                     for v, label in zip(fields[field], fields["label"]))

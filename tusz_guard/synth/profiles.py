@@ -57,8 +57,7 @@ class ProfileSpec:
 
 _SMALL_DEFECTS: tuple[tuple[Split, Defect, int], ...] = (
     ("train", "truncated", 1), ("train", "text_file", 1), ("train", "no_annotations", 1),
-    ("train", "csv_bi_three_columns", 1), ("train", "missing_c3", 1), ("train", "no_fz_pz", 1),
-    ("train", "too_short", 1),
+    ("train", "csv_bi_three_columns", 1), ("train", "missing_c3", 1), ("train", "too_short", 1),
     ("dev", "empty_file", 1), ("dev", "csv_bi_clock_times", 1), ("dev", "no_fz_pz", 1), ("dev", "colon_date", 1),
     ("eval", "colon_date", 1),
 )
@@ -71,7 +70,8 @@ SPECS: dict[Profile, ProfileSpec] = {
     "demo": ProfileSpec(
         splits={"train": SplitSpec(32, 8), "dev": SplitSpec(14, 4), "eval": SplitSpec(8, 3)},
         duration_range=(120, 600), rates={256: 4, 400: 3, 512: 3}, sparse=False,
-        defects=_SMALL_DEFECTS + (("dev", "too_short", 1), ("dev", "missing_c3", 1)), seizure_share=0.6),
+        defects=_SMALL_DEFECTS + (("train", "no_fz_pz", 1), ("dev", "too_short", 1), ("dev", "missing_c3", 1)),
+        seizure_share=0.6),
     "scale": ProfileSpec(
         splits={"train": SplitSpec(4667, 579, 702.0, 2421, 48.6), "dev": SplitSpec(1832, 53, 857.0, 1081, 20.0),
                 "eval": SplitSpec(865, 43, 533.0, 469, 7.6)},

@@ -1,0 +1,165 @@
+"""Loader throughput: windows/s from memory-mapped cache entries vs. one window per item from compressed NPZ.
+
+Both loaders serve the same windows (60 s x 19 channels at 256 Hz, 10 s stride) of the same recordings,
+through a torch DataLoader (batch 32, seeded shuffle, num_workers 0), in the same process:
+- cache:    tusz_guard.train.dataset.CacheWindows over a tusz-guard cache (signal.npy, np.load mmap_mode="r"),
+            fetched a batch at a time as the trainer does (__getitems__ copies each window once into the batch);
+- cache per item: the same dataset one window per item with the default collate (for comparison);
+- baseline: every window materialised into one compressed NPZ per recording, one array member per window
+            (np.savez_compressed), each item opening the NPZ and decompressing that one member.
+The signals are z-scored 1/f-like noise clipped to +-10 (what the cache holds after preprocessing).
+
+    .venv/bin/python bench/bench_loader.py [--recordings 6] [--seconds 400] [--passes 3] [--work DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from tusz_guard.cache.store import CacheStore, EntryMeta
+from tusz_guard.train.dataset import CacheWindows, collate_batch, geometry, window_table
+
+RATE = 256
+
+
+def signal(rng: np.random.Generator, n: int) -> np.ndarray:
+    """z-scored, clipped 1/f-like noise, float32 (19, n)."""
+    white = rng.standard_normal((19, n)).astype(np.float32)
+    smooth = np.cumsum(white, axis=1)
+    x = white + 0.05 * (smooth - smooth.mean(axis=1, keepdims=True))
+    x = (x - x.mean(axis=1, keepdims=True)) / x.std(axis=1, keepdims=True)
+    return np.clip(x, -10, 10).astype(np.float32)
+
+
+def build_cache(root: Path, recordings: int, seconds: int, seed: int) -> list[tuple[str, int]]:
+    """A tusz-guard cache of `recordings` entries written through CacheStore."""
+    store, rng, entries = CacheStore(root), np.random.default_rng(seed), []
+    for i in range(recordings):
+        key, n = f"benchrec{i:02d}_s001_t000", seconds * RATE
+        labels = np.zeros(n, np.uint8)
+        labels[n // 3: n // 2] = 1
+        x = signal(rng, n)
+        meta = EntryMeta(key=key, source=f"train/{key}.edf", source_size=0, source_mtime_ns=0, fingerprint="bench",
+                         n_channels=19, n_samples=n, sampling_rate=RATE, dtype="float32", interpolated=(),
+                         seizure_samples=int(labels.sum()), mean=(0.0,) * 19, std=(1.0,) * 19, min=-10.0,
+                         max=10.0, nonfinite=0, signal_bytes=0, labels_bytes=0, built_at="", build_seconds=0.0)
+        store.write_entry(key, x, labels, meta)
+        entries.append((key, n))
+    store.sync_index("bench")
+    return entries
+
+
+class NpzWindows(Dataset):
+    """The baseline: one compressed NPZ per recording, one member per materialised window."""
+
+    def __init__(self, folder: Path, items: list[tuple[str, int]]) -> None:
+        self.folder, self.items = folder, items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        key, w = self.items[i]
+        with np.load(self.folder / f"{key}.npz", allow_pickle=False) as z:
+            return torch.from_numpy(z[f"w{w:05d}"])
+
+
+def materialise(store: CacheStore, table, geom, folder: Path) -> list[tuple[str, int]]:
+    """Write every window of the table into per-recording compressed NPZ files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    items = []
+    for e, key in enumerate(table.keys):
+        x = store.load_signal(key, mmap=False)
+        starts = table.start[table.entry == e]
+        np.savez_compressed(folder / f"{key}.npz",
+                            **{f"w{w:05d}": x[:, s:s + geom.length] for w, s in enumerate(starts)})
+        items += [(key, w) for w in range(starts.size)]
+    return items
+
+
+class PerItem(Dataset):
+    """CacheWindows seen one window at a time (default collate), to show what batch fetching adds."""
+
+    def __init__(self, data: CacheWindows) -> None:
+        self.data = data
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        return self.data[i][0]
+
+
+def throughput(data: Dataset, passes: int, seed: int, collate=None) -> list[float]:
+    """Windows per second for each full pass of a seeded, shuffled DataLoader."""
+    rates = []
+    for p in range(passes):
+        loader = DataLoader(data, batch_size=32, shuffle=True, generator=torch.Generator().manual_seed(seed + p),
+                            collate_fn=collate)
+        started, seen = time.perf_counter(), 0
+        for batch in loader:
+            seen += len(batch[0]) if isinstance(batch, (list, tuple)) else len(batch)
+        rates.append(seen / (time.perf_counter() - started))
+    return rates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recordings", type=int, default=6)
+    parser.add_argument("--seconds", type=int, default=400)
+    parser.add_argument("--passes", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp dir, removed)")
+    args = parser.parse_args()
+    torch.set_num_threads(min(4, os.cpu_count() or 1))      # as the trainer does
+    work = args.work or Path(tempfile.mkdtemp(prefix="tg-bench-loader-"))
+    try:
+        print(json.dumps(run(work, args), indent=2))
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def run(work: Path, args: argparse.Namespace) -> dict[str, object]:
+    geom = geometry(60.0, 10.0, RATE)
+    entries = build_cache(work / "cache", args.recordings, args.seconds, args.seed)
+    store = CacheStore(work / "cache")
+    table = window_table(store, "train", entries, geom)
+    started = time.perf_counter()
+    items = materialise(store, table, geom, work / "npz")
+    npz_seconds = time.perf_counter() - started
+    cache = CacheWindows(work / "cache", table, geom)
+    cache_rates = throughput(cache, args.passes, args.seed, collate_batch)      # what the trainer uses
+    item_rates = throughput(PerItem(cache), args.passes, args.seed)
+    npz_rates = throughput(NpzWindows(work / "npz", items), args.passes, args.seed)
+    cache_best, npz_best = max(cache_rates), max(npz_rates)
+    return {
+        "windows": len(table), "recordings": args.recordings, "seconds_per_recording": args.seconds,
+        "cache_bytes": _size(work / "cache"), "npz_bytes": _size(work / "npz"),
+        "npz_write_seconds": round(npz_seconds, 2),
+        "cache_windows_per_s": [round(r, 1) for r in cache_rates],
+        "cache_per_item_windows_per_s": [round(r, 1) for r in item_rates],
+        "npz_windows_per_s": [round(r, 1) for r in npz_rates],
+        "speedup_best_pass": round(cache_best / npz_best, 1),
+        "speedup_per_item_best_pass": round(max(item_rates) / npz_best, 1),
+        "python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,
+        "machine": platform.machine(), "cpus": os.cpu_count(),
+    }
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+if __name__ == "__main__":
+    main()

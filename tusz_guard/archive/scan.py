@@ -1,0 +1,238 @@
+"""The one streaming pass over an archive: every member's type, name, size and sha256, never extracting.
+
+The pass gathers facts only (the adapter of the archive checks); verify.py judges them. An optional sink
+receives the bytes of safe regular files as they stream by, which is how unpack verifies as it goes.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import tarfile
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Literal, Protocol
+
+from tusz_guard.archive.layout import Place, name_problem, normalise, place
+from tusz_guard.archive.manifest import MAX_MANIFEST_BYTES, Manifest, ManifestError, parse_manifest
+from tusz_guard.archive.streams import CHUNK, DecodedReader, StreamError, detect
+
+MemberType = Literal["file", "dir", "symlink", "hardlink", "device", "fifo", "other"]
+JSON_LIMITS: dict[str, int] = {"cache_meta": 1 << 20, "index": 256 << 20, "entry": 1 << 20}
+_TYPES: dict[bytes, MemberType] = {
+    tarfile.REGTYPE: "file", tarfile.AREGTYPE: "file", tarfile.CONTTYPE: "file", tarfile.DIRTYPE: "dir",
+    tarfile.SYMTYPE: "symlink", tarfile.LNKTYPE: "hardlink", tarfile.CHRTYPE: "device",
+    tarfile.BLKTYPE: "device", tarfile.FIFOTYPE: "fifo",
+}
+_TYPE_WORDS = {"symlink": "symbolic link", "hardlink": "hard link", "device": "device node", "fifo": "FIFO",
+               "other": "special member"}
+
+
+@dataclass(frozen=True)
+class Member:
+    """One member as the stream showed it."""
+
+    name: str                    # as stored
+    path: str                    # normalised ('' when the name is unsafe)
+    type: MemberType
+    size: int
+    sha256: str | None = None    # regular files read to their end
+
+
+@dataclass(frozen=True)
+class Unsafe:
+    """A member that must never be extracted, and why."""
+
+    name: str
+    problem: str
+
+
+class Sink(Protocol):
+    """Receives safe regular files while they stream by (unpack)."""
+
+    def wants(self, path: str, where: Place) -> bool: ...
+    def open(self, path: str) -> BinaryIO: ...
+    def done(self, path: str, sha256: str, size: int) -> None: ...
+
+
+@dataclass
+class Scan:
+    """Everything one pass learned; filled while streaming, read-only afterwards."""
+
+    archive: Path
+    archive_bytes: int
+    compression: str = "?"
+    members: list[Member] = field(default_factory=list)
+    unsafe: list[Unsafe] = field(default_factory=list)
+    manifest: Manifest | None = None
+    manifest_error: str | None = None
+    read_error: str | None = None
+    documents: dict[str, Any] = field(default_factory=dict)     # parsed JSON of cache files, by path
+    json_errors: dict[str, str] = field(default_factory=dict)
+    decoded_bytes: int = 0
+    seconds: float = 0.0
+
+    @property
+    def readable(self) -> bool:
+        return self.read_error is None
+
+    @property
+    def files(self) -> list[Member]:
+        return [m for m in self.members if m.type == "file"]
+
+
+Progress = Callable[[int], None]
+
+
+def scan_archive(archive: Path, sink: Sink | None = None, progress: Progress | None = None) -> Scan:
+    """Read the archive once, to the end; never raises for bad content (the Scan records it)."""
+    start = time.perf_counter()
+    scan = Scan(archive=archive, archive_bytes=archive.stat().st_size)
+    with open(archive, "rb") as fh:
+        try:
+            scan.compression = detect(fh.read(8))
+        except StreamError as exc:
+            scan.read_error = str(exc)
+            return scan
+        fh.seek(0)
+        reader = DecodedReader(fh, scan.compression)  # type: ignore[arg-type]
+        try:
+            _Walker(scan, reader, sink, progress).run()
+        finally:
+            reader.close()
+    scan.seconds = time.perf_counter() - start
+    return scan
+
+
+class _Walker:
+    """Walks the tar stream member by member, filling a Scan."""
+
+    def __init__(self, scan: Scan, reader: DecodedReader, sink: Sink | None, progress: Progress | None) -> None:
+        self.scan, self.reader, self.sink, self.progress = scan, reader, sink, progress
+        self.seen: dict[str, str] = {}      # casefolded path -> first name
+        self.current: str | None = None     # the member being read, for error messages
+        self.last: str | None = None
+        self.done_bytes = 0
+
+    def run(self) -> None:
+        try:
+            tf = tarfile.open(fileobj=self.reader, mode="r|", bufsize=CHUNK)  # type: ignore[call-overload]
+            for info in tf:
+                self.member(tf, info)
+            self.end(tf)
+        except (tarfile.TarError, StreamError, EOFError, OSError, zlib.error) as exc:
+            self.scan.read_error = self.describe(exc)
+        self.scan.decoded_bytes = self.reader.delivered
+
+    def member(self, tf: tarfile.TarFile, info: tarfile.TarInfo) -> None:
+        self.current = info.name
+        mtype = _TYPES.get(info.type, "other")
+        problem = name_problem(info.name) or _type_problem(mtype, info)
+        path = "" if name_problem(info.name) else normalise(info.name)
+        if problem is None and mtype != "dir":
+            problem = self.duplicate(path)
+        if problem:
+            self.scan.unsafe.append(Unsafe(info.name, problem))
+        sha = self.content(tf, info, path, safe=problem is None) if mtype == "file" else None
+        self.scan.members.append(Member(info.name, path, mtype, info.size, sha))
+        self.last, self.current = info.name, None
+        if self.progress:
+            self.progress(self.reader.compressed_pos)
+
+    def duplicate(self, path: str) -> str | None:
+        key = path.casefold()
+        first = self.seen.get(key)
+        if first is None:
+            self.seen[key] = path
+            return None
+        if first == path:
+            return "a second member with the same name"
+        return f"same name as '{first}' on a case-insensitive file system"
+
+    def content(self, tf: tarfile.TarFile, info: tarfile.TarInfo, path: str, safe: bool) -> str:
+        where = place(path) if path else Place("other")
+        first = not self.scan.members
+        keep = _keep_limit(where, first)
+        out = self.sink.open(path) if safe and self.sink and self.sink.wants(path, where) else None
+        digest, kept = self.stream(tf.extractfile(info), info.size, out, keep)  # type: ignore[arg-type]
+        if out is not None:
+            out.close()
+            self.sink.done(path, digest, info.size)  # type: ignore[union-attr]
+        if keep:
+            self.document(path, where, first, kept, info.size > keep)
+        return digest
+
+    def stream(self, src: BinaryIO, size: int, out: BinaryIO | None, keep: int) -> tuple[str, bytes | None]:
+        h = hashlib.sha256()
+        kept: list[bytes] = []
+        kept_n = 0
+        while chunk := src.read(CHUNK):
+            h.update(chunk)
+            if out is not None:
+                out.write(chunk)
+            if kept_n < keep:
+                kept.append(chunk)
+                kept_n += len(chunk)
+        return h.hexdigest(), (b"".join(kept) if kept_n <= keep else None)
+
+    def document(self, path: str, where: Place, first: bool, data: bytes | None, too_big: bool) -> None:
+        if first and where.kind == "manifest":
+            if data is None or too_big:
+                self.scan.manifest_error = "the manifest member is too large to be a tusz-guard manifest"
+                return
+            try:
+                self.scan.manifest = parse_manifest(data)
+            except ManifestError as exc:
+                self.scan.manifest_error = f"the manifest member is not valid: {exc}"
+            return
+        if data is None or too_big:
+            self.scan.json_errors[path] = f"too large for a {where.kind.replace('_', ' ')} file"
+            return
+        try:
+            self.scan.documents[path] = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            self.scan.json_errors[path] = f"not valid JSON ({exc.__class__.__name__})"
+
+    def end(self, tf: tarfile.TarFile) -> None:
+        """The end-of-archive marker (two zero blocks) must be there, and nothing but zeros after it."""
+        rest = tf.fileobj.read(CHUNK)  # type: ignore[union-attr]
+        after = 0
+        while rest:
+            if rest.strip(b"\x00"):
+                raise tarfile.ReadError("data after the end-of-archive marker (a damaged member header?)")
+            after += len(rest)
+            rest = tf.fileobj.read(CHUNK)  # type: ignore[union-attr]
+        if self.reader.delivered < tf.offset + 2 * tarfile.BLOCKSIZE:
+            raise tarfile.ReadError("the end-of-archive marker is missing: the archive stops after a member")
+
+    def describe(self, exc: BaseException) -> str:
+        text = str(exc) or exc.__class__.__name__
+        if self.current is not None:
+            where = f"inside member '{self.current}'"
+        elif self.last is not None:
+            where = f"after member '{self.last}'"
+        else:
+            where = "before the first member"
+        if "empty file" in text and not self.scan.members:
+            return "the archive is empty: no tar data"
+        if "unexpected end of data" in text or "truncated" in text:
+            return f"truncated {where}: {text}; the file is incomplete, copy or pack it again"
+        return f"unreadable {where}: {text}"
+
+
+def _type_problem(mtype: MemberType, info: tarfile.TarInfo) -> str | None:
+    if mtype in ("file", "dir"):
+        return None
+    word = _TYPE_WORDS[mtype]
+    target = f" -> {info.linkname}" if mtype in ("symlink", "hardlink") else ""
+    return f"{word}{target}: only regular files and directories are allowed"
+
+
+def _keep_limit(where: Place, first: bool) -> int:
+    if first and where.kind == "manifest":
+        return MAX_MANIFEST_BYTES
+    if where.kind == "entry" and where.file != "meta.json":
+        return 0
+    return JSON_LIMITS.get(where.kind, 0)

@@ -1,0 +1,232 @@
+"""Compressed byte streams: detect gz / zst / plain tar, decompress in a reader thread, compress for pack.
+
+Decompression runs in its own thread (zlib and zstandard release the GIL) so that hashing in the main
+thread overlaps it. A stream that ends inside a compressed frame raises StreamError instead of ending
+quietly (zstandard's stream_reader would), and data after the last frame is an error, not ignored.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import queue
+import threading
+import zlib
+from collections.abc import Iterator
+from typing import BinaryIO, Literal
+
+import zstandard
+
+Compression = Literal["gz", "zst", "tar"]
+COMPRESSIONS: tuple[str, ...] = ("gz", "zst")
+SUFFIX: dict[str, str] = {"gz": ".tar.gz", "zst": ".tar.zst", "tar": ".tar"}
+CHUNK = 1 << 20                      # compressed bytes read per call
+OUT_LIMIT = 8 << 20                  # decompressed bytes produced per step (bounds memory on bombs)
+_MAGIC: dict[str, bytes] = {"gz": b"\x1f\x8b", "zst": b"\x28\xb5\x2f\xfd"}
+_WHAT = {"gz": "gzip", "zst": "zstd"}
+_OTHER_MAGIC = {b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz", b"PK\x03\x04": "zip"}
+GZ_LEVEL, ZST_LEVEL = 6, 3
+
+
+class StreamError(Exception):
+    """The compressed stream is corrupt, truncated or of an unsupported kind."""
+
+
+def detect(head: bytes) -> Compression:
+    """The compression of a file from its first bytes."""
+    for kind, magic in _MAGIC.items():
+        if head.startswith(magic):
+            return kind  # type: ignore[return-value]
+    for magic, name in _OTHER_MAGIC.items():
+        if head.startswith(magic):
+            raise StreamError(f"{name} compression is not supported (use gz or zst)")
+    return "tar"
+
+
+class _GzDecoder:
+    """One gzip member; zlib checks its CRC-32 and length trailer."""
+
+    def __init__(self) -> None:
+        self._d = zlib.decompressobj(31)
+        self.unused = b""
+
+    @property
+    def eof(self) -> bool:
+        return self._d.eof
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        while True:
+            try:
+                out = self._d.decompress(data, OUT_LIMIT)
+            except zlib.error as exc:
+                raise StreamError(f"corrupt gzip data ({exc})") from None
+            if out:
+                yield out
+            if self._d.eof:
+                self.unused = self._d.unused_data
+                return
+            data = self._d.unconsumed_tail
+            if not data and len(out) < OUT_LIMIT:     # a full buffer may leave output pending: ask again
+                return
+
+
+class _ZstDecoder:
+    """One zstd frame; the input is fed in slices sized so that one step yields about OUT_LIMIT bytes."""
+
+    def __init__(self) -> None:
+        self._d = zstandard.ZstdDecompressor().decompressobj()
+        self._step = 4096                # small until the ratio is known: a bomb cannot flood memory
+        self.unused = b""
+
+    @property
+    def eof(self) -> bool:
+        return self._d.eof
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        view, pos = memoryview(data), 0
+        while pos < len(view):
+            piece = view[pos:pos + self._step]
+            pos += len(piece)
+            try:
+                out = self._d.decompress(piece)
+            except zstandard.ZstdError as exc:
+                raise StreamError(f"corrupt zstd data ({exc})") from None
+            if out:
+                yield out
+            ratio = max(1.0, len(out) / len(piece))
+            self._step = int(min(CHUNK, max(4096, OUT_LIMIT / ratio)))
+            if self._d.eof:
+                self.unused = self._d.unused_data + bytes(view[pos:])
+                return
+
+
+def decoded_chunks(fh: BinaryIO, kind: Compression) -> Iterator[bytes]:
+    """The decompressed bytes of fh, frame after frame; StreamError on truncation or trailing junk."""
+    if kind == "tar":
+        while chunk := fh.read(CHUNK):
+            yield chunk
+        return
+    new = _GzDecoder if kind == "gz" else _ZstDecoder
+    magic, what = _MAGIC[kind], _WHAT[kind]
+    data = fh.read(CHUNK)
+    while True:
+        dec = new()
+        while data and not dec.eof:
+            yield from dec.feed(data)
+            data = dec.unused if dec.eof else fh.read(CHUNK)
+        if not dec.eof:
+            raise StreamError(f"truncated {what} stream: it ends inside a compressed frame")
+        data = data or fh.read(CHUNK)
+        if len(data) < len(magic):
+            data += fh.read(CHUNK)
+        if not data:
+            return
+        if not data.startswith(magic):
+            _only_zeros(data, fh, what)
+            return
+
+
+def _only_zeros(data: bytes, fh: BinaryIO, what: str) -> None:
+    """Zero padding after the last frame is tape blocking; anything else is trailing junk."""
+    while data:
+        if data.strip(b"\x00"):
+            raise StreamError(f"data after the end of the {what} stream")
+        data = fh.read(CHUNK)
+
+
+_END = object()
+
+
+class DecodedReader:
+    """A read(n) file object over decoded chunks produced by a background thread."""
+
+    def __init__(self, fh: BinaryIO, kind: Compression, depth: int = 8) -> None:
+        self._fh = fh
+        self._q: queue.Queue[object] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._buf = memoryview(b"")
+        self._ended = False
+        self.delivered = 0               # decoded bytes handed to the reader's caller
+        self._thread = threading.Thread(target=self._run, args=(kind,), daemon=True, name="tusz-guard-decode")
+        self._thread.start()
+
+    @property
+    def compressed_pos(self) -> int:
+        """Compressed bytes read so far (for the progress bar)."""
+        try:
+            return self._fh.tell()
+        except (OSError, ValueError):
+            return 0
+
+    def _run(self, kind: Compression) -> None:
+        try:
+            for chunk in decoded_chunks(self._fh, kind):
+                if not self._put(chunk):
+                    return
+            self._put(_END)
+        except BaseException as exc:   # handed to the reading thread, which raises it
+            self._put(exc)
+
+    def _put(self, item: object) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _next(self) -> bool:
+        if self._ended:
+            return False
+        item = self._q.get()
+        if item is _END:
+            self._ended = True
+            return False
+        if isinstance(item, BaseException):
+            self._ended = True
+            raise item
+        self._buf = memoryview(item)  # type: ignore[arg-type]
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        parts: list[bytes] = []
+        want = n if n >= 0 else 1 << 62
+        while want > 0 and (len(self._buf) or self._next()):
+            take = self._buf[:want]
+            parts.append(bytes(take))
+            self._buf = self._buf[len(take):]
+            want -= len(take)
+        out = parts[0] if len(parts) == 1 else b"".join(parts)
+        self.delivered += len(out)
+        return out
+
+    def drain(self) -> int:
+        """Read to the end; the number of bytes that were left."""
+        n = 0
+        while chunk := self.read(CHUNK):
+            n += len(chunk)
+        return n
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+class Compressor:
+    """A write-only stream that compresses into `raw` (which it never closes); deterministic output."""
+
+    def __init__(self, raw: BinaryIO, kind: Literal["gz", "zst"], level: int | None = None) -> None:
+        if kind == "gz":
+            self._w: BinaryIO = gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
+                                              compresslevel=level or GZ_LEVEL)  # type: ignore[assignment]
+        else:
+            # nbWorkers >= 1 gives the same frame whatever the worker count, so the output stays deterministic.
+            cctx = zstandard.ZstdCompressor(level=level or ZST_LEVEL, threads=max(1, os.cpu_count() or 1),
+                                            write_checksum=True)
+            self._w = cctx.stream_writer(raw, closefd=False)  # type: ignore[assignment]
+
+    def write(self, data: bytes) -> int:
+        return self._w.write(data)
+
+    def close(self) -> None:
+        self._w.close()

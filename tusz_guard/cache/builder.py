@@ -1,0 +1,284 @@
+"""The cache builder: validate the cache dir, plan from the ledger, run one task per entry, keep the index."""
+from __future__ import annotations
+
+import errno
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from tusz_guard import __version__
+from tusz_guard.cache.executors import ExecutorSpec, run_tasks
+from tusz_guard.cache.fingerprint import diff_params, fingerprint_of
+from tusz_guard.cache.store import CacheMeta, CacheStore, EntryMeta, Plan, utc_now
+from tusz_guard.errors import GuardError
+
+Outcome = Literal["written", "replaced", "exists", "foreign", "failed"]
+# Recording-hours per minute per worker used by --dry-run before any build has measured this machine
+# (measured by bench/bench_build.py on the 2-core dev box; see docs/benchmarks/cache.md).
+DEFAULT_HOURS_PER_MINUTE_PER_WORKER = 20.0
+INDEX_SYNC_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class EntryTask:
+    """Everything one worker needs to build one entry (picklable, no config object)."""
+
+    cache_root: str
+    data_dir: str
+    source: str                    # relative to data_dir
+    key: str
+    fingerprint: str
+    params: Any                    # tusz_guard.cache.preprocess.PipelineParams
+    annotations: str
+    seizure_labels: tuple[str, ...]
+    duration_s: float
+    replace: bool = False
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """What happened to one task."""
+
+    key: str
+    source: str
+    outcome: Outcome
+    reason: str = ""
+    meta: EntryMeta | None = None
+    seconds: float = 0.0
+    hours: float = 0.0
+    errno: int | None = None
+
+
+# ---- one entry ----------------------------------------------------------------------------------------
+def make_entry(task: EntryTask) -> tuple[np.ndarray, np.ndarray, EntryMeta]:
+    """Read, preprocess and label one recording; the arrays and the record to store (pure of the cache)."""
+    from tusz_guard.cache.labels import read_labels
+    from tusz_guard.cache.preprocess import process
+    from tusz_guard.corpus.edf import read_header
+    from tusz_guard.corpus.windows import n_samples_at
+
+    start = time.perf_counter()
+    path = Path(task.data_dir) / task.source
+    st = path.stat()
+    header = read_header(path)
+    rate = task.params.sampling_rate
+    labels = read_labels(path, task.annotations, task.seizure_labels, n_samples_at(header.duration_s, rate), rate)
+    processed = process(path, header, task.params)
+    signal = processed.signal
+    meta = EntryMeta(
+        key=task.key, source=task.source, source_size=st.st_size, source_mtime_ns=st.st_mtime_ns,
+        fingerprint=task.fingerprint, n_channels=signal.shape[0], n_samples=signal.shape[1], sampling_rate=rate,
+        dtype=str(signal.dtype), interpolated=processed.interpolated, seizure_samples=int(labels.sum()),
+        **signal_stats(signal), signal_bytes=0, labels_bytes=0, built_at=utc_now(),
+        build_seconds=round(time.perf_counter() - start, 4))
+    return signal, labels, meta
+
+
+def signal_stats(signal: np.ndarray) -> dict[str, Any]:
+    """Per-channel mean/std and global min/max over finite values of the stored signal, plus the non-finite count."""
+    x = signal.astype(np.float64)
+    finite = np.isfinite(x)
+    nonfinite = int(x.size - finite.sum())
+    if nonfinite:
+        x = np.where(finite, x, np.nan)
+    any_finite = bool(finite.any())
+    return {"mean": tuple(float(v) for v in np.nan_to_num(np.nanmean(x, axis=1) if nonfinite else x.mean(axis=1))),
+            "std": tuple(float(v) for v in np.nan_to_num(np.nanstd(x, axis=1) if nonfinite else x.std(axis=1))),
+            "min": float(np.nanmin(x)) if any_finite else 0.0, "max": float(np.nanmax(x)) if any_finite else 0.0,
+            "nonfinite": nonfinite}
+
+
+def run_task(task: EntryTask) -> TaskResult:
+    """Build and write one entry; every failure becomes a TaskResult with its reason (never raises)."""
+    start = time.perf_counter()
+    hours = task.duration_s / 3600.0
+    try:
+        signal, labels, meta = make_entry(task)
+        outcome, meta = CacheStore(task.cache_root).write_entry(task.key, signal, labels, meta, task.replace)
+    except GuardError as exc:
+        return TaskResult(task.key, task.source, "failed", getattr(exc, "reason", exc.message))
+    except OSError as exc:
+        return TaskResult(task.key, task.source, "failed", _os_reason(exc), errno=exc.errno)
+    except Exception as exc:  # a bug for one file must not stop the others; reported with its type
+        return TaskResult(task.key, task.source, "failed", f"internal error: {exc.__class__.__name__}: {exc}")
+    seconds = time.perf_counter() - start
+    if outcome == "foreign":
+        return TaskResult(task.key, task.source, "foreign",
+                          f"entries/{task.key} exists and is not a tusz-guard entry; not touched")
+    return TaskResult(task.key, task.source, outcome, "", meta, seconds, hours)
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "no space left on device"
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"{exc.strerror or exc.__class__.__name__}{where}"
+
+
+# ---- the cache directory ------------------------------------------------------------------------------
+def open_cache(cache_dir: Path, params: dict[str, Any], rebuild_stale: bool) -> tuple[CacheStore, CacheMeta | None]:
+    """Validate cache_dir before any write: writable, ours (or empty), same fingerprint (or --rebuild-stale)."""
+    store = CacheStore(cache_dir)
+    if cache_dir.exists() and not cache_dir.is_dir():
+        raise GuardError(f"cache_dir {cache_dir} is a file, not a directory", hint="set data.cache_dir to a directory",
+                         exit_code=1)
+    _check_writable(cache_dir)
+    meta = store.read_meta()
+    if meta is None:
+        names = sorted(os.listdir(cache_dir)) if cache_dir.is_dir() else []
+        if names:
+            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+            raise GuardError(f"cache_dir {cache_dir} is not empty and is not a tusz-guard cache (holds {shown})",
+                             hint="point data.cache_dir at an empty or new directory; nothing was touched",
+                             exit_code=1)
+        return store, None
+    wanted = fingerprint_of(params)
+    if meta.fingerprint != wanted and not rebuild_stale:
+        changes = "; ".join(diff_params(meta.params, params)) or "format version differs"
+        raise GuardError(f"cache_dir {cache_dir} holds fingerprint {meta.fingerprint}, the config needs {wanted}: "
+                         f"{changes}", hint="set another data.cache_dir, or pass --rebuild-stale to convert this "
+                         "cache (every entry is rebuilt)", exit_code=1)
+    return store, meta
+
+
+def _check_writable(cache_dir: Path) -> None:
+    probe = cache_dir
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise GuardError(f"cache_dir {cache_dir} is not writable ({probe} denies writing)",
+                         hint="fix its permissions or set data.cache_dir to a writable directory", exit_code=1)
+
+
+def ensure_meta(store: CacheStore, params: dict[str, Any], config: str, data_dir: Path,
+                forced: str | None) -> CacheMeta:
+    """Create the cache metadata (or convert it to these params); record a --force reason."""
+    wanted = fingerprint_of(params)
+    try:
+        meta = store.create_meta(CacheMeta(wanted, params, utc_now(), f"tusz-guard {__version__}", config,
+                                           str(data_dir)))
+        if meta.fingerprint != wanted:
+            meta = store.update_meta(fingerprint=wanted, params=params, throughput=None)
+        if forced:
+            meta = store.update_meta(forced=meta.forced + ({"at": utc_now(), "reason": forced},))
+    except OSError as exc:
+        raise GuardError(f"cannot write the cache metadata in {store.root}: {_os_reason(exc)}",
+                         hint="free space or fix permissions, then rerun", exit_code=1) from None
+    return meta
+
+
+# ---- planning -----------------------------------------------------------------------------------------
+def tasks_for(p: Plan, store: CacheStore, cfg: Any, rebuild_stale: bool) -> list[EntryTask]:
+    """One task per missing recording, plus the stale ones under --rebuild-stale (longest first)."""
+    from tusz_guard.cache.preprocess import PipelineParams
+
+    params = PipelineParams.from_config(cfg)
+    chosen = p.missing + (p.stale if rebuild_stale else [])
+    chosen = sorted(chosen, key=lambda i: -(i.recording.duration_s or 0.0))   # long files first: better packing
+    c = cfg.config
+    return [EntryTask(str(store.root), str(cfg.data_dir), i.recording.path, i.recording.stem, p.fingerprint, params,
+                      c.data.annotations, tuple(c.labels.seizure), i.recording.duration_s or 0.0,
+                      replace=i.state == "stale") for i in chosen]
+
+
+def estimate_minutes(hours: float, meta: CacheMeta | None, workers: int) -> tuple[float, str]:
+    """Estimated build minutes and where the rate comes from (the last measured build, else the default)."""
+    tp = (meta.throughput or {}) if meta else {}
+    if tp.get("recording_hours_per_minute"):
+        rate = float(tp["recording_hours_per_minute"]) * workers / max(1, int(tp.get("workers", 1)))
+        source = (f"measured {tp['recording_hours_per_minute']:.1f} recording-hours/min with "
+                  f"{tp.get('workers', 1)} worker(s) at {tp.get('measured_at', '?')}, scaled to {workers}")
+    else:
+        rate = DEFAULT_HOURS_PER_MINUTE_PER_WORKER * workers
+        source = (f"default {DEFAULT_HOURS_PER_MINUTE_PER_WORKER:g} recording-hours/min per worker "
+                  "(no build measured yet)")
+    return hours / rate if rate > 0 else 0.0, source
+
+
+# ---- executing ----------------------------------------------------------------------------------------
+@dataclass
+class BuildSummary:
+    """Counts and reasons of one build run."""
+
+    built: int = 0
+    replaced: int = 0
+    concurrent: int = 0                      # written meanwhile by another builder
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    hours_built: float = 0.0
+    wall_s: float = 0.0
+    disk_full: bool = False
+    index_problem: str | None = None
+
+    @property
+    def hours_per_minute(self) -> float:
+        return self.hours_built / (self.wall_s / 60.0) if self.wall_s > 0 else 0.0
+
+
+def execute(store: CacheStore, fp: str, tasks: list[EntryTask], spec: ExecutorSpec,
+            on_result: Callable[[TaskResult], None] = lambda r: None) -> BuildSummary:
+    """Run the tasks, keep the index in step, stop at a full disk; record throughput in the metadata."""
+    summary = BuildSummary()
+    records: dict[str, EntryMeta] = {}
+    start = last_sync = time.perf_counter()
+    try:
+        with run_tasks(spec, run_task, tasks) as (runner, results):
+            for res in results:
+                _count(summary, res, records)
+                on_result(res)
+                if res.errno == errno.ENOSPC:
+                    summary.disk_full = True
+                    runner.stop()
+                if time.perf_counter() - last_sync > INDEX_SYNC_SECONDS:
+                    _sync(store, fp, records, summary)
+                    last_sync = time.perf_counter()
+    finally:
+        summary.wall_s = time.perf_counter() - start
+        _sync(store, fp, records, summary)
+    _record_throughput(store, summary, spec)
+    return summary
+
+
+def _count(summary: BuildSummary, res: TaskResult, records: dict[str, EntryMeta]) -> None:
+    if res.outcome in ("written", "replaced") and res.meta is not None:
+        records[res.key] = res.meta
+        summary.hours_built += res.hours
+        if res.outcome == "written":
+            summary.built += 1
+        else:
+            summary.replaced += 1
+    elif res.outcome == "exists":
+        summary.concurrent += 1
+    else:
+        summary.failed.append((res.source, res.reason))
+
+
+def _sync(store: CacheStore, fp: str, records: dict[str, EntryMeta], summary: BuildSummary) -> None:
+    try:
+        store.sync_index(fp, records)
+        summary.index_problem = None
+    except (OSError, GuardError) as exc:
+        reason = _os_reason(exc) if isinstance(exc, OSError) else str(exc)
+        summary.index_problem = f"index not updated ({reason}); the next build-cache run reconciles it"
+
+
+def _record_throughput(store: CacheStore, summary: BuildSummary, spec: ExecutorSpec) -> None:
+    if summary.built + summary.replaced == 0 or summary.disk_full:
+        return
+    tp = {"recording_hours_per_minute": round(summary.hours_per_minute, 3), "workers": spec.workers,
+          "executor": spec.kind, "entries": summary.built + summary.replaced,
+          "recording_hours": round(summary.hours_built, 4), "seconds": round(summary.wall_s, 3),
+          "measured_at": utc_now()}
+    try:
+        store.update_meta(throughput=tp)
+    except (OSError, GuardError) as exc:
+        summary.index_problem = summary.index_problem or f"throughput not recorded ({exc})"
+
+
+def with_forced_reason(failed_ids: list[str]) -> str:
+    """The text recorded in the metadata's `forced` list."""
+    return f"build-cache --force: config checks failed: {', '.join(failed_ids)}"

@@ -1,0 +1,586 @@
+"""The on-disk cache (docs/cache-format.md): metadata, index, entries; atomic writes; numpy + stdlib only."""
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from tusz_guard.errors import GuardError
+
+CACHE_SCHEMA = "tusz-guard/cache/v1"
+INDEX_SCHEMA = "tusz-guard/cache-index/v1"
+ENTRY_SCHEMA = "tusz-guard/cache-entry/v1"
+META_NAME = "tusz-guard-cache.json"
+INDEX_NAME = "index.json"
+LOCK_NAME = ".lock"
+ENTRIES_NAME = "entries"
+TEMP_PREFIX = ".tmp-"
+SIGNAL_NAME, LABELS_NAME, ENTRY_META_NAME = "signal.npy", "labels.npy", "meta.json"
+ENTRY_FILES = frozenset({SIGNAL_NAME, LABELS_NAME, ENTRY_META_NAME})
+ROOT_FILES = frozenset({META_NAME, INDEX_NAME, LOCK_NAME, ENTRIES_NAME})
+
+WriteOutcome = Literal["written", "replaced", "exists", "foreign"]
+
+
+def utc_now() -> str:
+    """An ISO-8601 UTC timestamp with second precision ('2026-11-28T17:00:00Z')."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class EntryMeta:
+    """One entry's record: meta.json, and the same record under index.json['entries'][key]."""
+
+    key: str
+    source: str                       # relative to data_dir, posix
+    source_size: int
+    source_mtime_ns: int
+    fingerprint: str
+    n_channels: int
+    n_samples: int
+    sampling_rate: int
+    dtype: str
+    interpolated: tuple[str, ...]
+    seizure_samples: int
+    mean: tuple[float, ...]           # per channel, of the stored signal
+    std: tuple[float, ...]
+    min: float
+    max: float
+    nonfinite: int
+    signal_bytes: int
+    labels_bytes: int
+    built_at: str
+    build_seconds: float
+    schema: str = ENTRY_SCHEMA        # proves tusz-guard wrote the entry (required to ever replace it)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], where: str = "meta.json") -> "EntryMeta":
+        """Build from a parsed JSON object; GuardError naming `where` when a field is missing or mistyped."""
+        if not isinstance(data, Mapping):
+            raise GuardError(f"{where}: expected a JSON object, got {type(data).__name__}",
+                             hint="remove the entry and rebuild it with `tusz-guard build-cache`")
+        missing = [f.name for f in fields(cls) if f.name != "schema" and f.name not in data]
+        if missing:
+            raise GuardError(f"{where}: missing field(s) {', '.join(missing)}",
+                             hint="remove the entry and rebuild it with `tusz-guard build-cache`")
+        try:
+            return cls(**{f.name: _coerce(f.name, data[f.name]) for f in fields(cls) if f.name in data})
+        except (TypeError, ValueError) as exc:
+            raise GuardError(f"{where}: malformed entry record ({exc})",
+                             hint="remove the entry and rebuild it with `tusz-guard build-cache`") from None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (tuples become lists)."""
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
+
+
+_TUPLE_FIELDS = {"interpolated": str, "mean": float, "std": float}
+_SCALAR_FIELDS = {"source_size": int, "source_mtime_ns": int, "n_channels": int, "n_samples": int,
+                  "sampling_rate": int, "seizure_samples": int, "nonfinite": int, "signal_bytes": int,
+                  "labels_bytes": int, "min": float, "max": float, "build_seconds": float}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    if name in _TUPLE_FIELDS:
+        if not isinstance(value, list):
+            raise ValueError(f"{name} must be a list")
+        return tuple(_TUPLE_FIELDS[name](v) for v in value)
+    if name in _SCALAR_FIELDS:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{name} must be a number")
+        if _SCALAR_FIELDS[name] is int and isinstance(value, float) and not value.is_integer():
+            raise ValueError(f"{name} must be an integer")
+        return _SCALAR_FIELDS[name](value)
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string")
+    return value
+
+
+@dataclass(frozen=True)
+class CacheMeta:
+    """The cache metadata file tusz-guard-cache.json."""
+
+    fingerprint: str
+    params: dict[str, Any]
+    created_at: str
+    created_by: str
+    config: str
+    data_dir: str
+    format_version: int = 1
+    schema: str = CACHE_SCHEMA
+    throughput: dict[str, Any] | None = None     # recording_hours_per_minute, workers, measured_at
+    forced: tuple[dict[str, Any], ...] = ()      # one {at, reason} per `build-cache --force`
+
+    @classmethod
+    def from_json(cls, data: Any, where: str = META_NAME) -> "CacheMeta":
+        """Build from a parsed JSON object; GuardError naming `where` when it is not cache metadata."""
+        if not isinstance(data, dict) or data.get("schema") != CACHE_SCHEMA:
+            raise GuardError(f"{where} is not tusz-guard cache metadata (schema must be '{CACHE_SCHEMA}')",
+                             hint="point data.cache_dir at a tusz-guard cache or an empty directory")
+        try:
+            known = {f.name for f in fields(cls)}
+            values = {k: v for k, v in data.items() if k in known}
+            values["forced"] = tuple(values.get("forced") or ())
+            meta = cls(**values)
+        except TypeError as exc:
+            raise GuardError(f"{where}: malformed cache metadata ({exc})",
+                             hint="restore the file or rebuild the cache into a new cache_dir") from None
+        if not isinstance(meta.fingerprint, str) or not isinstance(meta.params, dict):
+            raise GuardError(f"{where}: malformed cache metadata (fingerprint or params has the wrong type)",
+                             hint="restore the file or rebuild the cache into a new cache_dir")
+        return meta
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict in the documented key order."""
+        data = asdict(self)
+        data["forced"] = list(self.forced)
+        order = ("schema", "format_version", "fingerprint", "params", "created_at", "created_by", "config",
+                 "data_dir", "throughput", "forced")
+        return {k: data[k] for k in order}
+
+
+@dataclass(frozen=True)
+class IndexFile:
+    """The parsed index.json."""
+
+    fingerprint: str
+    updated_at: str
+    entries: dict[str, EntryMeta] = field(default_factory=dict)
+
+
+class CacheStore:
+    """One cache directory: reads never lock; writes are atomic (temp + rename), index writes under .lock."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self.meta_path = self.root / META_NAME
+        self.index_path = self.root / INDEX_NAME
+        self.lock_path = self.root / LOCK_NAME
+        self.entries_dir = self.root / ENTRIES_NAME
+
+    # ---- reading -------------------------------------------------------------------------------------
+    def exists(self) -> bool:
+        """True when the directory holds tusz-guard cache metadata."""
+        return self.meta_path.is_file()
+
+    def read_meta(self) -> CacheMeta | None:
+        """The cache metadata, None when absent; GuardError naming the file when it is corrupt."""
+        data = _read_json(self.meta_path)
+        return None if data is None else CacheMeta.from_json(data, str(self.meta_path))
+
+    def read_index_file(self) -> IndexFile | None:
+        """The whole index, None when absent; GuardError naming the file when it is corrupt."""
+        data = _read_json(self.index_path)
+        if data is None:
+            return None
+        where = str(self.index_path)
+        if not isinstance(data, dict) or data.get("schema") != INDEX_SCHEMA or not isinstance(data.get("entries"), dict):
+            raise GuardError(f"{where} is not a tusz-guard cache index (schema must be '{INDEX_SCHEMA}')",
+                             hint="run `tusz-guard build-cache` to rebuild the index from the entries")
+        entries = {k: EntryMeta.from_json(v, f"{where} [entries.{k}]") for k, v in data["entries"].items()}
+        return IndexFile(str(data.get("fingerprint", "")), str(data.get("updated_at", "")), entries)
+
+    def read_index(self) -> dict[str, EntryMeta] | None:
+        """Every entry record by key, from index.json; None when there is no index."""
+        index = self.read_index_file()
+        return None if index is None else index.entries
+
+    def list_entries(self) -> list[str]:
+        """Keys of complete entries (a directory holding meta.json), sorted; opens no entry file."""
+        return sorted(name for name in self._entry_dirs() if (self.entries_dir / name / ENTRY_META_NAME).is_file())
+
+    def list_temp(self) -> list[str]:
+        """Leftover temporary names (entries/.tmp-*, .tmp-* at the root), relative to the cache root."""
+        found = [n for n in _names(self.root) if n.startswith(TEMP_PREFIX)]
+        found += [f"{ENTRIES_NAME}/{n}" for n in _names(self.entries_dir) if n.startswith(TEMP_PREFIX)]
+        return sorted(found)
+
+    def list_foreign(self) -> list[str]:
+        """Paths (relative to the cache root) that tusz-guard did not make; never touched by the builder."""
+        found = [n for n in _names(self.root) if n not in ROOT_FILES and not n.startswith(TEMP_PREFIX)]
+        if self.entries_dir.exists() and not self.entries_dir.is_dir():
+            return sorted(found + [ENTRIES_NAME])
+        for name in self._entry_dirs(include_files=True):
+            path = self.entries_dir / name
+            if not path.is_dir():
+                found.append(f"{ENTRIES_NAME}/{name}")
+                continue
+            inner = _names(path)
+            if ENTRY_META_NAME not in inner:
+                found.append(f"{ENTRIES_NAME}/{name}")
+            else:
+                found += [f"{ENTRIES_NAME}/{name}/{n}" for n in inner if n not in ENTRY_FILES]
+        return sorted(found)
+
+    def read_entry_meta(self, key: str) -> EntryMeta:
+        """The meta.json of one entry; GuardError naming the file when absent or corrupt."""
+        path = self.entry_dir(key) / ENTRY_META_NAME
+        data = _read_json(path)
+        if data is None:
+            raise GuardError(f"{path} does not exist", hint="build the entry with `tusz-guard build-cache`")
+        return EntryMeta.from_json(data, str(path))
+
+    def reconciled_entries(self) -> dict[str, EntryMeta]:
+        """The index corrected by the disk (read-only): drops vanished keys, reads unindexed meta.json."""
+        try:
+            index = self.read_index() or {}
+        except GuardError:
+            index = {}
+        on_disk = self.list_entries()
+        return {k: index[k] if k in index else self.read_entry_meta(k) for k in on_disk}
+
+    def scan_entries(self) -> dict[str, EntryMeta]:
+        """Every complete entry's meta.json (reads each one; the index exists to avoid this)."""
+        return {key: self.read_entry_meta(key) for key in self.list_entries()}
+
+    def entry_dir(self, key: str) -> Path:
+        return self.entries_dir / key
+
+    def signal_path(self, key: str) -> Path:
+        return self.entries_dir / key / SIGNAL_NAME
+
+    def labels_path(self, key: str) -> Path:
+        return self.entries_dir / key / LABELS_NAME
+
+    def load_signal(self, key: str, mmap: bool = True) -> np.ndarray:
+        """The (19, n_samples) signal, memory-mapped read-only by default."""
+        return _load_npy(self.signal_path(key), mmap)
+
+    def load_labels(self, key: str, mmap: bool = True) -> np.ndarray:
+        """The (n_samples,) uint8 labels, memory-mapped read-only by default."""
+        return _load_npy(self.labels_path(key), mmap)
+
+    def is_own_entry(self, key: str) -> bool:
+        """True when entries/<key>/meta.json parses and carries the tusz-guard entry schema."""
+        try:
+            return self.read_entry_meta(key).schema == ENTRY_SCHEMA
+        except GuardError:
+            return False
+
+    # ---- writing -------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """An exclusive advisory lock on <root>/.lock (fcntl.flock), released on exit."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_path, "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def create_meta(self, meta: CacheMeta) -> CacheMeta:
+        """Write the metadata if none exists (atomic, first writer wins); return what is on disk."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self._temp_file_path(META_NAME)
+        try:
+            _write_json(tmp, meta.to_json())
+            try:
+                os.link(tmp, self.meta_path)      # fails when another builder created it first
+            except FileExistsError:
+                pass
+        finally:
+            _unlink(tmp)
+        existing = self.read_meta()
+        assert existing is not None
+        return existing
+
+    def update_meta(self, **changes: Any) -> CacheMeta:
+        """Read-modify-write the metadata under the lock (throughput, forced)."""
+        with self.lock():
+            meta = self.read_meta()
+            if meta is None:
+                raise GuardError(f"{self.meta_path} does not exist", hint="run `tusz-guard build-cache` first")
+            meta = replace(meta, **changes)
+            self._replace_file(self.meta_path, meta.to_json())
+            return meta
+
+    def write_entry(self, key: str, signal: np.ndarray, labels: np.ndarray, meta: EntryMeta,
+                    replace_existing: bool = False) -> tuple[WriteOutcome, EntryMeta]:
+        """Write one entry into entries/.tmp-* and rename it into place; never touches a foreign entry."""
+        self.entries_dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.entries_dir / f"{TEMP_PREFIX}{key}-{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            tmp.mkdir()
+            meta = self._fill_temp(tmp, signal, labels, meta)
+            outcome = self._move_into_place(tmp, key, replace_existing)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        return outcome, meta
+
+    def write_index(self, entries: Mapping[str, EntryMeta], fingerprint: str) -> None:
+        """Rewrite index.json atomically (temp + os.replace) under the lock."""
+        with self.lock():
+            self._write_index_unlocked(entries, fingerprint)
+
+    def sync_index(self, fingerprint: str, updated: Mapping[str, EntryMeta] | None = None) -> dict[str, EntryMeta]:
+        """Merge records into the index and reconcile it with the complete entries on disk, under the lock."""
+        with self.lock():
+            try:
+                current = self.read_index() or {}
+            except GuardError:
+                current = {}       # a corrupt index is rebuilt from the entries' meta.json
+            on_disk = set(self.list_entries())
+            merged = {k: v for k, v in current.items() if k in on_disk}
+            merged.update({k: v for k, v in (updated or {}).items() if k in on_disk})
+            for key in sorted(on_disk - set(merged)):
+                merged[key] = self.read_entry_meta(key)
+            self._write_index_unlocked(merged, fingerprint)
+            return merged
+
+    def rebuild_index(self, fingerprint: str) -> dict[str, EntryMeta]:
+        """Rewrite the index from every entry's meta.json, under the lock."""
+        with self.lock():
+            entries = self.scan_entries()
+            self._write_index_unlocked(entries, fingerprint)
+            return entries
+
+    def remove_dead_temps(self) -> list[str]:
+        """Remove entries/.tmp-* left by builder processes of this host that no longer run."""
+        removed = []
+        for name in self.list_temp():
+            pid = _temp_pid(name)
+            if pid is not None and not _pid_alive(pid):
+                path = self.root / name
+                shutil.rmtree(path, ignore_errors=True) if path.is_dir() else _unlink(path)
+                removed.append(name)
+        return removed
+
+    # ---- internals -----------------------------------------------------------------------------------
+    def _entry_dirs(self, include_files: bool = False) -> list[str]:
+        try:
+            with os.scandir(self.entries_dir) as it:
+                return [e.name for e in it if not e.name.startswith(TEMP_PREFIX)
+                        and (include_files or e.is_dir(follow_symlinks=False))]
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
+    def _fill_temp(self, tmp: Path, signal: np.ndarray, labels: np.ndarray, meta: EntryMeta) -> EntryMeta:
+        _save_npy(tmp / SIGNAL_NAME, signal)
+        _save_npy(tmp / LABELS_NAME, labels)
+        meta = replace(meta, signal_bytes=(tmp / SIGNAL_NAME).stat().st_size,
+                       labels_bytes=(tmp / LABELS_NAME).stat().st_size)
+        _write_json(tmp / ENTRY_META_NAME, meta.to_json())     # last: its presence marks a complete entry
+        return meta
+
+    def _move_into_place(self, tmp: Path, key: str, replace_existing: bool) -> WriteOutcome:
+        final = self.entry_dir(key)
+        try:
+            os.rename(tmp, final)                  # atomic; fails when a non-empty directory is there
+            return "written"
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+                raise
+        if not self.is_own_entry(key):
+            return "foreign"
+        if not replace_existing:
+            return "exists"
+        with self.lock():                           # one replacement at a time; the entry is briefly absent
+            old = self.entries_dir / f"{TEMP_PREFIX}{key}-{os.getpid()}-{secrets.token_hex(4)}-old"
+            os.rename(final, old)
+            os.rename(tmp, final)
+            shutil.rmtree(old, ignore_errors=True)
+        return "replaced"
+
+    def _write_index_unlocked(self, entries: Mapping[str, EntryMeta], fingerprint: str) -> None:
+        doc = {"schema": INDEX_SCHEMA, "fingerprint": fingerprint, "updated_at": utc_now(),
+               "entries": {k: entries[k].to_json() for k in sorted(entries)}}
+        self._replace_file(self.index_path, doc)
+
+    def _replace_file(self, path: Path, doc: Any) -> None:
+        tmp = self._temp_file_path(path.name)
+        try:
+            _write_json(tmp, doc)
+            os.replace(tmp, path)
+        finally:
+            _unlink(tmp)
+
+    def _temp_file_path(self, name: str) -> Path:
+        return self.root / f"{TEMP_PREFIX}{name}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+# ---- entry states and the plan ------------------------------------------------------------------------
+EntryState = Literal["current", "stale", "missing"]
+
+
+def entry_state(entry: EntryMeta | None, rec: Any, fingerprint: str) -> tuple[EntryState, str]:
+    """current / stale (with the reason) / missing for one ledger Recording against its entry record."""
+    if entry is None:
+        return "missing", "no cache entry"
+    if entry.fingerprint != fingerprint:
+        return "stale", f"fingerprint differs: entry {entry.fingerprint}, config {fingerprint}"
+    if entry.source != rec.path:
+        return "stale", f"source path differs: {entry.source} -> {rec.path}"
+    if entry.source_size != rec.file_size:
+        return "stale", f"source changed: size {entry.source_size:,} -> {rec.file_size:,}"
+    if entry.source_mtime_ns != rec.mtime_ns:
+        return "stale", f"source changed: mtime {_mtime(entry.source_mtime_ns)} -> {_mtime(rec.mtime_ns)}"
+    return "current", "cached"
+
+
+def _mtime(ns: int) -> str:
+    return datetime.fromtimestamp(ns / 1e9, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One included recording of a planned role and what the cache holds for it."""
+
+    recording: Any                  # tusz_guard.corpus.ledger.Recording
+    state: EntryState
+    reason: str
+    entry: EntryMeta | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Per recording of the planned roles: current, stale (with reason) or missing."""
+
+    fingerprint: str
+    roles: tuple[str, ...]
+    items: tuple[PlanItem, ...]
+    orphans: tuple[str, ...] = ()   # entry keys that match no recording of the ledger
+
+    def by_state(self, state: EntryState) -> list[PlanItem]:
+        return [i for i in self.items if i.state == state]
+
+    @property
+    def current(self) -> list[PlanItem]:
+        return self.by_state("current")
+
+    @property
+    def stale(self) -> list[PlanItem]:
+        return self.by_state("stale")
+
+    @property
+    def missing(self) -> list[PlanItem]:
+        return self.by_state("missing")
+
+    def counts(self) -> dict[str, int]:
+        return {s: len(self.by_state(s)) for s in ("current", "stale", "missing")}
+
+    def hours(self, state: EntryState | None = None) -> float:
+        """Recording hours of the items in one state (all items when None)."""
+        return sum((i.recording.duration_s or 0.0) for i in self.items if state in (None, i.state)) / 3600.0
+
+
+def plan(ledger: Any, index: "CacheStore | Mapping[str, EntryMeta] | None", fingerprint: str,
+         roles: tuple[str, ...] | list[str] = ("train", "val")) -> Plan:
+    """The cache state of every included recording of `roles`; a store is read through its reconciled index."""
+    entries = _entries_of(index)
+    items = []
+    for role in roles:
+        for rec in ledger.included(role):
+            entry = entries.get(rec.stem)
+            state, reason = entry_state(entry, rec, fingerprint)
+            items.append(PlanItem(rec, state, reason, entry))
+    stems = {r.stem for r in ledger.recordings}
+    return Plan(fingerprint, tuple(roles), tuple(items), tuple(sorted(k for k in entries if k not in stems)))
+
+
+def _entries_of(index: "CacheStore | Mapping[str, EntryMeta] | None") -> Mapping[str, EntryMeta]:
+    if index is None:
+        return {}
+    return index.reconciled_entries() if isinstance(index, CacheStore) else index
+
+
+# ---- index verification (tiers: key set, freshness, then records) -----------------------------------------
+def verify_index(store: CacheStore, deep: bool = False) -> list[str]:
+    """Problems that make the index disagree with the entries; deep=True also compares every meta.json."""
+    index = store.read_index()
+    if index is None:
+        return [f"{store.index_path} does not exist"] if store.list_entries() else []
+    on_disk = set(store.list_entries())
+    problems = [f"index lists {k} but entries/{k} is not a complete entry" for k in sorted(set(index) - on_disk)]
+    problems += [f"entries/{k} is not in the index" for k in sorted(on_disk - set(index))]
+    index_mtime = store.index_path.stat().st_mtime_ns
+    newer = [k for k in sorted(on_disk & set(index))
+             if (store.entry_dir(k) / ENTRY_META_NAME).stat().st_mtime_ns > index_mtime]
+    problems += [f"entries/{k}/meta.json is newer than the index" for k in newer]
+    if deep:
+        problems += [f"index record of {k} differs from entries/{k}/meta.json"
+                     for k in sorted(on_disk & set(index)) if store.read_entry_meta(k) != index[k]]
+    return problems
+
+
+# ---- file helpers -------------------------------------------------------------------------------------
+def _names(folder: Path) -> list[str]:
+    try:
+        with os.scandir(folder) as it:
+            return [e.name for e in it]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GuardError(f"{path}: cannot read ({exc.__class__.__name__})",
+                         hint="check permissions or restore the file") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise GuardError(f"{path}: corrupt JSON at line {exc.lineno}, column {exc.colno}",
+                         hint="restore the file, or rebuild with `tusz-guard build-cache`") from None
+
+
+def _write_json(path: Path, doc: Any) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+
+
+def _save_npy(path: Path, array: np.ndarray) -> None:
+    with open(path, "wb") as f:
+        np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+
+
+def _load_npy(path: Path, mmap: bool) -> np.ndarray:
+    try:
+        return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    except FileNotFoundError:
+        raise GuardError(f"{path} does not exist", hint="rebuild the entry with `tusz-guard build-cache`") from None
+    except (ValueError, OSError) as exc:
+        raise GuardError(f"{path}: unreadable array ({exc})",
+                         hint="rebuild the entry with `tusz-guard build-cache --rebuild-stale`") from None
+
+
+def _unlink(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+def _temp_pid(name: str) -> int | None:
+    """The pid in '.tmp-<name>-<pid>-<hex>[-old]' (entry keys may hold '-', so parse from the right)."""
+    parts = name.rsplit("/", 1)[-1].split("-")
+    if parts and parts[-1] == "old":
+        parts = parts[:-1]
+    try:
+        return int(parts[-2])
+    except (IndexError, ValueError):
+        return None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,1 @@
+"""Preflight checks: a snapshot gathered once, pure checks, findings (see engine.py and gate.py)."""

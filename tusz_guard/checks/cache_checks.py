@@ -1,0 +1,220 @@
+"""cache.*: fingerprint, coverage of the training roles, the index, and entry integrity."""
+from __future__ import annotations
+
+from collections import Counter
+
+from tusz_guard.cache.fingerprint import diff_params, fingerprint_params
+from tusz_guard.checks.base import Outcome, check, listing, n, rows, worst
+from tusz_guard.checks.coverage import cache_plan, matching_siblings, orphans, role_counts, throughput
+from tusz_guard.checks.snapshot import Snapshot
+from tusz_guard.corpus.channels import CHANNELS_10_20
+from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, Recording
+
+NPY_HEADER_MAX = 65536
+CLIP_EPS = 1e-3
+
+
+def _build_hint(s: Snapshot) -> str:
+    return f"run `tusz-guard build-cache {s.show(s.cfg.path)}`"
+
+
+@check("cache.fingerprint", "The cache was built with this config's preprocessing", needs=("cache",))
+def cache_fingerprint(s: Snapshot) -> Outcome:
+    c = s.cache
+    assert c is not None
+    if c.errors:
+        return Outcome("fail", f"cannot read the cache: {c.errors[0]}", {"errors": list(c.errors)})
+    if c.meta is None:
+        return Outcome("skip", f"no cache metadata in {s.show(c.root)} (cache.coverage reports what is missing)")
+    mine = fingerprint_params(s.cfg)
+    diff = diff_params(c.meta.params, mine)
+    odd = Counter(e.fingerprint for e in c.entries.values() if e.fingerprint != s.fingerprint)
+    details = {"cache": c.meta.fingerprint, "config": s.fingerprint, "differs": diff,
+               "entries_other_fingerprint": dict(odd), "index": c.index_fingerprint}
+    if c.meta.fingerprint != s.fingerprint:
+        return Outcome("fail", f"{s.show(c.root)} was built with fingerprint {c.meta.fingerprint}, "
+                       f"{s.show(s.cfg.path)} has {s.fingerprint}: {'; '.join(diff) or 'code versions differ'}; "
+                       "point data.cache_dir at a new folder and build it, or rebuild with "
+                       "`tusz-guard build-cache --rebuild-stale`", details)
+    if odd:
+        return Outcome("fail", f"{sum(odd.values()):,} entr(ies) in {s.show(c.root)} carry another fingerprint "
+                       f"({listing(sorted(odd))}); rebuild them with `tusz-guard build-cache --rebuild-stale`", details)
+    return Outcome("pass", f"{s.show(c.root)} fingerprint {s.fingerprint} equals the config's "
+                   f"({len(c.entries):,} entries agree)", details)
+
+
+def _live_line(s: Snapshot, hours: float) -> str:
+    rate, where = throughput(s)
+    if rate is None:
+        return f"{hours:,.1f} recording-hours (no build throughput measured yet)"
+    return f"{hours:,.1f} recording-hours, about {hours / rate:,.0f} min at the {rate:,.1f} h/min measured on {where}"
+
+
+def _sibling_lines(s: Snapshot) -> list[str]:
+    lines = []
+    for view, held, needed in matching_siblings(s):
+        users = (" and ".join(f"`data.cache_dir` of {u}" for u in view.used_by)) or "the cache_dir of no config here"
+        lines.append(f"{view.shown} holds {held:,} of {needed:,} needed recordings with the same fingerprint; it is "
+                     f"{users}")
+    return lines
+
+
+@check("cache.coverage", "Every train/val recording has a current cache entry", needs=("ledger",))
+def cache_coverage(s: Snapshot) -> Outcome:
+    assert s.ledger is not None
+    p = cache_plan(s)
+    per_role = {role: role_counts(p, role) for role in ROLES}
+    train_val = [per_role[r] for r in TRAINING_ROLES]
+    live = sum(int(c["needed"] - c["current"]) for c in train_val)
+    needed = sum(int(c["needed"]) for c in train_val)
+    stale_reasons = Counter(i.reason for i in p.stale)
+    extra = orphans(s) if s.cache is not None else []
+    siblings = _sibling_lines(s)
+    details = {"roles": per_role, "stale_reasons": dict(stale_reasons), "no_role_entries": rows(extra),
+               "siblings": siblings, "not_current": rows([i.recording.path for i in p.items
+                                                          if i.state != "current" and i.recording.role in TRAINING_ROLES])}
+    where = s.show(s.cfg.cache_dir)
+    if live:
+        state = "does not exist" if s.cache is None or not s.cache.dir_exists else \
+            f"holds {needed - live:,} of {needed:,} train+val recordings"
+        stale = sum(int(c["stale"]) for c in train_val)
+        msg = (f"{where} {state}: {live:,} recording(s) would be processed live during training "
+               f"({live - stale:,} missing, {stale:,} stale"
+               f"{': ' + listing(sorted(stale_reasons), 1) if stale else ''}; "
+               f"{_live_line(s, sum(c['live_hours'] for c in train_val))})")
+        msg += "; " + "; ".join(siblings) if siblings else ""
+        return Outcome("fail", f"{msg}; {_build_hint(s)}", details)
+    test = per_role["test"]
+    notes = []
+    if test["needed"] > test["current"]:
+        notes.append(f"test: {int(test['needed'] - test['current']):,} of {int(test['needed']):,} not cached")
+    if extra:
+        notes.append(f"{len(extra):,} entr(ies) belong to no role ({listing(extra, 2)})")
+    head = f"{where} holds all {needed:,} train+val recordings"
+    if notes:
+        return Outcome("warn", f"{head}; {'; '.join(notes)}", details)
+    return Outcome("pass", f"{head} and all {int(test['needed']):,} test recordings", details)
+
+
+def _index_problems(s: Snapshot) -> list[tuple[str, str]]:
+    c = s.cache
+    assert c is not None
+    found: list[tuple[str, str]] = [("fail", e) for e in c.errors]
+    if c.index is None:
+        if c.files:
+            found.append(("fail", f"{s.show(c.root)}/index.json is missing but {len(c.files):,} entries exist; "
+                          f"{_build_hint(s)} to rebuild the index"))
+        return found
+    on_disk, listed = set(c.files), set(c.index)
+    if listed - on_disk:
+        found.append(("fail", f"index lists {len(listed - on_disk):,} entr(ies) that are not complete on disk: "
+                      f"{listing(sorted(listed - on_disk))}"))
+    if on_disk - listed:
+        found.append(("fail", f"{len(on_disk - listed):,} complete entr(ies) missing from the index: "
+                      f"{listing(sorted(on_disk - listed))}"))
+    newer = sorted(k for k in on_disk & listed if c.index_mtime_ns is not None
+                   and c.files[k].meta_mtime_ns > c.index_mtime_ns)
+    if newer:
+        found.append(("fail", f"{len(newer):,} entries/<key>/meta.json newer than index.json: {listing(newer)}"))
+    if c.meta is not None and c.index_fingerprint != c.meta.fingerprint:
+        found.append(("fail", f"index fingerprint {c.index_fingerprint} differs from the cache's {c.meta.fingerprint}"))
+    if c.scans is not None:
+        differ = sorted(k for k, scan in c.scans.items() if scan.disk_meta is not None and k in c.index
+                        and scan.disk_meta != c.index[k])
+        if differ:
+            found.append(("fail", f"{len(differ):,} index record(s) differ from their meta.json: {listing(differ)}"))
+    if c.temp:
+        found.append(("warn", f"{len(c.temp):,} leftover temporary entr(ies) from an interrupted build: "
+                      f"{listing(c.temp)}"))
+    if c.foreign:
+        found.append(("warn", f"{len(c.foreign):,} path(s) tusz-guard did not make: {listing(c.foreign)}"))
+    return found
+
+
+@check("cache.index", "index.json equals the entries on disk and is newer than each", needs=("cache",))
+def cache_index(s: Snapshot) -> Outcome:
+    c = s.cache
+    assert c is not None
+    if not c.dir_exists:
+        return Outcome("skip", f"{s.show(c.root)} does not exist")
+    found = _index_problems(s)
+    details = {"indexed": len(c.entries), "on_disk": len(c.files), "temp": list(c.temp),
+               "foreign": rows(list(c.foreign)), "problems": [m for _, m in found]}
+    if found:
+        fix = f"; {_build_hint(s)} to reconcile the index" if any(st == "fail" for st, _ in found) else ""
+        return Outcome(worst(st for st, _ in found), "; ".join(m for _, m in found) + fix, details)
+    return Outcome("pass", f"index.json lists exactly the {len(c.files):,} complete entries and is newer than each",
+                   details)
+
+
+def _npy_header_ok(size: int | None, payload: int) -> bool:
+    header = (size or 0) - payload
+    return 0 < header <= NPY_HEADER_MAX and header % 16 == 0
+
+
+def _entry_problems(s: Snapshot, key: str, rec: Recording | None) -> list[str]:
+    c = s.cache
+    assert c is not None
+    e, files = c.entries[key], c.files.get(key)
+    pre = s.cfg.config.preprocessing
+    out = []
+    if e.n_channels != len(CHANNELS_10_20):
+        out.append(f"{e.n_channels} channels, expected {len(CHANNELS_10_20)}")
+    if rec is not None and rec.duration_s is not None and e.sampling_rate == pre.sampling_rate \
+            and e.n_samples != rec.n_samples:
+        out.append(f"{e.n_samples:,} samples, the header says {rec.n_samples:,} ({rec.duration_s:g} s at "
+                   f"{pre.sampling_rate} Hz)")
+    if files is not None:
+        item = 2 if e.dtype == "float16" else 4
+        if files.signal_size != e.signal_bytes or not _npy_header_ok(files.signal_size, e.n_channels * e.n_samples * item):
+            out.append(f"signal.npy is {files.signal_size or 0:,} bytes, not a ({e.n_channels}, {e.n_samples:,}) "
+                       f"{e.dtype} array of the recorded {e.signal_bytes:,} bytes")
+        if files.labels_size != e.labels_bytes or not _npy_header_ok(files.labels_size, e.n_samples):
+            out.append(f"labels.npy is {files.labels_size or 0:,} bytes, not a ({e.n_samples:,},) uint8 mask")
+    out += _value_problems(s, key)
+    return out
+
+
+def _value_problems(s: Snapshot, key: str) -> list[str]:
+    c = s.cache
+    assert c is not None
+    e = c.entries[key]
+    clip = s.cfg.config.preprocessing.clip
+    scan = (c.scans or {}).get(key)
+    nonfinite = scan.nonfinite if scan is not None and scan.error is None else e.nonfinite
+    lo = scan.min if scan is not None and scan.min is not None else e.min
+    hi = scan.max if scan is not None and scan.max is not None else e.max
+    flat = [CHANNELS_10_20[i] for i in scan.zero_variance] if scan is not None \
+        else [ch for ch, sd in zip(CHANNELS_10_20, e.std) if sd == 0]
+    out = []
+    if scan is not None and scan.error:
+        out.append(scan.error)
+    if scan is not None and scan.signal_shape is not None and scan.signal_shape != (e.n_channels, e.n_samples):
+        out.append(f"signal shape {scan.signal_shape}, the record says ({e.n_channels}, {e.n_samples})")
+    if scan is not None and scan.labels_shape is not None and scan.labels_shape != (e.n_samples,):
+        out.append(f"labels shape {scan.labels_shape}, expected ({e.n_samples},)")
+    if nonfinite:
+        out.append(f"{nonfinite:,} non-finite value(s)")
+    if clip is not None and (lo < -clip - CLIP_EPS or hi > clip + CLIP_EPS):
+        out.append(f"values {lo:g}..{hi:g} exceed the clip ±{clip:g}")
+    if flat:
+        out.append(f"zero-variance channel(s) {', '.join(flat)}")
+    return out
+
+
+@check("cache.integrity", "Entries have header-derived shapes and sane values", needs=("cache",))
+def cache_integrity(s: Snapshot) -> Outcome:
+    c = s.cache
+    assert c is not None
+    if not c.entries:
+        return Outcome("skip", f"{s.show(c.root)} has no indexed entries")
+    by_stem = {r.stem: r for r in s.ledger.recordings} if s.ledger is not None else {}
+    bad = {k: p for k in sorted(c.entries) if (p := _entry_problems(s, k, by_stem.get(k)))}
+    lines = [f"{k}: {'; '.join(p)}" for k, p in bad.items()]
+    tier = "shapes, sizes and values read from every entry (--deep)" if c.scans is not None else \
+        "shapes, file sizes and recorded statistics (add --deep to read the values)"
+    details = {"checked": len(c.entries), "deep": c.scans is not None, "problems": rows(lines)}
+    if bad:
+        return Outcome("fail", f"{len(bad):,} of {len(c.entries):,} entr(ies) are damaged: {listing(lines, 2)}; "
+                       "rebuild them with `tusz-guard build-cache --rebuild-stale`", details)
+    return Outcome("pass", f"{len(c.entries):,} entries checked: {tier}", details)

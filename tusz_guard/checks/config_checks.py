@@ -1,0 +1,129 @@
+"""config.*: schema, effective paths, and consistency between configs that share a folder."""
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from pathlib import Path
+
+from tusz_guard.cache.fingerprint import diff_params, fingerprint_params
+from tusz_guard.checks.base import Outcome, check, listing, worst
+from tusz_guard.checks.snapshot import ConfigLoad, Snapshot
+from tusz_guard.config import LoadedConfig
+
+
+def _get(raw: dict, dotted: str) -> object:
+    node: object = raw
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _unused_keys(cfg: LoadedConfig) -> list[str]:
+    """Keys set in the file that nothing reads under the chosen options (catalogue row 19)."""
+    found = []
+    if cfg.config.data.split_policy == "official" and _get(cfg.raw, "data.validation_split") is not None:
+        found.append("data.validation_split (read only when data.split_policy is 'holdout'; remove it or "
+                     "set data.split_policy: holdout)")
+    return found
+
+
+@check("config.schema", "Config files validate; every key is used")
+def config_schema(s: Snapshot) -> Outcome:
+    problems: list[str] = []
+    warnings: list[str] = []
+    for load in s.configs:
+        if load.error is not None:
+            line = f"{load.shown}: {load.error}"
+            (problems if load.given else warnings).append(
+                line if load.given else f"sibling {line} (it cannot be compared with the others; fix or move it)")
+            continue
+        assert load.config is not None
+        if load.given:
+            problems += [f"{load.shown}: {k}" for k in _unused_keys(load.config)]
+    details = {"problems": problems, "warnings": warnings, "configs": [c.shown for c in s.configs]}
+    if problems:
+        return Outcome("fail", f"{len(problems):,} problem(s): {listing(problems, 2)}", details)
+    ok = sum(c.error is None for c in s.configs)
+    if warnings:
+        return Outcome("warn", f"{ok:,} of {len(s.configs):,} config(s) validate; {listing(warnings, 2)}", details)
+    return Outcome("pass", f"{ok:,} config(s) validate against the schema and set only keys that are read", details)
+
+
+def _path_problems(load: ConfigLoad, s: Snapshot) -> list[tuple[str, str]]:
+    cfg = load.config
+    assert cfg is not None
+    found: list[tuple[str, str]] = []
+    if _get(cfg.raw, "data.cache_dir") is None:
+        found.append(("warn", f"{load.shown}: data.cache_dir is not set; the default "
+                      f"'{cfg.config.data.cache_dir}' -> {cfg.cache_dir} is used (set it explicitly)"))
+    if cfg.config.experiment.kind == "full" and cfg.config.data.limit_files is not None:
+        found.append(("fail", f"{load.shown}: data.limit_files={cfg.config.data.limit_files:,} on a 'full' config "
+                      "would train on a subset; remove data.limit_files or set experiment.kind: smoke"))
+    for key, path in (("experiment.output_dir", cfg.output_dir), ("data.data_dir", cfg.data_dir)):
+        if _overlaps(path, cfg.cache_dir):
+            found.append(("fail", f"{load.shown}: {key} ({cfg.display(path)}) overlaps data.cache_dir "
+                          f"({cfg.display(cfg.cache_dir)}); give each its own folder"))
+    for name, value in s.env.items():
+        env_path = Path(value).expanduser()
+        env_path = Path(os.path.normpath(env_path if env_path.is_absolute() else cfg.project_root / env_path))
+        if env_path != cfg.cache_dir:
+            found.append(("fail", f"environment variable {name}={value} names a different cache path than "
+                          f"data.cache_dir of {load.shown} ({cfg.cache_dir}); unset it or set it to that path"))
+    return found
+
+
+def _overlaps(a: Path, b: Path) -> bool:
+    return a == b or a.is_relative_to(b) or b.is_relative_to(a)
+
+
+@check("config.paths", "Effective paths (defaults included) and no second cache path")
+def config_paths(s: Snapshot) -> Outcome:
+    found = [p for load in s.given if load.config is not None for p in _path_problems(load, s)]
+    effective = {load.shown: {"data_dir": str(load.config.data_dir), "cache_dir": str(load.config.cache_dir),
+                              "output_dir": str(load.config.output_dir), "kind": load.config.config.experiment.kind,
+                              "limit_files": load.config.config.data.limit_files}
+                 for load in s.given if load.config is not None}
+    details = {"effective": effective, "problems": [m for _, m in found]}
+    status = worst(st for st, _ in found)
+    if found:
+        return Outcome(status, listing([m for _, m in found], 2), details)
+    return Outcome("pass", f"cache_dir {s.cfg.cache_dir} (from data.cache_dir of {s.show(s.cfg.path)}); "
+                   "no other key names a cache path", details)
+
+
+def _pair_problems(a: ConfigLoad, b: ConfigLoad) -> str | None:
+    ca, cb = a.config, b.config
+    assert ca is not None and cb is not None
+    if a.fingerprint == b.fingerprint and ca.cache_dir != cb.cache_dir:
+        return (f"{a.shown} and {b.shown} share preprocessing (fingerprint {a.fingerprint}) but read different "
+                f"caches: {ca.display(ca.cache_dir)} vs {cb.display(cb.cache_dir)}; set data.cache_dir of "
+                f"{b.shown} to {cb.display(ca.cache_dir)} so both use one cache")
+    if a.fingerprint != b.fingerprint and ca.cache_dir == cb.cache_dir:
+        diff = "; ".join(diff_params(fingerprint_params(ca), fingerprint_params(cb)))
+        return (f"{a.shown} and {b.shown} preprocess differently ({diff}) but share the cache "
+                f"{ca.display(ca.cache_dir)}; give {b.shown} its own data.cache_dir")
+    return None
+
+
+@check("config.consistency", "Configs that share preprocessing share one cache, and only those")
+def config_consistency(s: Snapshot) -> Outcome:
+    loaded = [c for c in s.configs if c.config is not None]
+    problems: list[tuple[str, str]] = []
+    for i, a in enumerate(loaded):
+        for b in loaded[i + 1:]:
+            msg = _pair_problems(a, b)
+            if msg:
+                problems.append(("fail" if a.given or b.given else "warn", msg))
+    groups: dict[str, list[str]] = defaultdict(list)
+    for c in loaded:
+        groups[c.fingerprint or ""].append(c.shown)
+    details = {"configs": [{"config": c.shown, "given": c.given, "kind": c.config.config.experiment.kind,
+                            "fingerprint": c.fingerprint, "cache_dir": str(c.config.cache_dir)}
+                           for c in loaded if c.config is not None],
+               "problems": [m for _, m in problems]}
+    if problems:
+        return Outcome(worst(st for st, _ in problems), listing([m for _, m in problems], 2), details)
+    return Outcome("pass", f"{len(loaded):,} config(s) in {len(groups):,} fingerprint group(s); each group reads "
+                   "one cache of its own", details)

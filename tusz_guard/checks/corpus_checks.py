@@ -1,0 +1,93 @@
+"""corpus.*: the layout under data_dir, the funnel from found to roles, and the EDF headers."""
+from __future__ import annotations
+
+from collections import Counter
+
+from tusz_guard.checks.base import Outcome, check, listing, n, rows
+from tusz_guard.checks.snapshot import Snapshot
+from tusz_guard.corpus.funnel import funnel_lines
+from tusz_guard.corpus.ledger import REASONS, TRAINING_ROLES, Ledger
+
+# Folders each split policy needs, and the role each feeds.
+NEEDED_SPLITS = {"official": (("train", "train"), ("dev", "val"), ("eval", "test")),
+                 "holdout": (("train", "train/val"), ("eval", "test"))}
+EXCLUDED_SHARE_WARN = 0.25
+MIXED_RATES_NOTE = "mixed EEG sampling rates"
+DISCONTINUOUS = "EDF+D"
+
+
+@check("corpus.layout", "data_dir holds the TUSZ layout")
+def corpus_layout(s: Snapshot) -> Outcome:
+    if s.ledger is None:
+        return Outcome("fail", f"cannot scan the corpus: {s.ledger_error}", {"data_dir": str(s.cfg.data_dir)})
+    led = s.ledger
+    present = Counter(r.split for r in led.recordings)
+    missing = [f"{split}/ (role {role})" for split, role in NEEDED_SPLITS[led.policy] if not present[split]]
+    ignored = [f"{path}: {problem}" for path, problem in led.layout_problems]
+    details = {"data_dir": str(led.data_dir), "files_per_split": dict(present), "ignored": rows(ignored)}
+    if missing:
+        return Outcome("fail", f"{s.show(led.data_dir)} has no recordings under {', '.join(missing)}; data.data_dir "
+                       f"must be the folder holding train/ dev/ eval/ ({n(len(ignored))} file(s) outside the "
+                       f"layout{': ' + listing(ignored, 1) if ignored else ''})", details)
+    if ignored:
+        return Outcome("warn", f"{n(len(ignored))} .edf file(s) outside the TUSZ layout are ignored: "
+                       f"{listing(ignored, 2)}; move or rename them", details)
+    return Outcome("pass", f"{n(len(led.recordings))} recordings in the TUSZ layout under {s.show(led.data_dir)} "
+                   f"({', '.join(f'{k}/ {n(v)}' for k, v in sorted(present.items()))})", details)
+
+
+def _role_line(led: Ledger, role: str) -> str:
+    t = led.totals()[role]
+    return f"{role} {n(t.included)} of {n(t.found)} included"
+
+
+@check("corpus.ledger", "Every recording is explained: found -> excluded -> roles", needs=("ledger",))
+def corpus_ledger(s: Snapshot) -> Outcome:
+    led = s.ledger
+    assert led is not None
+    totals = led.totals()
+    details = {"funnel": funnel_lines(led, s.cfg.config.data.validation_split),
+               "totals": {r: {"found": t.found, "included": t.included, "excluded": t.excluded,
+                              "patients": t.patients} for r, t in totals.items()}}
+    counts = "; ".join(_role_line(led, r) for r in totals)
+    empty = [r for r in TRAINING_ROLES if totals[r].included == 0]
+    if empty:
+        return Outcome("fail", f"role(s) {', '.join(empty)} have no included recording ({counts}); see "
+                       "`tusz-guard inventory` for the reasons and fix data_dir or the split policy", details)
+    heavy = [f"{r} {t.found - t.included:,} of {t.found:,} excluded ({_reasons(t.excluded)})"
+             for r, t in totals.items() if t.found and (t.found - t.included) / t.found > EXCLUDED_SHARE_WARN]
+    if heavy:
+        return Outcome("warn", f"{counts}; more than {EXCLUDED_SHARE_WARN:.0%} excluded: {'; '.join(heavy)}", details)
+    return Outcome("pass", counts, details)
+
+
+def _reasons(excluded: dict[str, int]) -> str:
+    return ", ".join(f"{k} {excluded[k]:,}" for k in REASONS if excluded.get(k))
+
+
+@check("corpus.headers", "EDF headers: defects, channel coverage, sampling rates", needs=("ledger",))
+def corpus_headers(s: Snapshot) -> Outcome:
+    led = s.ledger
+    assert led is not None
+    used = [r for r in led.recordings if r.role is not None]
+    blocking = [f"{r.path}: {note}" for r in used if r.included
+                for note in (*r.notes, *r.header_defects) if note.startswith(MIXED_RATES_NOTE) or DISCONTINUOUS in note]
+    defects = [f"{r.path}: {d}" for r in used for d in r.header_defects]
+    unreadable = [f"{r.path}: {r.notes[-1] if r.notes else 'unreadable'}" for r in used if r.reason == "unreadable"]
+    interpolated = Counter(c for r in used if r.included for c in r.interpolated)
+    details = {"sampling_rates": {f"{k:g}": v for k, v in sorted(Counter(r.sfreq for r in used if r.sfreq).items())},
+               "montages": dict(sorted(Counter(r.montage for r in used).items())),
+               "interpolated": dict(interpolated),
+               "files_interpolated": sum(bool(r.interpolated) for r in used if r.included),
+               "missing_channels": sum(r.reason == "missing_channels" for r in used),
+               "defects": rows(defects), "unreadable": rows(unreadable), "blocking": rows(blocking)}
+    summary = (f"rates {', '.join(f'{k} Hz {v:,}' for k, v in details['sampling_rates'].items())}; "
+               f"{details['files_interpolated']:,} file(s) interpolate {', '.join(sorted(interpolated)) or 'nothing'}; "
+               f"{details['missing_channels']:,} excluded for missing channels")
+    if blocking:
+        return Outcome("fail", f"{n(len(blocking))} included recording(s) cannot be preprocessed as one signal: "
+                       f"{listing(blocking, 2)}; exclude or re-export them", details)
+    if defects or unreadable:
+        return Outcome("warn", f"{n(len(defects))} tolerated header defect(s) ({listing(defects, 2)}); "
+                       f"{n(len(unreadable))} unreadable file(s) excluded ({listing(unreadable, 2)}); {summary}", details)
+    return Outcome("pass", f"{n(len(used))} headers read without defects; {summary}", details)

@@ -1,0 +1,58 @@
+"""Pure coverage arithmetic shared by cache.coverage, the totals and the report sections."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from tusz_guard.cache.store import EntryMeta, Plan, plan
+from tusz_guard.checks.snapshot import CacheView, Snapshot
+from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES
+
+
+def cache_plan(s: Snapshot, entries: Mapping[str, EntryMeta] | None = None,
+               roles: tuple[str, ...] = ROLES) -> Plan:
+    """current / stale / missing for every included recording of `roles` against a cache's index."""
+    assert s.ledger is not None
+    found = entries if entries is not None else (s.cache.entries if s.cache is not None else {})
+    return plan(s.ledger, found, s.fingerprint, roles)
+
+
+def role_counts(p: Plan, role: str) -> dict[str, float]:
+    """needed, current, stale, missing and the recording-hours not current, for one role."""
+    items = [i for i in p.items if i.recording.role == role]
+    live = [i for i in items if i.state != "current"]
+    return {"needed": len(items), "current": len(items) - len(live),
+            "stale": sum(i.state == "stale" for i in items), "missing": sum(i.state == "missing" for i in items),
+            "live_hours": sum(i.recording.duration_s or 0.0 for i in live) / 3600.0}
+
+
+def orphans(s: Snapshot) -> list[str]:
+    """Index entries that belong to no role: no such recording, or one that is excluded or unused."""
+    assert s.ledger is not None and s.cache is not None
+    wanted = {r.stem for r in s.ledger.included() if r.role is not None}
+    return sorted(k for k in s.cache.entries if k not in wanted)
+
+
+def throughput(s: Snapshot) -> tuple[float | None, str | None]:
+    """Measured build throughput (recording-hours per minute) and the cache it was measured on."""
+    views = ([s.cache] if s.cache is not None else []) + list(s.sibling_caches)
+    for view in views:
+        rate = _rate(view)
+        if rate:
+            return rate, view.shown
+    return None, None
+
+
+def _rate(view: CacheView) -> float | None:
+    tp = view.meta.throughput if view.meta is not None else None
+    value = tp.get("recording_hours_per_minute") if isinstance(tp, dict) else None
+    return float(value) if isinstance(value, (int, float)) and value > 0 else None
+
+
+def matching_siblings(s: Snapshot) -> list[tuple[CacheView, int, int]]:
+    """Other caches with the config's fingerprint: (view, needed recordings it holds current, needed)."""
+    out = []
+    for view in s.sibling_caches:
+        if view.meta is not None and view.meta.fingerprint == s.fingerprint:
+            p = cache_plan(s, view.entries, TRAINING_ROLES)
+            out.append((view, len(p.current), len(p.items)))
+    return out

@@ -1,0 +1,140 @@
+"""labels.*: the vocabulary, parse results, and seizure time in annotations vs the cache."""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from tusz_guard.checks.base import Outcome, check, listing, n, rows, worst
+from tusz_guard.checks.snapshot import Snapshot
+from tusz_guard.checks.windowing import WindowClasses, classify, seizure_samples
+from tusz_guard.config.schema import BACKGROUND_LABELS, SEIZURE_LABELS
+from tusz_guard.corpus.ledger import TRAINING_ROLES
+from tusz_guard.corpus.windows import window_geometry
+
+# Every label TUSZ (and NEDC tooling) uses: a configured label outside it can never match (e.g. 'spkz').
+KNOWN_LABELS = frozenset(SEIZURE_LABELS) | {"nesz"} | frozenset(BACKGROUND_LABELS)
+SYSTEMIC_SHARE = 0.5      # more than half of a role failing to parse points at the parser, not the files
+
+
+@check("labels.vocabulary", "Every annotation label is a seizure or a background label", needs=("ledger",))
+def labels_vocabulary(s: Snapshot) -> Outcome:
+    assert s.ledger is not None
+    labels = s.cfg.config.labels
+    known = set(labels.seizure) | set(labels.background)
+    files: dict[str, list[str]] = defaultdict(list)
+    for r in s.ledger.recordings:
+        if r.role is not None:
+            for label in r.labels:
+                files[label].append(r.path)
+    unknown = {k: v for k, v in files.items() if k not in known}
+    bogus = sorted(set(labels.seizure) - KNOWN_LABELS)
+    details = {"labels": {k: len(v) for k, v in sorted(files.items())},
+               "unknown": {k: rows(v) for k, v in sorted(unknown.items())}, "not_tusz": bogus}
+    problems = [f"label '{k}' in {plural_files(v)} (e.g. {v[0]}) is in neither labels.seizure nor labels.background"
+                for k, v in sorted(unknown.items())]
+    problems += [f"labels.seizure lists '{b}', which is not a TUSZ label" for b in bogus]
+    if problems:
+        return Outcome("fail", "; ".join(problems) + "; add each seen label to the right set in "
+                       f"{s.show(s.cfg.path)} and rebuild the cache", details)
+    seen = ", ".join(f"{k} {len(v):,}" for k, v in sorted(files.items()))
+    return Outcome("pass", f"all {len(files):,} labels seen are in the label sets (files per label: {seen})", details)
+
+
+def plural_files(paths: list[str]) -> str:
+    return f"{len(paths):,} file" + ("" if len(paths) == 1 else "s")
+
+
+def _problems_of(kind_word: str, rec_problems: tuple[str, ...]) -> list[str]:
+    return [p for p in rec_problems if kind_word in p]
+
+
+@check("labels.parse", "Annotation rows parse; events lie inside the recording and do not overlap",
+       needs=("ledger",))
+def labels_parse(s: Snapshot) -> Outcome:
+    assert s.ledger is not None
+    used = [r for r in s.ledger.recordings if r.role is not None]
+    unparsed = [f"{r.path}: {r.annotation_parsed:,} of {r.annotation_rows:,} rows parsed" for r in used
+                if r.annotation_rows != r.annotation_parsed or r.reason == "bad_annotations"]
+    inside = [f"{r.path} {p}" for r in used if r.included
+              for p in (*_problems_of("lies outside", r.annotation_problems), *_problems_of("overlaps", r.annotation_problems))]
+    missing = [r.path for r in used if r.reason == "no_annotations"]
+    per_role = Counter(r.role for r in used if r.reason == "bad_annotations")
+    found = Counter(r.role for r in used)
+    systemic = [f"{role}: {per_role[role]:,} of {found[role]:,}" for role in per_role
+                if per_role[role] / found[role] > SYSTEMIC_SHARE]
+    details = {"unparsed": rows(unparsed), "outside_or_overlap": rows(inside), "no_annotations": rows(missing),
+               "rows": sum(r.annotation_rows for r in used), "parsed": sum(r.annotation_parsed for r in used)}
+    findings: list[tuple[str, str]] = []
+    if systemic:
+        findings.append(("fail", f"annotation files fail to parse in bulk ({'; '.join(systemic)}): the parser and "
+                         f"the files disagree on the format (data.annotations={s.cfg.config.data.annotations}); "
+                         f"e.g. {unparsed[0]}"))
+    if inside:
+        findings.append(("fail", f"{n(len(inside))} event problem(s) in included recordings: {listing(inside, 2)}; "
+                         "fix the annotation files"))
+    if unparsed and not systemic:
+        findings.append(("warn", f"{n(len(unparsed))} file(s) with rows that did not parse are excluded: "
+                         f"{listing(unparsed, 2)}"))
+    if missing:
+        findings.append(("warn", f"{n(len(missing))} recording(s) without a .{s.cfg.config.data.annotations} file are "
+                         f"excluded, not labelled background: {listing(missing, 2)}"))
+    if findings:
+        return Outcome(worst(st for st, _ in findings), "; ".join(m for _, m in findings), details)
+    return Outcome("pass", f"{details['parsed']:,} of {details['rows']:,} annotation rows parsed in "
+                   f"{n(len(used))} files; no event outside its recording, no overlap", details)
+
+
+def role_windows(s: Snapshot) -> dict[str, WindowClasses]:
+    """Window classes per role over included recordings (pure; shared with windows.count and the report)."""
+    assert s.ledger is not None
+    pre = s.cfg.config.preprocessing
+    length, stride = window_geometry(s.cfg.config.windows.length_s, s.cfg.config.windows.stride_s, pre.sampling_rate)
+    out: dict[str, WindowClasses] = {}
+    for r in s.ledger.included():
+        if r.role is not None:
+            out[r.role] = out.get(r.role, WindowClasses()) + classify(r, pre.sampling_rate, length, stride)
+    return out
+
+
+def cache_seizure_mismatches(s: Snapshot) -> list[str]:
+    """Included recordings whose current cache entry holds a different seizure time than the annotations."""
+    assert s.ledger is not None and s.cache is not None
+    rate = s.cfg.config.preprocessing.sampling_rate
+    scans = s.cache.scans or {}
+    out = []
+    for r in s.ledger.included():
+        entry = s.cache.entries.get(r.stem)
+        if entry is None or entry.fingerprint != s.fingerprint or r.role is None:
+            continue
+        want = seizure_samples(r, rate)
+        tolerance = 2 * len(r.seizure_intervals)     # each interval edge may round by one sample
+        held = [entry.seizure_samples] + ([scans[r.stem].seizure_samples] if r.stem in scans
+                                          and scans[r.stem].seizure_samples is not None else [])
+        for got in held:
+            if abs(got - want) > tolerance:
+                out.append(f"{r.stem}: cache holds {got / rate:,.1f} s of seizure, annotations {want / rate:,.1f} s")
+                break
+    return out
+
+
+@check("labels.seizures", "Training roles hold seizure windows; cache seizure time equals annotations",
+       needs=("ledger",))
+def labels_seizures(s: Snapshot) -> Outcome:
+    assert s.ledger is not None
+    windows = role_windows(s)
+    totals = s.ledger.totals()
+    empty = [role for role in TRAINING_ROLES if windows.get(role, WindowClasses()).seizure == 0]
+    mismatched = cache_seizure_mismatches(s) if s.cache is not None else []
+    details = {"seizure_seconds": {r: round(t.seizure_seconds, 3) for r, t in totals.items()},
+               "seizure_windows": {r: w.seizure for r, w in windows.items()}, "mismatched": rows(mismatched)}
+    problems = []
+    if empty:
+        problems.append(f"role(s) {', '.join(empty)} have zero seizure windows among "
+                        f"{', '.join(f'{windows.get(r, WindowClasses()).total:,}' for r in empty)} windows: check "
+                        "labels.seizure and the annotation parser before training a model that can only say no")
+    if mismatched:
+        problems.append(f"{n(len(mismatched))} cache entr(ies) disagree with the annotations on seizure time: "
+                        f"{listing(mismatched, 2)}; rebuild them with `tusz-guard build-cache --rebuild-stale`")
+    if problems:
+        return Outcome("fail", "; ".join(problems), details)
+    parts = [f"{r} {w.seizure:,} seizure windows ({totals[r].seizure_seconds:,.1f} s)" for r, w in windows.items()]
+    return Outcome("pass", "; ".join(parts) + "; cache seizure time matches the annotations", details)

@@ -1,0 +1,267 @@
+"""The world as the checks see it, gathered once by I/O adapters: configs, ledger, caches, environment.
+
+Everything that touches the disk for `check` lives here; the checks themselves are pure functions of a Snapshot.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tusz_guard.cache.fingerprint import fingerprint
+from tusz_guard.cache.store import CacheMeta, CacheStore, EntryMeta
+from tusz_guard.config import LoadedConfig, load_config
+from tusz_guard.corpus.ledger import Ledger, build_ledger
+from tusz_guard.errors import GuardError
+
+CONFIG_SUFFIXES = (".yaml", ".yml")
+# Environment variables other scripts commonly read for a cache location (catalogue row 1: a second name).
+CACHE_ENV_HINTS = ("CACHE_DIR", "CACHE_PATH", "CACHE_ROOT")
+ENV_PREFIX = "TUSZ"   # only our own variables: PIP_CACHE_DIR and friends are none of our business
+
+
+@dataclass(frozen=True)
+class ConfigLoad:
+    """One config file: loaded, or the one-line reason it is not."""
+
+    path: Path
+    shown: str
+    given: bool                        # named on the command line (else a sibling in the same folder)
+    config: LoadedConfig | None = None
+    fingerprint: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class EntryFiles:
+    """What the disk holds for one complete entry directory (stats only, no content)."""
+
+    meta_mtime_ns: int
+    signal_size: int | None
+    labels_size: int | None
+
+
+@dataclass(frozen=True)
+class EntryScan:
+    """The content of one entry, read with --deep."""
+
+    key: str
+    signal_shape: tuple[int, ...] | None = None
+    signal_dtype: str | None = None
+    labels_shape: tuple[int, ...] | None = None
+    nonfinite: int = 0
+    min: float | None = None
+    max: float | None = None
+    zero_variance: tuple[int, ...] = ()        # channel indices
+    seizure_samples: int | None = None
+    disk_meta: EntryMeta | None = None         # entries/<key>/meta.json, to compare with the index record
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class CacheView:
+    """One cache directory as read from disk."""
+
+    root: Path
+    shown: str
+    exists: bool                               # metadata file present
+    dir_exists: bool
+    meta: CacheMeta | None = None
+    index: dict[str, EntryMeta] | None = None
+    index_fingerprint: str | None = None
+    index_mtime_ns: int | None = None
+    files: dict[str, EntryFiles] = field(default_factory=dict)   # complete entry dirs on disk
+    temp: tuple[str, ...] = ()
+    foreign: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()               # unreadable metadata / index, one line each
+    scans: dict[str, EntryScan] | None = None  # only with --deep
+    used_by: tuple[str, ...] = ()              # configs (as shown) whose data.cache_dir this is
+
+    @property
+    def entries(self) -> dict[str, EntryMeta]:
+        """The index records (empty without an index)."""
+        return self.index or {}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the checks read."""
+
+    cfg: LoadedConfig
+    fingerprint: str
+    configs: tuple[ConfigLoad, ...]            # given configs first (the primary is configs[0]), then siblings
+    cache: CacheView | None = None
+    sibling_caches: tuple[CacheView, ...] = ()
+    ledger: Ledger | None = None
+    ledger_error: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    deep: bool = False
+
+    @property
+    def given(self) -> tuple[ConfigLoad, ...]:
+        return tuple(c for c in self.configs if c.given)
+
+    @property
+    def siblings(self) -> tuple[ConfigLoad, ...]:
+        return tuple(c for c in self.configs if not c.given)
+
+    def show(self, path: Path) -> str:
+        """A path relative to the primary config's project root when inside it."""
+        return self.cfg.display(path)
+
+
+def gather_config_snapshot(cfg: LoadedConfig, extra: tuple[str | Path, ...] = ()) -> Snapshot:
+    """Configs, sibling configs and the environment only: what the config.* checks need (no corpus scan)."""
+    return Snapshot(cfg=cfg, fingerprint=fingerprint(cfg), configs=load_configs(cfg, extra),
+                    env=cache_env())
+
+
+def gather_snapshot(cfg: LoadedConfig, extra: tuple[str | Path, ...] = (), *, deep: bool = False,
+                    corpus: bool = True, caches: bool = True) -> Snapshot:
+    """Everything: configs, the ledger, the cache (index + listing, + content with deep) and sibling caches."""
+    base = gather_config_snapshot(cfg, extra)
+    ledger, ledger_error = _ledger(cfg) if corpus else (None, None)
+    cache = read_cache(cfg.cache_dir, cfg.display(cfg.cache_dir), deep=deep, used_by=_users(base, cfg.cache_dir)) \
+        if caches else None
+    siblings = tuple(read_cache(p, cfg.display(p), used_by=_users(base, p)) for p in _sibling_cache_dirs(base)) \
+        if caches else ()
+    return Snapshot(cfg=cfg, fingerprint=base.fingerprint, configs=base.configs, cache=cache,
+                    sibling_caches=siblings, ledger=ledger, ledger_error=ledger_error, env=base.env, deep=deep)
+
+
+# ---- configs -------------------------------------------------------------------------------------------
+def load_configs(cfg: LoadedConfig, extra: tuple[str | Path, ...]) -> tuple[ConfigLoad, ...]:
+    """The primary, the other given configs, then every other YAML file in their folders (sorted)."""
+    loads = [_loaded(cfg, cfg.display(cfg.path), given=True)]
+    seen = {cfg.path}
+    for item in extra:
+        path = Path(item).expanduser().absolute()
+        if path not in seen:
+            seen.add(path)
+            loads.append(_load_one(path, cfg.display(path), given=True))
+    for folder in sorted({c.path.parent for c in loads}):
+        for path in sorted(folder.iterdir()):
+            if path.suffix in CONFIG_SUFFIXES and path.is_file() and path not in seen:
+                seen.add(path)
+                loads.append(_load_one(path, cfg.display(path), given=False))
+    return tuple(loads)
+
+
+def _loaded(cfg: LoadedConfig, shown: str, given: bool) -> ConfigLoad:
+    return ConfigLoad(path=cfg.path, shown=shown, given=given, config=cfg, fingerprint=fingerprint(cfg))
+
+
+def _load_one(path: Path, shown: str, given: bool) -> ConfigLoad:
+    try:
+        return _loaded(load_config(path), shown, given)
+    except GuardError as exc:
+        return ConfigLoad(path=path, shown=shown, given=given, error=str(exc))
+
+
+def cache_env() -> dict[str, str]:
+    """Environment variables that look like a cache location (another tool may read them)."""
+    return {k: v for k, v in sorted(os.environ.items())
+            if ENV_PREFIX in k.upper() and any(h in k.upper() for h in CACHE_ENV_HINTS)}
+
+
+# ---- ledger --------------------------------------------------------------------------------------------
+def _ledger(cfg: LoadedConfig) -> tuple[Ledger | None, str | None]:
+    try:
+        return build_ledger(cfg), None
+    except GuardError as exc:
+        return None, str(exc)
+
+
+# ---- caches --------------------------------------------------------------------------------------------
+def _users(snap: Snapshot, cache_dir: Path) -> tuple[str, ...]:
+    return tuple(c.shown for c in snap.configs if c.config is not None and c.config.cache_dir == cache_dir)
+
+
+def _sibling_cache_dirs(snap: Snapshot) -> list[Path]:
+    """Caches next to the primary cache dir, and the cache dirs of every other config, that hold metadata."""
+    primary = snap.cfg.cache_dir
+    found: set[Path] = set()
+    parent = primary.parent
+    if parent.is_dir():
+        for child in parent.iterdir():
+            if child.is_dir() and CacheStore(child).exists():
+                found.add(child)
+    for load in snap.configs:
+        if load.config is not None and CacheStore(load.config.cache_dir).exists():
+            found.add(load.config.cache_dir)
+    found.discard(primary)
+    return sorted(found)
+
+
+def read_cache(root: Path, shown: str, *, deep: bool = False, used_by: tuple[str, ...] = ()) -> CacheView:
+    """Metadata, index and the entry listing of one cache directory (entry contents only with deep)."""
+    store = CacheStore(root)
+    errors: list[str] = []
+    meta = _try(store.read_meta, errors)
+    index_file = _try(store.read_index_file, errors)
+    keys = store.list_entries()
+    view = CacheView(
+        root=root, shown=shown, exists=store.exists(), dir_exists=root.is_dir(), meta=meta,
+        index=None if index_file is None else index_file.entries,
+        index_fingerprint=None if index_file is None else index_file.fingerprint,
+        index_mtime_ns=_mtime(store.index_path), files={k: _entry_files(store, k) for k in keys},
+        temp=tuple(store.list_temp()), foreign=tuple(store.list_foreign()), errors=tuple(errors),
+        used_by=used_by)
+    if deep:
+        view = _with_scans(view, store, keys)
+    return view
+
+
+def _try(fn: Any, errors: list[str]) -> Any:
+    try:
+        return fn()
+    except GuardError as exc:
+        errors.append(str(exc))
+        return None
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def _entry_files(store: CacheStore, key: str) -> EntryFiles:
+    folder = store.entry_dir(key)
+    return EntryFiles(meta_mtime_ns=_mtime(folder / "meta.json") or 0, signal_size=_size(store.signal_path(key)),
+                      labels_size=_size(store.labels_path(key)))
+
+
+def _with_scans(view: CacheView, store: CacheStore, keys: list[str]) -> CacheView:
+    from dataclasses import replace
+
+    return replace(view, scans={k: scan_entry(store, k) for k in keys})
+
+
+def scan_entry(store: CacheStore, key: str) -> EntryScan:
+    """Open one entry's arrays (memory-mapped) and summarise them: shape, finiteness, range, flat channels."""
+    import numpy as np
+
+    try:
+        disk_meta = store.read_entry_meta(key)
+        signal = store.load_signal(key)
+        labels = store.load_labels(key)
+    except GuardError as exc:
+        return EntryScan(key=key, error=str(exc))
+    finite = np.isfinite(signal)
+    nonfinite = int(signal.size - np.count_nonzero(finite))
+    values = np.where(finite, signal, 0).astype(np.float64, copy=False)
+    flat = tuple(int(i) for i in np.flatnonzero(np.ptp(values, axis=1) == 0)) if values.ndim == 2 and values.shape[1] else ()
+    return EntryScan(key=key, signal_shape=tuple(signal.shape), signal_dtype=str(signal.dtype),
+                     labels_shape=tuple(labels.shape), nonfinite=nonfinite,
+                     min=float(values.min()) if values.size else None, max=float(values.max()) if values.size else None,
+                     zero_variance=flat, seizure_samples=int(np.count_nonzero(labels)), disk_meta=disk_meta)

@@ -1,0 +1,61 @@
+"""splits.disjoint: no patient in two roles, on the ledger and on what the cache holds per role."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from tusz_guard.checks.base import Outcome, check, listing, n, rows
+from tusz_guard.checks.snapshot import Snapshot
+
+
+def _shared(patients: dict[str, set[str]]) -> list[str]:
+    return [f"{p} in {' + '.join(sorted(roles))}" for p, roles in sorted(patients.items()) if len(roles) > 1]
+
+
+def cached_roles(s: Snapshot) -> tuple[dict[str, set[str]], list[str]]:
+    """Patient -> roles of the recordings the cache holds; and entries whose source lies in another role."""
+    assert s.ledger is not None and s.cache is not None
+    by_stem = {r.stem: r for r in s.ledger.recordings}
+    patients: dict[str, set[str]] = defaultdict(set)
+    moved = []
+    for key, entry in s.cache.entries.items():
+        rec, source = by_stem.get(key), s.ledger.get(entry.source)
+        role = source.role if source is not None else (rec.role if rec is not None else None)
+        if role is None:
+            continue
+        patients[key.split("_")[0]].add(role)
+        if rec is not None and source is not None and rec.role != source.role:
+            moved.append(f"entries/{key} was built from {entry.source} (role {source.role}) but {key} is "
+                         f"{rec.path} (role {rec.role})")
+    return patients, moved
+
+
+@check("splits.disjoint", "No patient in two roles (ledger and cache)", needs=("ledger",))
+def splits_disjoint(s: Snapshot) -> Outcome:
+    assert s.ledger is not None
+    ledger_patients: dict[str, set[str]] = defaultdict(set)
+    for r in s.ledger.included():
+        if r.role is not None:
+            ledger_patients[r.patient].add(r.role)
+    on_ledger = _shared(ledger_patients)
+    on_cache, moved = ([], [])
+    if s.cache is not None and s.cache.index:
+        cache_patients, moved = cached_roles(s)
+        on_cache = _shared(cache_patients)
+    details = {"ledger": rows(on_ledger), "cache": rows(on_cache), "misplaced_entries": rows(moved),
+               "patients": {role: len({p for p, rs in ledger_patients.items() if role in rs})
+                            for role in ("train", "val", "test")}}
+    problems = []
+    if on_ledger:
+        problems.append(f"{n(len(on_ledger))} patient(s) in two roles in the corpus: {listing(on_ledger)}; "
+                        "move each patient's sessions into one split folder (or use data.split_policy: holdout)")
+    if on_cache:
+        problems.append(f"{n(len(on_cache))} patient(s) in two roles in the cache {s.show(s.cache.root)}: "
+                        f"{listing(on_cache)}")
+    if moved:
+        problems.append(f"{n(len(moved))} cache entr(ies) hold another role's recording: {listing(moved, 2)}; "
+                        "rebuild them with `tusz-guard build-cache --rebuild-stale`")
+    if problems:
+        return Outcome("fail", "; ".join(problems), details)
+    counts = ", ".join(f"{role} {k:,}" for role, k in details["patients"].items())
+    where = "corpus and cache" if s.cache is not None and s.cache.index else "corpus"
+    return Outcome("pass", f"patients per role: {counts}; no patient in two roles ({where})", details)

@@ -1,0 +1,109 @@
+"""Assemble the Report: findings plus every number a renderer shows (renderers never compute)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timezone
+from typing import Any
+
+from tusz_guard import __version__
+from tusz_guard.checks.coverage import cache_plan, matching_siblings, role_counts, throughput
+from tusz_guard.checks.label_checks import role_windows
+from tusz_guard.checks.model import ConfigSummary, Finding, Report
+from tusz_guard.checks.snapshot import ConfigLoad, Snapshot
+from tusz_guard.checks.window_checks import cached_windows
+from tusz_guard.corpus.funnel import funnel_lines
+from tusz_guard.corpus.ledger import ROLES
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """{'data': {'cache_dir': 'x'}} -> {'data.cache_dir': 'x'}."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    return {prefix: value}
+
+
+def config_summary(load: ConfigLoad) -> ConfigSummary:
+    cfg = load.config
+    assert cfg is not None
+    return ConfigSummary(path=load.shown, name=cfg.name, kind=cfg.config.experiment.kind, data_dir=str(cfg.data_dir),
+                         cache_dir=str(cfg.cache_dir), fingerprint=load.fingerprint or "",
+                         values=flatten(cfg.config.model_dump(mode="json")))
+
+
+def totals(s: Snapshot) -> dict[str, dict[str, Any]]:
+    """Per role: found, included, excluded by reason, cached, would_process_live, windows and seizure seconds."""
+    if s.ledger is None:
+        return {}
+    p = cache_plan(s)
+    cached, _ = cached_windows(s)
+    out = {}
+    for role, t in s.ledger.totals().items():
+        counts = role_counts(p, role)
+        out[role] = {"found": t.found, "included": t.included, "excluded": dict(t.excluded),
+                     "cached": int(counts["current"]), "would_process_live": int(counts["needed"] - counts["current"]),
+                     "windows_expected": t.windows_expected, "windows_cached": cached[role],
+                     "seizure_seconds": round(t.seizure_seconds, 3)}
+    return out
+
+
+def sections(s: Snapshot) -> dict[str, Any]:
+    """Data for tables and charts: paths, configs side by side, coverage, windows, labels, headers, caches."""
+    out: dict[str, Any] = {
+        "paths": {"config": str(s.cfg.path), "project_root": str(s.cfg.project_root), "data_dir": str(s.cfg.data_dir),
+                  "cache_dir": str(s.cfg.cache_dir), "output_dir": str(s.cfg.output_dir)},
+        "configs": {c.shown: flatten(c.config.config.model_dump(mode="json")) for c in s.configs if c.config},
+        "config_errors": {c.shown: c.error for c in s.configs if c.error},
+    }
+    if s.cache is not None:
+        out["cache"] = _cache_section(s)
+    if s.ledger is not None:
+        out.update(_corpus_sections(s))
+    return out
+
+
+def _cache_section(s: Snapshot) -> dict[str, Any]:
+    c = s.cache
+    assert c is not None
+    rate, where = throughput(s)
+    siblings = [{"cache_dir": v.shown, "fingerprint": v.meta.fingerprint if v.meta else None,
+                 "entries": len(v.entries), "used_by": list(v.used_by)} for v in s.sibling_caches]
+    same = {v.shown: {"holds": held, "needed": needed} for v, held, needed in matching_siblings(s)} \
+        if s.ledger is not None else {}
+    return {"root": str(c.root), "exists": c.exists, "fingerprint": c.meta.fingerprint if c.meta else None,
+            "entries": len(c.entries), "on_disk": len(c.files), "temp": len(c.temp), "foreign": len(c.foreign),
+            "throughput_hours_per_minute": rate, "throughput_from": where, "siblings": siblings,
+            "same_fingerprint": same}
+
+
+def _corpus_sections(s: Snapshot) -> dict[str, Any]:
+    assert s.ledger is not None
+    p = cache_plan(s)
+    classes = role_windows(s)
+    labels: dict[str, dict[str, int]] = defaultdict(lambda: {r: 0 for r in ROLES})
+    rates: dict[str, int] = defaultdict(int)
+    for r in s.ledger.recordings:
+        if r.role is not None:
+            for label in r.labels:
+                labels[label][r.role] += 1
+            if r.sfreq:
+                rates[f"{r.sfreq:g}"] += 1
+    return {
+        "coverage": {role: role_counts(p, role) for role in ROLES},
+        "windows": {role: {"background": w.background, "partial": w.partial, "full": w.full}
+                    for role, w in classes.items()},
+        "labels": {k: labels[k] for k in sorted(labels)},
+        "sampling_rates": dict(sorted(rates.items(), key=lambda kv: float(kv[0]))),
+        "patients": {role: t.patients for role, t in s.ledger.totals().items()},
+    }
+
+
+def build_report(s: Snapshot, findings: list[Finding], strict: bool = False) -> Report:
+    """The Report every renderer consumes."""
+    funnel = tuple(funnel_lines(s.ledger, s.cfg.config.data.validation_split)) if s.ledger is not None else ()
+    return Report(findings=tuple(findings), configs=tuple(config_summary(c) for c in s.configs if c.config),
+                  cache_dir=str(s.cfg.cache_dir), fingerprint=s.fingerprint, totals=totals(s), funnel=funnel,
+                  sections=sections(s), generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  tool_version=__version__, strict=strict)

@@ -1,0 +1,83 @@
+"""The HTML report of `tusz-guard check`: one self-contained file (inline CSS and SVG, no script, no network).
+
+Every string from the report is escaped with html.escape (text and attributes, SVG included); a
+Content-Security-Policy of `default-src 'none'` makes the browser refuse any fetch even so.
+
+`Report.sections` keys read here (all optional; an absent section renders as a short note;
+docs/report-sections.md is the contract):
+    sections["coverage"]    = {"<role>": {"current": n, "stale": n, "missing": n}}
+                              (absent: totals[role]["cached"] / ["would_process_live"] as current / missing)
+    sections["windows"]     = {"<role>": {"expected": n, "cached": n, "seizure": n}}
+                              (absent: totals[role]["windows_expected"] / ["windows_cached"])
+    sections["labels"]      = {"<label>": seconds}                 annotated time per label
+    sections["label_kinds"] = {"<label>": "seizure" | "background" | "unknown"}   colours the label bars
+    sections["archive"]     = {"<fact>": value, ...} or a list of such mappings    shown as key/value tables
+"""
+from __future__ import annotations
+
+from tusz_guard.checks.model import Report, overall_status
+from tusz_guard.report.html_charts import coverage_section, funnel_section, labels_section, windows_section
+from tusz_guard.report.html_checks import checks_section
+from tusz_guard.report.html_configs import archive_section, configs_section
+from tusz_guard.report.html_style import STYLESHEET
+from tusz_guard.report.svg import esc
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+_NAV = (("checks", "Checks"), ("funnel", "Funnel"), ("coverage", "Coverage"), ("windows", "Windows"),
+        ("labels", "Labels"), ("configs", "Configs"), ("archive", "Archive"))
+
+
+def verdict(report: Report, strict: bool = False) -> str:
+    """PASS or BLOCKED, the same decision as the exit code."""
+    return "PASS" if overall_status(report.findings, strict) == "pass" else "BLOCKED"
+
+
+def _summary(report: Report, strict: bool) -> str:
+    counts = report.counts()
+    blocking = counts["fail"] + counts["error"] + (counts["warn"] if strict else 0)
+    if not any(counts[s] for s in ("pass", "warn", "fail", "error")):
+        return "No check ran, so nothing is known to be safe."
+    if blocking:
+        return f"{blocking:,} blocking finding{'s' if blocking != 1 else ''}: training must not start."
+    return "No blocking finding: training may start."
+
+
+def _banner(report: Report, strict: bool) -> str:
+    word = verdict(report, strict)
+    counts = " \u00b7 ".join(f"{n:,} {s}" for s, n in report.counts().items())
+    mode = " (strict: warnings block)" if strict else ""
+    return (f'<div class="banner {word.lower()}" id="verdict" role="status">'
+            f'<span class="verdict">{word}</span><div><strong>{esc(_summary(report, strict))}</strong>'
+            f'<p class="counts">{esc(counts + mode)}</p></div></div>')
+
+
+def _header(report: Report) -> str:
+    facts = [("configs", ", ".join(c.path for c in report.configs) or "(none)"),
+             ("cache_dir", report.cache_dir), ("fingerprint", report.fingerprint),
+             ("generated", report.generated_at), ("tusz-guard", report.tool_version)]
+    rows = "".join(f"<dt>{esc(k)}</dt><dd><code>{esc(v)}</code></dd>" for k, v in facts if v)
+    return f'<header class="top"><h1>tusz-guard check</h1><dl>{rows}</dl></header>'
+
+
+def _nav(has_archive: bool) -> str:
+    links = "".join(f'<a href="#{sid}">{name}</a>' for sid, name in _NAV if sid != "archive" or has_archive)
+    return f"<nav>{links}</nav>"
+
+
+def render_html(report: Report, *, strict: bool = False) -> str:
+    """The whole report as one HTML document (str); pure formatting of `report`."""
+    sections = report.sections if isinstance(report.sections, dict) else {}
+    archive = archive_section(sections.get("archive"))
+    body = "".join([
+        _header(report), _banner(report, strict), _nav(bool(archive)), "<main>",
+        checks_section(report.findings), funnel_section(report.totals, report.funnel),
+        coverage_section(sections, report.totals), windows_section(sections, report.totals),
+        labels_section(sections), configs_section(report.configs), archive, "</main>",
+        f"<footer>tusz-guard {esc(report.tool_version)} \u00b7 a self-contained file: "
+        "no script, no network</footer>"])
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">'
+            '<meta name="referrer" content="no-referrer">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>tusz-guard check: {verdict(report, strict)}</title>"
+            f"<style>{STYLESHEET}</style></head>\n<body><div class=\"page\">{body}</div></body></html>\n")

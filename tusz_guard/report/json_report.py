@@ -1,0 +1,35 @@
+"""The JSON report (schema tusz-guard/check/v1): the Report as data, nothing recomputed."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from tusz_guard.checks.model import Report
+
+SCHEMA = "tusz-guard/check/v1"
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    """The documented keys first (schema, status, configs, cache_dir, fingerprint, checks, totals), then extras."""
+    return {
+        "schema": SCHEMA,
+        "status": report.status,
+        "configs": [asdict(c) for c in report.configs],
+        "cache_dir": report.cache_dir,
+        "fingerprint": report.fingerprint,
+        "checks": [{"id": f.id, "status": f.status, "title": f.title, "message": f.message, "details": f.details,
+                    "duration_s": round(f.duration_s, 6)} for f in report.findings],
+        "totals": report.totals,
+        "counts": report.counts(),
+        "strict": report.strict,
+        "funnel": list(report.funnel),
+        "sections": report.sections,
+        "generated_at": report.generated_at,
+        "tool_version": report.tool_version,
+    }
+
+
+def render_json(report: Report) -> str:
+    """Pretty JSON, keys in the documented order; anything not JSON-native is written as text."""
+    return json.dumps(report_dict(report), indent=2, default=str) + "\n"

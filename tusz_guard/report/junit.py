@@ -1,0 +1,58 @@
+"""JUnit XML (xunit2 flavour): one testcase per check id; fail -> <failure>, error -> <error>, skip -> <skipped>."""
+from __future__ import annotations
+
+import json
+from xml.etree import ElementTree as ET
+
+from tusz_guard.checks.model import Finding, Report
+
+SUITE = "tusz-guard check"
+
+
+def _case(f: Finding, strict: bool) -> ET.Element:
+    case = ET.Element("testcase", {"classname": f"tusz-guard.{f.id.split('.')[0]}", "name": f.id,
+                                   "time": f"{f.duration_s:.6f}"})
+    details = json.dumps(f.details, indent=1, default=str) if f.details else ""
+    body = f"{f.title}\n{f.message}" + (f"\n{details}" if details else "")
+    if f.status == "fail" or (strict and f.status == "warn"):
+        ET.SubElement(case, "failure", {"message": f.message, "type": f.status}).text = body
+    elif f.status == "error":
+        ET.SubElement(case, "error", {"message": f.message, "type": "error"}).text = body
+    elif f.status == "skip":
+        ET.SubElement(case, "skipped", {"message": f.message, "type": "skip"})
+    elif f.status == "warn":
+        ET.SubElement(case, "system-out").text = f"warning: {f.message}"
+    return case
+
+
+def _no_checks_case() -> ET.Element:
+    # An empty or all-skipped run must never look green in CI.
+    case = ET.Element("testcase", {"classname": "tusz-guard", "name": "tusz-guard.run", "time": "0.000000"})
+    ET.SubElement(case, "error", {"message": "no check was executed", "type": "error"}).text = (
+        "tusz-guard check executed no check: every check was skipped or deselected")
+    return case
+
+
+def render_junit(report: Report) -> str:
+    """The report as an xunit2 document (root <testsuites>, one <testsuite>)."""
+    counts = report.counts()
+    cases = [_case(f, report.strict) for f in report.findings]
+    executed = len(report.findings) - counts["skip"]
+    if executed == 0:
+        cases.append(_no_checks_case())
+    failures = counts["fail"] + (counts["warn"] if report.strict else 0)
+    errors = counts["error"] + (1 if executed == 0 else 0)
+    total = str(len(cases))
+    time = f"{sum(f.duration_s for f in report.findings):.6f}"
+    attrs = {"name": SUITE, "tests": total, "failures": str(failures), "errors": str(errors),
+             "skipped": str(counts["skip"]), "time": time}
+    root = ET.Element("testsuites", attrs)
+    stamp = {"timestamp": report.generated_at} if report.generated_at else {}
+    suite = ET.SubElement(root, "testsuite", {**attrs, **stamp})
+    props = ET.SubElement(suite, "properties")
+    for name, value in (("cache_dir", report.cache_dir), ("fingerprint", report.fingerprint),
+                        ("configs", ", ".join(c.path for c in report.configs)), ("status", report.status)):
+        ET.SubElement(props, "property", {"name": name, "value": value})
+    suite.extend(cases)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

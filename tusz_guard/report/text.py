@@ -1,0 +1,58 @@
+"""The terminal rendering: the resolved cache path first, a line per check, totals, a summary line."""
+from __future__ import annotations
+
+from tusz_guard.checks.model import Report
+
+LABELS = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "error": "ERROR", "skip": "SKIP"}
+COLORS = {"pass": "green", "warn": "yellow", "fail": "red", "error": "magenta", "skip": "bright_black"}
+
+
+def _tag(status: str, color: bool) -> str:
+    label = f"{LABELS.get(status, status.upper()):<5}"
+    if not color:
+        return label
+    import click
+
+    return click.style(label, fg=COLORS.get(status), bold=status in ("fail", "error"))
+
+
+def header_lines(report: Report) -> list[str]:
+    """Where the data is: cache path first (the one number people got wrong), then the configs."""
+    lines = [f"cache_dir: {report.cache_dir}  (fingerprint {report.fingerprint})"]
+    paths = report.sections.get("paths", {})
+    if paths:
+        lines.append(f"data_dir:  {paths.get('data_dir')}")
+    lines += [f"config:    {c.path} ({c.kind})" for c in report.configs[:1]]
+    return lines
+
+
+def totals_lines(report: Report) -> list[str]:
+    if not report.totals:
+        return []
+    lines = [f"  {'role':<5} {'found':>7} {'included':>8} {'cached':>7} {'live':>7} {'windows':>9} {'cached_w':>9} "
+             f"{'seizure_s':>10}"]
+    for role, t in report.totals.items():
+        lines.append(f"  {role:<5} {t['found']:>7,} {t['included']:>8,} {t['cached']:>7,} {t['would_process_live']:>7,} "
+                     f"{t['windows_expected']:>9,} {t['windows_cached']:>9,} {t['seizure_seconds']:>10,.1f}")
+    return lines
+
+
+def summary_line(report: Report) -> str:
+    c = report.counts()
+    verdict = "PASS" if report.status == "pass" else "BLOCKED"
+    strict = " (--strict: warnings block)" if report.strict else ""
+    return (f"{verdict}: {c['pass']} passed, {c['warn']} warning(s), {c['fail']} failed, {c['error']} error(s), "
+            f"{c['skip']} skipped{strict}")
+
+
+def render_text(report: Report, color: bool = False) -> str:
+    """The whole terminal report as one string."""
+    width = max((len(f.id) for f in report.findings), default=10)
+    lines = header_lines(report) + [""]
+    lines += [f"{_tag(f.status, color)} {f.id:<{width}}  {f.message}" for f in report.findings]
+    if report.funnel:
+        lines += ["", "funnel:"] + [f"  {line}" for line in report.funnel]
+    if report.totals:
+        lines += ["", "totals:"] + totals_lines(report)
+    lines += ["", summary_line(report)]
+    return "\n".join(lines)

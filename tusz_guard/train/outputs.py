@@ -1,0 +1,68 @@
+"""The run's files under output_dir, each written atomically (temp file in the same folder + os.replace)."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+import yaml
+
+from tusz_guard.config import LoadedConfig
+from tusz_guard.train.loop import EpochMetrics
+
+METRICS = "metrics.json"
+CHECKPOINT = "checkpoint.pt"
+RESOLVED_CONFIG = "config.resolved.yaml"
+RUN = "run.json"
+OUTPUTS = (METRICS, CHECKPOINT, RESOLVED_CONFIG, RUN)
+
+
+def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """Atomically replace a text file."""
+    _atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Atomically replace a JSON file (indented, keys in insertion order)."""
+    write_text(path, json.dumps(data, indent=2) + "\n")
+
+
+def write_metrics(output_dir: Path, history: list[EpochMetrics]) -> None:
+    """metrics.json: one record per finished epoch."""
+    write_json(output_dir / METRICS, {"schema": "tusz-guard/metrics/v1", "epochs": [asdict(m) for m in history]})
+
+
+def write_checkpoint(output_dir: Path, model: torch.nn.Module, epoch: int, extra: dict[str, Any]) -> None:
+    """checkpoint.pt: the model state after `epoch` plus what is needed to interpret it."""
+    state = {"epoch": epoch, "model": {k: v.detach().cpu() for k, v in model.state_dict().items()}, **extra}
+    _atomic(output_dir / CHECKPOINT, lambda tmp: torch.save(state, tmp))
+
+
+def resolved_config(cfg: LoadedConfig, fingerprint: str) -> dict[str, Any]:
+    """The effective config (defaults included) with the absolute paths it resolved to."""
+    data = cfg.config.model_dump(mode="json")
+    data["data"]["data_dir"] = str(cfg.data_dir)
+    data["data"]["cache_dir"] = str(cfg.cache_dir)
+    data["experiment"]["output_dir"] = str(cfg.output_dir)
+    return {"source": str(cfg.path), "fingerprint": fingerprint, "config": data}
+
+
+def write_resolved_config(cfg: LoadedConfig, fingerprint: str) -> None:
+    """config.resolved.yaml: what this run actually used."""
+    write_text(cfg.output_dir / RESOLVED_CONFIG, yaml.safe_dump(resolved_config(cfg, fingerprint), sort_keys=False))
