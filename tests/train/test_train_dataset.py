@@ -69,3 +69,21 @@ def test_pickled_dataset_drops_memory_maps(tmp_path: Path) -> None:
     data[0]
     clone = pickle.loads(pickle.dumps(data))
     assert clone._maps == {} and torch.equal(clone[0][0], data[0][0])
+
+
+def test_worker_processes_serve_the_same_batches(tmp_path: Path) -> None:
+    from tusz_guard.train.loop import LoopSettings, loader
+
+    store = CacheStore(tmp_path)
+    labels = labels_with(12 * RATE, [(RATE, 5 * RATE)])
+    write_entry(store, "aaaaaaad_s001_t000", seizure_signal(labels, 1), labels)
+    geom = geometry(4.0, 2.0, RATE)
+    data = CacheWindows(tmp_path, window_table(store, "train", [("aaaaaaad_s001_t000", labels.size)], geom), geom)
+    batches = []
+    for workers in (0, 1):
+        settings = LoopSettings(epochs=1, batch_size=2, learning_rate=0.1, loss="bce", device="cpu", seed=3,
+                                num_workers=workers)
+        batches.append([(x, y, w.tolist()) for x, y, w in loader(data, settings, shuffle=True)])
+    assert [b[2] for b in batches[0]] == [b[2] for b in batches[1]]
+    assert sorted(w for b in batches[0] for w in b[2]) == [0, 1, 2, 3, 4]
+    assert all(torch.equal(a[0], b[0]) and torch.equal(a[1], b[1]) for a, b in zip(*batches))

@@ -54,7 +54,7 @@ class Sink(Protocol):
 
     def wants(self, path: str, where: Place) -> bool: ...
     def open(self, path: str) -> BinaryIO: ...
-    def done(self, path: str, sha256: str, size: int) -> None: ...
+    def done(self, path: str, sha256: str, size: int, manifest: Manifest | None) -> None: ...
 
 
 @dataclass
@@ -68,6 +68,7 @@ class Scan:
     unsafe: list[Unsafe] = field(default_factory=list)
     manifest: Manifest | None = None
     manifest_error: str | None = None
+    manifest_member: bool = False        # the first member is named like a manifest (valid or not)
     read_error: str | None = None
     documents: dict[str, Any] = field(default_factory=dict)     # parsed JSON of cache files, by path
     json_errors: dict[str, str] = field(default_factory=dict)
@@ -159,7 +160,7 @@ class _Walker:
         digest, kept = self.stream(tf.extractfile(info), info.size, out, keep)  # type: ignore[arg-type]
         if out is not None:
             out.close()
-            self.sink.done(path, digest, info.size)  # type: ignore[union-attr]
+            self.sink.done(path, digest, info.size, self.scan.manifest)  # type: ignore[union-attr]
         if keep:
             self.document(path, where, first, kept, info.size > keep)
         return digest
@@ -179,6 +180,7 @@ class _Walker:
 
     def document(self, path: str, where: Place, first: bool, data: bytes | None, too_big: bool) -> None:
         if first and where.kind == "manifest":
+            self.scan.manifest_member = True
             if data is None or too_big:
                 self.scan.manifest_error = "the manifest member is too large to be a tusz-guard manifest"
                 return
@@ -209,6 +211,11 @@ class _Walker:
 
     def describe(self, exc: BaseException) -> str:
         text = str(exc) or exc.__class__.__name__
+        if isinstance(exc, StreamError):
+            # the tar reader reads ahead, so the member being parsed is not where the data ends: give the offset
+            last = f" (last complete member: '{self.last}')" if self.last else ""
+            fix = "; the file is incomplete, copy or pack it again" if "truncated" in text else ""
+            return f"{text} after {self.reader.produced:,} bytes of tar data{last}{fix}"
         if self.current is not None:
             where = f"inside member '{self.current}'"
         elif self.last is not None:

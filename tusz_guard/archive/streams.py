@@ -146,6 +146,7 @@ class DecodedReader:
         self._buf = memoryview(b"")
         self._ended = False
         self.delivered = 0               # decoded bytes handed to the reader's caller
+        self.produced = 0                # decoded bytes the thread produced (before any error)
         self._thread = threading.Thread(target=self._run, args=(kind,), daemon=True, name="tusz-guard-decode")
         self._thread.start()
 
@@ -160,6 +161,7 @@ class DecodedReader:
     def _run(self, kind: Compression) -> None:
         try:
             for chunk in decoded_chunks(self._fh, kind):
+                self.produced += len(chunk)
                 if not self._put(chunk):
                     return
             self._put(_END)

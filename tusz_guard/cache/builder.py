@@ -19,8 +19,8 @@ from tusz_guard.errors import GuardError
 
 Outcome = Literal["written", "replaced", "exists", "foreign", "failed"]
 # Recording-hours per minute per worker used by --dry-run before any build has measured this machine
-# (measured by bench/bench_build.py on the 2-core dev box; see docs/benchmarks/cache.md).
-DEFAULT_HOURS_PER_MINUTE_PER_WORKER = 20.0
+# (conservative: one worker measured 14-16 on the demo corpus, 2-core dev box; docs/benchmarks/cache.md).
+DEFAULT_HOURS_PER_MINUTE_PER_WORKER = 12.0
 INDEX_SYNC_SECONDS = 5.0
 
 
@@ -150,6 +150,9 @@ def _check_writable(cache_dir: Path) -> None:
     probe = cache_dir
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
+    if not probe.is_dir():
+        raise GuardError(f"cache_dir {cache_dir} cannot be created: {probe} is a file",
+                         hint="set data.cache_dir to a directory path", exit_code=1)
     if not os.access(probe, os.W_OK | os.X_OK):
         raise GuardError(f"cache_dir {cache_dir} is not writable ({probe} denies writing)",
                          hint="fix its permissions or set data.cache_dir to a writable directory", exit_code=1)

@@ -10,8 +10,8 @@ import numpy as np
 from tusz_guard.corpus.annotations import AnnotationKind, parse_annotations
 from tusz_guard.errors import GuardError
 
-# Times carry 4 decimals: a boundary within this of a sample instant belongs to that sample.
-_EPS = 1e-6
+# Times carry 4 decimals: a boundary within half of their last digit of a sample instant is that instant.
+_EPS_S = 5e-5
 
 
 class LabelError(GuardError):
@@ -32,8 +32,8 @@ def rasterize(intervals: Iterable[tuple[float, float]], n_samples: int, rate: fl
     """uint8 labels: sample i (at time i/rate) is 1 when start <= i/rate < stop for some interval."""
     labels = np.zeros(n_samples, dtype=np.uint8)
     for start, stop in intervals:
-        first = max(0, math.ceil(start * rate - _EPS))
-        end = min(n_samples, math.ceil(stop * rate - _EPS))
+        first = max(0, math.ceil((start - _EPS_S) * rate))
+        end = min(n_samples, math.ceil((stop - _EPS_S) * rate))
         if end > first:
             labels[first:end] = 1
     return labels

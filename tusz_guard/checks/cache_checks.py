@@ -5,7 +5,7 @@ from collections import Counter
 
 from tusz_guard.cache.fingerprint import diff_params, fingerprint_params
 from tusz_guard.checks.base import Outcome, check, listing, n, rows, worst
-from tusz_guard.checks.coverage import cache_plan, matching_siblings, orphans, role_counts, throughput
+from tusz_guard.checks.coverage import by_stem, cache_plan, matching_siblings, orphans, role_counts, throughput
 from tusz_guard.checks.snapshot import Snapshot
 from tusz_guard.corpus.channels import CHANNELS_10_20
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, Recording
@@ -47,7 +47,9 @@ def _live_line(s: Snapshot, hours: float) -> str:
     rate, where = throughput(s)
     if rate is None:
         return f"{hours:,.1f} recording-hours (no build throughput measured yet)"
-    return f"{hours:,.1f} recording-hours, about {hours / rate:,.0f} min at the {rate:,.1f} h/min measured on {where}"
+    minutes = hours / rate
+    eta = f"{minutes:,.0f} min" if minutes >= 1 else f"{minutes * 60:,.0f} s"
+    return f"{hours:,.1f} recording-hours, about {eta} at the {rate:,.1f} h/min measured on {where}"
 
 
 def _sibling_lines(s: Snapshot) -> list[str]:
@@ -208,8 +210,8 @@ def cache_integrity(s: Snapshot) -> Outcome:
     assert c is not None
     if not c.entries:
         return Outcome("skip", f"{s.show(c.root)} has no indexed entries")
-    by_stem = {r.stem: r for r in s.ledger.recordings} if s.ledger is not None else {}
-    bad = {k: p for k in sorted(c.entries) if (p := _entry_problems(s, k, by_stem.get(k)))}
+    stems = by_stem(s) if s.ledger is not None else {}
+    bad = {k: p for k in sorted(c.entries) if (p := _entry_problems(s, k, stems.get(k)))}
     lines = [f"{k}: {'; '.join(p)}" for k, p in bad.items()]
     tier = "shapes, sizes and values read from every entry (--deep)" if c.scans is not None else \
         "shapes, file sizes and recorded statistics (add --deep to read the values)"

@@ -97,9 +97,12 @@ def _pair_problems(a: ConfigLoad, b: ConfigLoad) -> str | None:
     ca, cb = a.config, b.config
     assert ca is not None and cb is not None
     if a.fingerprint == b.fingerprint and ca.cache_dir != cb.cache_dir:
+        # The full run's cache is the one worth keeping: point the other config at it.
+        keep, move = (b, a) if cb.config.experiment.kind == "full" and ca.config.experiment.kind != "full" else (a, b)
+        assert keep.config is not None and move.config is not None
         return (f"{a.shown} and {b.shown} share preprocessing (fingerprint {a.fingerprint}) but read different "
                 f"caches: {ca.display(ca.cache_dir)} vs {cb.display(cb.cache_dir)}; set data.cache_dir of "
-                f"{b.shown} to {cb.display(ca.cache_dir)} so both use one cache")
+                f"{move.shown} to {move.config.display(keep.config.cache_dir)} so both use one cache")
     if a.fingerprint != b.fingerprint and ca.cache_dir == cb.cache_dir:
         diff = "; ".join(diff_params(fingerprint_params(ca), fingerprint_params(cb)))
         return (f"{a.shown} and {b.shown} preprocess differently ({diff}) but share the cache "

@@ -71,7 +71,8 @@ def corpus_headers(s: Snapshot) -> Outcome:
     assert led is not None
     used = [r for r in led.recordings if r.role is not None]
     blocking = [f"{r.path}: {note}" for r in used if r.included
-                for note in (*r.notes, *r.header_defects) if note.startswith(MIXED_RATES_NOTE) or DISCONTINUOUS in note]
+                for note in (*[x for x in r.notes if x.startswith(MIXED_RATES_NOTE)],
+                             *[d for d in r.header_defects if DISCONTINUOUS in d])]
     defects = [f"{r.path}: {d}" for r in used for d in r.header_defects]
     unreadable = [f"{r.path}: {r.notes[-1] if r.notes else 'unreadable'}" for r in used if r.reason == "unreadable"]
     interpolated = Counter(c for r in used if r.included for c in r.interpolated)

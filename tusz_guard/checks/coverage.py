@@ -1,19 +1,27 @@
 """Pure coverage arithmetic shared by cache.coverage, the totals and the report sections."""
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from tusz_guard.cache.store import EntryMeta, Plan, plan
+from tusz_guard.cache.store import Plan, plan
 from tusz_guard.checks.snapshot import CacheView, Snapshot
-from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES
+from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, Recording
 
 
-def cache_plan(s: Snapshot, entries: Mapping[str, EntryMeta] | None = None,
-               roles: tuple[str, ...] = ROLES) -> Plan:
-    """current / stale / missing for every included recording of `roles` against a cache's index."""
+def cache_plan(s: Snapshot, view: CacheView | None = None, roles: tuple[str, ...] = ROLES) -> Plan:
+    """current / stale / missing for every included recording of `roles` against a cache's index (memoized)."""
     assert s.ledger is not None
-    found = entries if entries is not None else (s.cache.entries if s.cache is not None else {})
-    return plan(s.ledger, found, s.fingerprint, roles)
+    view = view if view is not None else s.cache
+    key = f"plan:{view.root if view is not None else ''}:{','.join(roles)}"
+    if key not in s.memo:
+        s.memo[key] = plan(s.ledger, view.entries if view is not None else {}, s.fingerprint, roles)
+    return s.memo[key]
+
+
+def by_stem(s: Snapshot) -> dict[str, Recording]:
+    """Every recording of the ledger by file stem (memoized: a stem is computed from the path each time)."""
+    assert s.ledger is not None
+    if "by_stem" not in s.memo:
+        s.memo["by_stem"] = {r.stem: r for r in s.ledger.recordings}
+    return s.memo["by_stem"]
 
 
 def role_counts(p: Plan, role: str) -> dict[str, float]:
@@ -28,8 +36,8 @@ def role_counts(p: Plan, role: str) -> dict[str, float]:
 def orphans(s: Snapshot) -> list[str]:
     """Index entries that belong to no role: no such recording, or one that is excluded or unused."""
     assert s.ledger is not None and s.cache is not None
-    wanted = {r.stem for r in s.ledger.included() if r.role is not None}
-    return sorted(k for k in s.cache.entries if k not in wanted)
+    stems = by_stem(s)
+    return sorted(k for k in s.cache.entries if k not in stems or stems[k].role is None or not stems[k].included)
 
 
 def throughput(s: Snapshot) -> tuple[float | None, str | None]:
@@ -53,6 +61,6 @@ def matching_siblings(s: Snapshot) -> list[tuple[CacheView, int, int]]:
     out = []
     for view in s.sibling_caches:
         if view.meta is not None and view.meta.fingerprint == s.fingerprint:
-            p = cache_plan(s, view.entries, TRAINING_ROLES)
+            p = cache_plan(s, view, TRAINING_ROLES)
             out.append((view, len(p.current), len(p.items)))
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from tusz_guard.checks.base import worst
 from tusz_guard.checks.engine import CONFIG_CHECKS, choose, run_checks
 from tusz_guard.checks.model import Finding, Report
 from tusz_guard.checks.snapshot import gather_config_snapshot, gather_snapshot
@@ -25,9 +26,13 @@ def preflight(cfg: LoadedConfig, extra: Iterable[str | Path] = (), *, deep: bool
     beyond_config = any(not c.id.startswith("config.") for c in checks)
     snap = gather_snapshot(cfg, tuple(extra), deep=deep, corpus=beyond_config, caches=beyond_config)
     findings = run_checks(snap, checks, fail_fast)
+    extra_sections = {}
     if archive is not None and not (fail_fast and any(f.status in ("fail", "error") for f in findings)):
-        findings += archive_findings(archive, cfg)
-    return build_report(snap, findings, strict)
+        found = archive_findings(archive, cfg)
+        findings += found
+        extra_sections["archive"] = {"path": str(archive), "status": worst(f.status for f in found),
+                                     "problems": [f"{f.id}: {f.message}" for f in found if f.status != "pass"]}
+    return build_report(snap, findings, strict, extra_sections)
 
 
 def archive_findings(archive: str | Path, cfg: LoadedConfig) -> list[Finding]:

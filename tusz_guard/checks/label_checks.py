@@ -4,10 +4,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from tusz_guard.checks.base import Outcome, check, listing, n, rows, worst
+from tusz_guard.checks.coverage import cache_plan
 from tusz_guard.checks.snapshot import Snapshot
 from tusz_guard.checks.windowing import WindowClasses, classify, seizure_samples
 from tusz_guard.config.schema import BACKGROUND_LABELS, SEIZURE_LABELS
-from tusz_guard.corpus.ledger import TRAINING_ROLES
+from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES
 from tusz_guard.corpus.windows import window_geometry
 
 # Every label TUSZ (and NEDC tooling) uses: a configured label outside it can never match (e.g. 'spkz').
@@ -86,12 +87,15 @@ def labels_parse(s: Snapshot) -> Outcome:
 def role_windows(s: Snapshot) -> dict[str, WindowClasses]:
     """Window classes per role over included recordings (pure; shared with windows.count and the report)."""
     assert s.ledger is not None
+    if "role_windows" in s.memo:
+        return s.memo["role_windows"]
     pre = s.cfg.config.preprocessing
     length, stride = window_geometry(s.cfg.config.windows.length_s, s.cfg.config.windows.stride_s, pre.sampling_rate)
     out: dict[str, WindowClasses] = {}
     for r in s.ledger.included():
         if r.role is not None:
             out[r.role] = out.get(r.role, WindowClasses()) + classify(r, pre.sampling_rate, length, stride)
+    s.memo["role_windows"] = out
     return out
 
 
@@ -101,17 +105,16 @@ def cache_seizure_mismatches(s: Snapshot) -> list[str]:
     rate = s.cfg.config.preprocessing.sampling_rate
     scans = s.cache.scans or {}
     out = []
-    for r in s.ledger.included():
-        entry = s.cache.entries.get(r.stem)
-        if entry is None or entry.fingerprint != s.fingerprint or r.role is None:
-            continue
+    for item in cache_plan(s).current:
+        r, entry = item.recording, item.entry
         want = seizure_samples(r, rate)
         tolerance = 2 * len(r.seizure_intervals)     # each interval edge may round by one sample
-        held = [entry.seizure_samples] + ([scans[r.stem].seizure_samples] if r.stem in scans
-                                          and scans[r.stem].seizure_samples is not None else [])
+        scan = scans.get(entry.key)
+        held = [entry.seizure_samples] + ([scan.seizure_samples] if scan is not None
+                                          and scan.seizure_samples is not None else [])
         for got in held:
             if abs(got - want) > tolerance:
-                out.append(f"{r.stem}: cache holds {got / rate:,.1f} s of seizure, annotations {want / rate:,.1f} s")
+                out.append(f"{entry.key}: cache holds {got / rate:,.1f} s of seizure, annotations {want / rate:,.1f} s")
                 break
     return out
 
@@ -136,5 +139,6 @@ def labels_seizures(s: Snapshot) -> Outcome:
                         f"{listing(mismatched, 2)}; rebuild them with `tusz-guard build-cache --rebuild-stale`")
     if problems:
         return Outcome("fail", "; ".join(problems), details)
-    parts = [f"{r} {w.seizure:,} seizure windows ({totals[r].seizure_seconds:,.1f} s)" for r, w in windows.items()]
+    parts = [f"{r} {windows[r].seizure:,} seizure windows ({totals[r].seizure_seconds:,.1f} s)"
+             for r in ROLES if r in windows]
     return Outcome("pass", "; ".join(parts) + "; cache seizure time matches the annotations", details)

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from tusz_guard.cache.fingerprint import fingerprint
-from tusz_guard.cache.store import CacheMeta, CacheStore, EntryMeta
+from tusz_guard.cache.store import (ENTRIES_NAME, ENTRY_FILES, ENTRY_META_NAME, LABELS_NAME, ROOT_FILES,
+                                     SIGNAL_NAME, TEMP_PREFIX, CacheMeta, CacheStore, EntryMeta)
 from tusz_guard.config import LoadedConfig, load_config
 from tusz_guard.corpus.ledger import Ledger, build_ledger
 from tusz_guard.errors import GuardError
@@ -97,6 +98,8 @@ class Snapshot:
     ledger_error: str | None = None
     env: dict[str, str] = field(default_factory=dict)
     deep: bool = False
+    # Derived values computed once by the checks that share them (plans, stem maps); never read from disk.
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def given(self) -> tuple[ConfigLoad, ...]:
@@ -200,17 +203,15 @@ def read_cache(root: Path, shown: str, *, deep: bool = False, used_by: tuple[str
     errors: list[str] = []
     meta = _try(store.read_meta, errors)
     index_file = _try(store.read_index_file, errors)
-    keys = store.list_entries()
+    files, foreign = _list_entries(store)
+    root_foreign = [n for n in _names(root) if n not in ROOT_FILES and not n.startswith(TEMP_PREFIX)]
     view = CacheView(
         root=root, shown=shown, exists=store.exists(), dir_exists=root.is_dir(), meta=meta,
         index=None if index_file is None else index_file.entries,
         index_fingerprint=None if index_file is None else index_file.fingerprint,
-        index_mtime_ns=_mtime(store.index_path), files={k: _entry_files(store, k) for k in keys},
-        temp=tuple(store.list_temp()), foreign=tuple(store.list_foreign()), errors=tuple(errors),
-        used_by=used_by)
-    if deep:
-        view = _with_scans(view, store, keys)
-    return view
+        index_mtime_ns=_mtime(store.index_path), files=files, temp=tuple(store.list_temp()),
+        foreign=tuple(sorted(root_foreign + foreign)), errors=tuple(errors), used_by=used_by)
+    return _with_scans(view, store, sorted(files)) if deep else view
 
 
 def _try(fn: Any, errors: list[str]) -> Any:
@@ -221,6 +222,13 @@ def _try(fn: Any, errors: list[str]) -> Any:
         return None
 
 
+def _names(folder: Path) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
 def _mtime(path: Path) -> int | None:
     try:
         return path.stat().st_mtime_ns
@@ -228,17 +236,33 @@ def _mtime(path: Path) -> int | None:
         return None
 
 
-def _size(path: Path) -> int | None:
+def _list_entries(store: CacheStore) -> tuple[dict[str, EntryFiles], list[str]]:
+    """One scandir per entry directory: complete entries with their file stats, and what tusz-guard did not make.
+
+    Same rules as CacheStore.list_entries / list_foreign, in a single pass (the index at scale has ~7,000 entries).
+    """
+    files: dict[str, EntryFiles] = {}
+    foreign: list[str] = []
     try:
-        return path.stat().st_size
-    except OSError:
-        return None
-
-
-def _entry_files(store: CacheStore, key: str) -> EntryFiles:
-    folder = store.entry_dir(key)
-    return EntryFiles(meta_mtime_ns=_mtime(folder / "meta.json") or 0, signal_size=_size(store.signal_path(key)),
-                      labels_size=_size(store.labels_path(key)))
+        top = list(os.scandir(store.entries_dir))
+    except (FileNotFoundError, NotADirectoryError):
+        return files, foreign
+    for entry in top:
+        if entry.name.startswith(TEMP_PREFIX):
+            continue
+        if not entry.is_dir(follow_symlinks=False):
+            foreign.append(f"{ENTRIES_NAME}/{entry.name}")
+            continue
+        stats = {e.name: e.stat(follow_symlinks=False) for e in os.scandir(entry.path)}
+        if ENTRY_META_NAME not in stats:
+            foreign.append(f"{ENTRIES_NAME}/{entry.name}")
+            continue
+        foreign += [f"{ENTRIES_NAME}/{entry.name}/{n}" for n in stats if n not in ENTRY_FILES]
+        signal, labels = stats.get(SIGNAL_NAME), stats.get(LABELS_NAME)
+        files[entry.name] = EntryFiles(meta_mtime_ns=stats[ENTRY_META_NAME].st_mtime_ns,
+                                       signal_size=signal.st_size if signal else None,
+                                       labels_size=labels.st_size if labels else None)
+    return files, foreign
 
 
 def _with_scans(view: CacheView, store: CacheStore, keys: list[str]) -> CacheView:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from tusz_guard.checks.base import Outcome, check, listing, n, rows
+from tusz_guard.checks.coverage import by_stem
 from tusz_guard.checks.snapshot import Snapshot
 
 
@@ -14,11 +15,11 @@ def _shared(patients: dict[str, set[str]]) -> list[str]:
 def cached_roles(s: Snapshot) -> tuple[dict[str, set[str]], list[str]]:
     """Patient -> roles of the recordings the cache holds; and entries whose source lies in another role."""
     assert s.ledger is not None and s.cache is not None
-    by_stem = {r.stem: r for r in s.ledger.recordings}
+    stems = by_stem(s)
     patients: dict[str, set[str]] = defaultdict(set)
     moved = []
     for key, entry in s.cache.entries.items():
-        rec, source = by_stem.get(key), s.ledger.get(entry.source)
+        rec, source = stems.get(key), s.ledger.get(entry.source)
         role = source.role if source is not None else (rec.role if rec is not None else None)
         if role is None:
             continue

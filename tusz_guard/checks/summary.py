@@ -11,6 +11,8 @@ from tusz_guard.checks.label_checks import role_windows
 from tusz_guard.checks.model import ConfigSummary, Finding, Report
 from tusz_guard.checks.snapshot import ConfigLoad, Snapshot
 from tusz_guard.checks.window_checks import cached_windows
+from tusz_guard.checks.windowing import WindowClasses, classify
+from tusz_guard.corpus.windows import window_geometry
 from tusz_guard.corpus.funnel import funnel_lines
 from tusz_guard.corpus.ledger import ROLES
 
@@ -90,20 +92,42 @@ def _corpus_sections(s: Snapshot) -> dict[str, Any]:
                 labels[label][r.role] += 1
             if r.sfreq:
                 rates[f"{r.sfreq:g}"] += 1
+    cached = cached_classes(s)
+    totals = s.ledger.totals()
+    known = s.cfg.config.labels
     return {
         "coverage": {role: role_counts(p, role) for role in ROLES},
-        "windows": {role: {"background": w.background, "partial": w.partial, "full": w.full}
-                    for role, w in classes.items()},
-        "labels": {k: labels[k] for k in sorted(labels)},
+        "windows": {role: {"expected": totals[role].windows_expected,
+                           "cached": cached.get(role, WindowClasses()).total,
+                           "seizure": cached.get(role, WindowClasses()).seizure,
+                           "background": classes.get(role, WindowClasses()).background,
+                           "partial": classes.get(role, WindowClasses()).partial,
+                           "full": classes.get(role, WindowClasses()).full} for role in ROLES},
+        # files per label and role: the ledger keeps the label set of each file, not seconds per label
+        "label_files": {k: labels[k] for k in sorted(labels)},
+        "label_kinds": {k: "seizure" if k in known.seizure else "background" if k in known.background
+                        else "unknown" for k in sorted(labels)},
         "sampling_rates": dict(sorted(rates.items(), key=lambda kv: float(kv[0]))),
         "patients": {role: t.patients for role, t in s.ledger.totals().items()},
     }
 
 
-def build_report(s: Snapshot, findings: list[Finding], strict: bool = False) -> Report:
+def cached_classes(s: Snapshot) -> dict[str, WindowClasses]:
+    """Window classes per role over the recordings whose cache entry is current."""
+    pre = s.cfg.config.preprocessing
+    length, stride = window_geometry(s.cfg.config.windows.length_s, s.cfg.config.windows.stride_s, pre.sampling_rate)
+    out: dict[str, WindowClasses] = {}
+    for item in cache_plan(s).current:
+        role = item.recording.role
+        out[role] = out.get(role, WindowClasses()) + classify(item.recording, pre.sampling_rate, length, stride)
+    return out
+
+
+def build_report(s: Snapshot, findings: list[Finding], strict: bool = False,
+                 extra_sections: dict[str, Any] | None = None) -> Report:
     """The Report every renderer consumes."""
     funnel = tuple(funnel_lines(s.ledger, s.cfg.config.data.validation_split)) if s.ledger is not None else ()
     return Report(findings=tuple(findings), configs=tuple(config_summary(c) for c in s.configs if c.config),
                   cache_dir=str(s.cfg.cache_dir), fingerprint=s.fingerprint, totals=totals(s), funnel=funnel,
-                  sections=sections(s), generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  sections={**sections(s), **(extra_sections or {})}, generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                   tool_version=__version__, strict=strict)

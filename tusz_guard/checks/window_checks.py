@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from tusz_guard.checks.base import Outcome, check, listing, n, rows
+from tusz_guard.checks.coverage import cache_plan
 from tusz_guard.checks.label_checks import role_windows
 from tusz_guard.checks.snapshot import Snapshot
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES
@@ -15,15 +16,14 @@ def cached_windows(s: Snapshot) -> tuple[dict[str, int], list[str]]:
     length, stride = window_geometry(w.length_s, w.stride_s, s.cfg.config.preprocessing.sampling_rate)
     per_role = {role: 0 for role in ROLES}
     differ = []
-    entries = s.cache.entries if s.cache is not None else {}
-    for r in s.ledger.included():
-        e = entries.get(r.stem)
-        if r.role is None or e is None or e.fingerprint != s.fingerprint:
+    for item in cache_plan(s).items:
+        r, e = item.recording, item.entry
+        if e is None or e.fingerprint != s.fingerprint:
             continue
         got = n_windows(e.n_samples, length, stride)
         per_role[r.role] += got
         if got != r.windows_expected:
-            differ.append(f"{r.stem}: {got:,} cached, {r.windows_expected:,} expected")
+            differ.append(f"{e.key}: {got:,} cached, {r.windows_expected:,} expected")
     return per_role, differ
 
 

@@ -25,19 +25,27 @@ def command(dest: Path, profile: str, seed: int, no_defects: bool) -> int:
       tusz-guard synth demo --profile demo
       tusz-guard synth /tmp/tusz-scale --profile scale --seed 1 --no-defects
     """
-    if profile == "tiny":
-        truth = generate(dest, profile, seed=seed, defects=not no_defects)
+    if profile == "tiny" or not _stderr_is_terminal():
+        truth = generate(dest, profile, seed=seed, defects=not no_defects)  # type: ignore[arg-type]
     else:
         truth = _with_bar(dest, profile, seed, not no_defects)
     click.echo(f"synth: wrote {dest / 'edf'}: {summary(truth)}")
     return 0
 
 
+def _stderr_is_terminal() -> bool:
+    from rich.console import Console
+
+    return Console(stderr=True).is_terminal
+
+
 def _with_bar(dest: Path, profile: str, seed: int, defects: bool) -> dict:
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (TextColumn("synth"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, transient=True) as bar:
+    # The bar goes to stderr so that stdout carries only the summary line.
+    with Progress(*columns, transient=True, console=Console(stderr=True)) as bar:
         task = bar.add_task("synth", total=None)
         return generate(dest, profile, seed=seed, defects=defects,  # type: ignore[arg-type]
                         progress=lambda done, total: bar.update(task, completed=done, total=total))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from tusz_guard.checks.model import Finding, Status
@@ -114,7 +114,7 @@ def suite_finding(suite: SuiteFile, rows: int, outcomes: list[ExpectationOutcome
     title = f"Great Expectations suite {suite.name}"
     if skip_reason is not None:
         return Finding(id=f"expectations.{suite.name}", status="skip", title=title,
-                       message=f"{suite.name} ({suite.shown}) not run: {skip_reason}", details=base)
+                       message=f"{suite.shown} not run: {skip_reason}", details=base)
     failed = [o for o in outcomes if not o.success]
     status = _status(failed, problems)
     details = {**base, "failed": [o.to_json() for o in failed], "problems": list(problems)}
@@ -133,7 +133,7 @@ def _status(failed: list[ExpectationOutcome], problems: tuple[str, ...]) -> Stat
 
 def _message(suite: SuiteFile, rows: int, outcomes: list[ExpectationOutcome], failed: list[ExpectationOutcome],
              problems: tuple[str, ...]) -> str:
-    head = f"{suite.name} ({suite.shown}) on {rows} {suite.table} row{'' if rows == 1 else 's'}"
+    head = f"{suite.shown} on {rows} {suite.table} row{'' if rows == 1 else 's'}"
     if not failed and not problems:
         return f"{head}: all {len(outcomes)} expectations met"
     parts = [describe(o, rows) for o in failed[:SHOWN_FAILURES]]

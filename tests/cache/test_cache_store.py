@@ -1,0 +1,194 @@
+"""CacheStore: atomic entries, the index and its verification, entry states, the plan."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from tusz_guard.cache.store import (CacheMeta, CacheStore, EntryMeta, entry_state, plan, utc_now, verify_index)
+from tusz_guard.errors import GuardError
+
+FP = "0123456789abcdef"
+
+
+def _meta(key: str = "aaaaaaac_s001_t000", **changes: object) -> EntryMeta:
+    base = EntryMeta(key=key, source=f"train/aaaaaaac/s001_2002/01_tcp_ar/{key}.edf", source_size=1234,
+                     source_mtime_ns=1_732_800_000_123_456_789, fingerprint=FP, n_channels=19, n_samples=100,
+                     sampling_rate=256, dtype="float32", interpolated=("Fz", "Pz"), seizure_samples=10,
+                     mean=(0.0,) * 19, std=(1.0,) * 19, min=-2.5, max=3.0, nonfinite=0, signal_bytes=0,
+                     labels_bytes=0, built_at="2026-11-28T17:00:00Z", build_seconds=0.25)
+    return replace(base, **changes)
+
+
+def _write(store: CacheStore, key: str = "aaaaaaac_s001_t000", value: float = 0.0, replace_existing: bool = False):
+    signal = np.full((19, 100), value, dtype=np.float32)
+    labels = np.zeros(100, dtype=np.uint8)
+    labels[:10] = 1
+    return store.write_entry(key, signal, labels, _meta(key), replace_existing)
+
+
+def _rec(key: str = "aaaaaaac_s001_t000", **changes: object) -> SimpleNamespace:
+    values = {"path": f"train/aaaaaaac/s001_2002/01_tcp_ar/{key}.edf", "file_size": 1234,
+              "mtime_ns": 1_732_800_000_123_456_789, "stem": key, "duration_s": 3600.0}
+    values.update(changes)
+    return SimpleNamespace(**values)
+
+
+def test_entry_meta_json_round_trip_keeps_big_integers() -> None:
+    meta = _meta()
+    again = EntryMeta.from_json(json.loads(json.dumps(meta.to_json())))
+    assert again == meta and again.source_mtime_ns == 1_732_800_000_123_456_789
+    assert meta.to_json()["schema"] == "tusz-guard/cache-entry/v1"
+
+
+@pytest.mark.parametrize("broken, message", [
+    ({"n_samples": "many"}, "meta.json: malformed entry record (n_samples must be a number)"),
+    ({"mean": 3}, "meta.json: malformed entry record (mean must be a list)"),
+    ({"key": None}, "meta.json: malformed entry record (key must be a string)"),
+    ({"n_samples": 1.5}, "meta.json: malformed entry record (n_samples must be an integer)"),
+])
+def test_entry_meta_rejects_mistyped_fields(broken: dict, message: str) -> None:
+    with pytest.raises(GuardError) as err:
+        EntryMeta.from_json({**_meta().to_json(), **broken})
+    assert err.value.message == message
+
+
+def test_entry_meta_names_missing_fields() -> None:
+    data = _meta().to_json()
+    del data["fingerprint"], data["std"]
+    with pytest.raises(GuardError, match=r"^meta.json: missing field\(s\) fingerprint, std"):
+        EntryMeta.from_json(data)
+
+
+def test_write_entry_outcomes_and_loading(tmp_path: Path) -> None:
+    store = CacheStore(tmp_path / "c")
+    outcome, meta = _write(store)
+    assert outcome == "written" and meta.signal_bytes == 19 * 100 * 4 + 128 and meta.labels_bytes == 100 + 128
+    assert _write(store, value=1.0)[0] == "exists"
+    assert float(store.load_signal("aaaaaaac_s001_t000")[0, 0]) == 0.0        # not overwritten
+    assert _write(store, value=2.0, replace_existing=True)[0] == "replaced"
+    signal = store.load_signal("aaaaaaac_s001_t000")
+    assert isinstance(signal, np.memmap) and signal.shape == (19, 100) and float(signal[3, 7]) == 2.0
+    assert int(store.load_labels("aaaaaaac_s001_t000", mmap=False).sum()) == 10
+    assert store.list_entries() == ["aaaaaaac_s001_t000"] and store.list_temp() == []
+    assert store.read_entry_meta("aaaaaaac_s001_t000") == meta
+
+
+def test_write_entry_never_touches_a_foreign_directory(tmp_path: Path) -> None:
+    store = CacheStore(tmp_path / "c")
+    foreign = store.entries_dir / "aaaaaaac_s001_t000"
+    foreign.mkdir(parents=True)
+    (foreign / "notes.txt").write_text("mine")
+    assert _write(store, replace_existing=True)[0] == "foreign"
+    assert (foreign / "notes.txt").read_text() == "mine" and sorted(os.listdir(foreign)) == ["notes.txt"]
+    assert store.list_foreign() == ["entries/aaaaaaac_s001_t000"] and store.list_temp() == []
+
+
+def test_failed_write_leaves_no_temp_and_no_entry(tmp_path: Path) -> None:
+    store = CacheStore(tmp_path / "c")
+    bad_labels = np.zeros(100, dtype=object)       # np.save refuses object arrays without pickle
+    with pytest.raises(ValueError):
+        store.write_entry("k", np.zeros((19, 100), np.float32), bad_labels, _meta("k"))
+    assert store.list_entries() == [] and store.list_temp() == []
+
+
+def test_listing_foreign_and_temp_names(tmp_path: Path) -> None:
+    store = CacheStore(tmp_path / "c")
+    _write(store)
+    (store.root / "README.txt").write_text("x")
+    (store.entries_dir / "aaaaaaac_s001_t000" / "extra.npy").write_bytes(b"")
+    (store.entries_dir / ".tmp-other_s001_t000-99999999-abcd").mkdir()
+    (store.entries_dir / "stray.bin").write_bytes(b"")
+    assert store.list_foreign() == ["README.txt", "entries/aaaaaaac_s001_t000/extra.npy", "entries/stray.bin"]
+    assert store.list_temp() == ["entries/.tmp-other_s001_t000-99999999-abcd"]
+    assert store.remove_dead_temps() == ["entries/.tmp-other_s001_t000-99999999-abcd"]
+    live = store.entries_dir / f".tmp-other_s001_t000-{os.getpid()}-abcd"
+    live.mkdir()
+    assert store.remove_dead_temps() == [] and live.is_dir()
+    assert (store.root / "README.txt").is_file()
+
+
+def test_index_sync_verify_and_corruption(tmp_path: Path) -> None:
+    store = CacheStore(tmp_path / "c")
+    assert store.read_index() is None and verify_index(store) == []
+    _write(store, "a_s001_t000")
+    _write(store, "b_s001_t000")
+    assert verify_index(store) == [f"{store.index_path} does not exist"]
+    store.sync_index(FP)
+    assert verify_index(store, deep=True) == [] and sorted(store.read_index()) == ["a_s001_t000", "b_s001_t000"]
+    _write(store, "c_s001_t000")
+    os.utime(store.entry_dir("b_s001_t000") / "meta.json", ns=(0, store.index_path.stat().st_mtime_ns + 10**9))
+    assert verify_index(store) == ["entries/c_s001_t000 is not in the index",
+                                   "entries/b_s001_t000/meta.json is newer than the index"]
+    (store.entry_dir("a_s001_t000") / "meta.json").unlink()
+    store.index_path.write_text("{not json")
+    with pytest.raises(GuardError, match=r"index.json: corrupt JSON at line 1, column 2 \(restore"):
+        store.read_index()
+    assert sorted(store.sync_index(FP)) == ["b_s001_t000", "c_s001_t000"]    # rebuilt from the entries
+    assert store.read_index_file().fingerprint == FP
+
+
+def test_index_record_that_differs_from_meta_is_found(tmp_path: Path) -> None:
+    store = CacheStore(tmp_path / "c")
+    _write(store, "a_s001_t000")
+    store.write_index({"a_s001_t000": _meta("a_s001_t000", n_samples=5)}, FP)
+    assert verify_index(store) == []
+    assert verify_index(store, deep=True) == ["index record of a_s001_t000 differs from entries/a_s001_t000/meta.json"]
+
+
+def test_cache_meta_create_is_first_writer_wins(tmp_path: Path) -> None:
+    store = CacheStore(tmp_path / "c")
+    first = CacheMeta(FP, {"clip": 10.0}, utc_now(), "tusz-guard 0.1.0", "configs/a.yaml", "/data")
+    assert store.create_meta(first) == first
+    second = CacheMeta("ffffffffffffffff", {"clip": 5.0}, utc_now(), "tusz-guard 0.1.0", "configs/b.yaml", "/data")
+    assert store.create_meta(second) == first
+    updated = store.update_meta(throughput={"recording_hours_per_minute": 40.0, "workers": 2})
+    assert store.read_meta() == updated and updated.throughput["workers"] == 2
+    assert store.list_temp() == [] and store.list_foreign() == []
+
+
+def test_corrupt_or_foreign_metadata_is_named(tmp_path: Path) -> None:
+    store = CacheStore(tmp_path)
+    store.meta_path.write_text('{"schema": "something/else"}')
+    with pytest.raises(GuardError, match="tusz-guard-cache.json is not tusz-guard cache metadata"):
+        store.read_meta()
+    store.meta_path.write_text("[1,")
+    with pytest.raises(GuardError, match="tusz-guard-cache.json: corrupt JSON"):
+        store.read_meta()
+
+
+@pytest.mark.parametrize("changes, rec_changes, expected", [
+    ({}, {}, ("current", "cached")),
+    ({"fingerprint": "ffffffffffffffff"}, {}, ("stale", f"fingerprint differs: entry ffffffffffffffff, config {FP}")),
+    ({}, {"file_size": 1300}, ("stale", "source changed: size 1,234 -> 1,300")),
+    ({}, {"mtime_ns": 1_732_800_001_000_000_000},
+     ("stale", "source changed: mtime 2024-11-28T13:20:00.123457Z -> 2024-11-28T13:20:01.000000Z")),
+    ({"source": "dev/x.edf"}, {}, ("stale", "source path differs: dev/x.edf -> "
+                                            "train/aaaaaaac/s001_2002/01_tcp_ar/aaaaaaac_s001_t000.edf")),
+])
+def test_entry_state(changes: dict, rec_changes: dict, expected: tuple[str, str]) -> None:
+    assert entry_state(_meta(**changes), _rec(**rec_changes), FP) == expected
+
+
+def test_entry_state_missing() -> None:
+    assert entry_state(None, _rec(), FP) == ("missing", "no cache entry")
+
+
+def test_plan_states_hours_and_orphans() -> None:
+    recs = {"train": [_rec("a_s001_t000"), _rec("b_s001_t000")], "val": [_rec("c_s001_t000", file_size=9)],
+            "test": [_rec("d_s001_t000")]}
+    ledger = SimpleNamespace(included=lambda role: recs.get(role, []),
+                             recordings=[r for rows in recs.values() for r in rows])
+    entries = {"a_s001_t000": _meta("a_s001_t000", source=recs["train"][0].path),
+               "c_s001_t000": _meta("c_s001_t000", source=recs["val"][0].path), "zz_s001_t000": _meta("zz")}
+    p = plan(ledger, entries, FP)
+    assert p.counts() == {"current": 1, "stale": 1, "missing": 1}
+    assert [i.recording.stem for i in p.missing] == ["b_s001_t000"]
+    assert p.stale[0].reason == "source changed: size 1,234 -> 9"
+    assert p.orphans == ("zz_s001_t000",) and p.hours() == 3.0 and p.hours("current") == 1.0
+    assert plan(ledger, None, FP, ("test",)).counts() == {"current": 0, "stale": 0, "missing": 1}

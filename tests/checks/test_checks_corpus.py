@@ -1,0 +1,118 @@
+"""corpus.layout, corpus.ledger, corpus.headers, splits.disjoint: passing and failing cases."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from tusz_guard.config import load_config
+
+
+def _cfg(project: Path) -> Path:
+    return project / "configs" / "train.yaml"
+
+
+def test_corpus_layout_passes(project: Path, tiny_clean_corpus: Path, run_check) -> None:
+    f = run_check(_cfg(project), "corpus.layout")
+    assert (f.status, f.message) == ("pass", f"20 recordings in the TUSZ layout under {tiny_clean_corpus / 'edf'} "
+                                     "(dev/ 6, eval/ 3, train/ 11)")
+
+
+def test_corpus_layout_fails_when_data_dir_is_the_parent(project: Path, tiny_clean_corpus: Path, write_cfg,
+                                                         run_check) -> None:
+    cfg = write_cfg(project, "train", tiny_clean_corpus)
+    f = run_check(cfg, "corpus.layout")
+    assert f.status == "fail"
+    assert f.message.startswith(f"{tiny_clean_corpus} has no recordings under train/ (role train), dev/ (role val), "
+                                "eval/ (role test); data.data_dir must be the folder holding train/ dev/ eval/ "
+                                "(20 file(s) outside the layout: edf/")
+
+
+def test_corpus_layout_fails_when_data_dir_is_missing(project: Path, tmp_path: Path, write_cfg, run_check) -> None:
+    cfg = write_cfg(project, "train", tmp_path / "nowhere")
+    f = run_check(cfg, "corpus.layout")
+    assert f.status == "fail"
+    assert f.message.startswith(f"cannot scan the corpus: data_dir {tmp_path / 'nowhere'} does not exist")
+
+
+def test_corpus_ledger_passes_with_counts(project: Path, run_check) -> None:
+    f = run_check(_cfg(project), "corpus.ledger")
+    assert (f.status, f.message) == ("pass", "train 11 of 11 included; val 6 of 6 included; test 3 of 3 included")
+    assert f.details["funnel"][0] == "train/: 11 found -> 0 excluded -> 11 train"
+
+
+def test_corpus_ledger_warns_on_many_exclusions(project: Path, tiny_corpus: Path, write_cfg, run_check) -> None:
+    cfg = write_cfg(project, "train", tiny_corpus / "edf")
+    f = run_check(cfg, "corpus.ledger")
+    assert f.status == "warn"
+    assert "train 6 of 11 excluded (unreadable 2, no_annotations 1, bad_annotations 1, missing_channels 1, " \
+           "too_short 1)" in f.message
+
+
+def test_corpus_ledger_fails_when_a_training_role_is_empty(project: Path, tiny_clean_corpus: Path, write_cfg,
+                                                           run_check) -> None:
+    cfg = write_cfg(project, "train", tiny_clean_corpus / "edf", windows={"length_s": 3600.0})
+    f = run_check(cfg, "corpus.ledger")
+    assert f.status == "fail"
+    assert f.message.startswith("role(s) train, val have no included recording (train 0 of 11 included; "
+                                "val 0 of 6 included; test 0 of 3 included)")
+
+
+def test_corpus_headers_passes_on_clean_headers(project: Path, run_check) -> None:
+    f = run_check(_cfg(project), "corpus.headers")
+    assert f.status == "pass"
+    assert f.message.startswith("20 headers read without defects; rates ")
+
+
+def test_corpus_headers_warns_on_tolerated_defects(project: Path, tiny_corpus: Path, write_cfg, run_check) -> None:
+    cfg = write_cfg(project, "train", tiny_corpus / "edf")
+    f = run_check(cfg, "corpus.headers")
+    assert f.status == "warn"
+    assert f.message.startswith("2 tolerated header defect(s) (dev/aaagnsyj/s002_2008/01_tcp_ar/aaagnsyj_s002_t000.edf: "
+                                "start date '01:01:85' uses ':' instead of '.'")
+    assert "3 unreadable file(s) excluded" in f.message
+
+
+def test_corpus_headers_fails_on_a_discontinuous_recording(project: Path, clean_corpus_copy: Path, write_cfg,
+                                                           run_check) -> None:
+    edf = clean_corpus_copy / "edf/train/aaaracgd/s001_2015/01_tcp_ar/aaaracgd_s001_t000.edf"
+    with open(edf, "r+b") as handle:      # the reserved field (bytes 192-236) marks EDF+D
+        handle.seek(192)
+        handle.write(b"EDF+D".ljust(44))
+    cfg = write_cfg(project, "train", clean_corpus_copy / "edf")
+    f = run_check(cfg, "corpus.headers")
+    assert f.status == "fail"
+    assert f.message == ("1 included recording(s) cannot be preprocessed as one signal: train/aaaracgd/s001_2015/"
+                         "01_tcp_ar/aaaracgd_s001_t000.edf: EDF+D (discontinuous) recording; TUSZ files are "
+                         "continuous; exclude or re-export them")
+
+
+def test_splits_disjoint_passes_on_ledger_and_cache(project: Path, run_check) -> None:
+    f = run_check(_cfg(project), "splits.disjoint")
+    assert (f.status, f.message) == ("pass", "patients per role: train 5, val 2, test 2; no patient in two roles "
+                                     "(corpus and cache)")
+
+
+def test_splits_disjoint_fails_when_a_patient_is_in_train_and_dev(project: Path, clean_corpus_copy: Path, write_cfg,
+                                                                  run_check) -> None:
+    edf = clean_corpus_copy / "edf"
+    shutil.copytree(edf / "train/aaaracgd/s001_2015", edf / "dev/aaaracgd/s009_2016")
+    for path in (edf / "dev/aaaracgd/s009_2016/01_tcp_ar").iterdir():
+        path.rename(path.with_name(path.name.replace("s001", "s009")))
+    cfg = write_cfg(project, "train", edf)
+    f = run_check(cfg, "splits.disjoint")
+    assert f.status == "fail"
+    assert f.message.startswith("1 patient(s) in two roles in the corpus: aaaracgd in train + val; move each patient's "
+                                "sessions into one split folder")
+
+
+def test_splits_disjoint_fails_when_the_cache_holds_another_roles_recording(project: Path, edit_entry,
+                                                                            run_check) -> None:
+    cfg = load_config(_cfg(project))
+    key = "aaaxgpii_s001_t000"           # a dev (val) recording
+    edit_entry(cfg.cache_dir, key, source="train/aaaracgd/s001_2015/01_tcp_ar/aaaracgd_s001_t000.edf")
+    f = run_check(_cfg(project), "splits.disjoint")
+    assert f.status == "fail"
+    assert "1 patient(s) in two roles in the cache cache/tusz: aaaxgpii in train + val" in f.message
+    assert ("entries/aaaxgpii_s001_t000 was built from train/aaaracgd/s001_2015/01_tcp_ar/aaaracgd_s001_t000.edf "
+            "(role train) but aaaxgpii_s001_t000 is dev/aaaxgpii/s001_2010/01_tcp_ar/aaaxgpii_s001_t000.edf "
+            "(role val)") in f.message

@@ -1,0 +1,245 @@
+"""Pack a config's cache into one deterministic, streamed archive with a manifest first."""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import io
+import os
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+from tusz_guard import __version__
+from tusz_guard.archive.layout import MANIFEST_NAME, config_prefix, member_name
+from tusz_guard.archive.manifest import Manifest, ManifestMember, RoleCoverage
+from tusz_guard.archive.progress import Update, byte_bar
+from tusz_guard.archive.streams import CHUNK, SUFFIX, Compressor
+from tusz_guard.cache.fingerprint import fingerprint
+from tusz_guard.cache.store import (ENTRY_FILES, INDEX_NAME, META_NAME,
+                                    CacheStore, EntryMeta, plan, verify_index)
+from tusz_guard.config import LoadedConfig
+from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, build_ledger
+from tusz_guard.errors import GuardError
+
+# Every member carries this owner and mtime so that one cache always packs to the same bytes; index.json is
+# one second newer so that a plain `tar -x` keeps it newer than every meta.json (the index freshness rule).
+FIXED_MTIME = 1704067200            # 2024-01-01T00:00:00Z
+FILE_MODE = 0o644
+
+
+@dataclass(frozen=True)
+class Source:
+    """One cache file to pack: where it is, its archive name, size and sha256 (from the hashing pass)."""
+
+    path: Path
+    name: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class PackResult:
+    path: Path
+    manifest: Manifest
+    archive_bytes: int
+    skipped: tuple[str, ...]          # files in the cache dir that are not part of the cache format
+
+
+def pack(cfg: LoadedConfig, out: Path | None, compression: Literal["gz", "zst"] = "zst",
+         allow_partial: bool = False, progress: bool = True, level: int | None = None) -> PackResult:
+    """Refuse an incomplete cache (unless allow_partial), hash every file, then stream the archive."""
+    store = CacheStore(cfg.cache_dir)
+    prefix = config_prefix(cfg)
+    with _shared_lock(store):
+        keys, records, skipped = _inventory(cfg, store)
+        coverage, covered = _coverage(cfg, records)
+        partial = _refuse_partial(cfg, coverage, allow_partial)
+        paths = _paths(store, keys)
+        target = _target(cfg, out, prefix, coverage, compression, partial)
+        sources = _hash_all(paths, prefix, progress)
+        manifest = Manifest(prefix=prefix, fingerprint=fingerprint(cfg), config=cfg.display(cfg.path),
+                            config_name=cfg.name, cache_format_version=_format_version(store), partial=partial,
+                            coverage=coverage, recordings=covered,
+                            members=tuple(ManifestMember(s.name, s.size, s.sha256) for s in sources),
+                            created_by=f"tusz-guard {__version__}")
+        _write(target, manifest, sources, compression, progress, level)
+    return PackResult(target, manifest, target.stat().st_size, tuple(skipped))
+
+
+@contextlib.contextmanager
+def _shared_lock(store: CacheStore) -> Iterator[None]:
+    """Hold the cache lock shared: builders cannot rewrite the index while it is being packed."""
+    if not store.lock_path.is_file():
+        yield
+        return
+    with open(store.lock_path, "rb") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _inventory(cfg: LoadedConfig, store: CacheStore) -> tuple[list[str], dict[str, EntryMeta], list[str]]:
+    shown = cfg.display(cfg.cache_dir)
+    if store.read_meta() is None:
+        raise GuardError(f"no cache at {shown} ({META_NAME} is missing)",
+                         hint=f"build it with `tusz-guard build-cache {cfg.display(cfg.path)}`")
+    problems = verify_index(store)
+    if problems:
+        raise GuardError(f"the index of {shown} disagrees with its entries: {problems[0]}"
+                         + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""),
+                         hint=f"run `tusz-guard build-cache {cfg.display(cfg.path)}` to resync it, then pack")
+    keys = store.list_entries()
+    return keys, store.scan_entries(), store.list_foreign() + store.list_temp()
+
+
+def _coverage(cfg: LoadedConfig, records: dict[str, EntryMeta]) -> tuple[dict[str, RoleCoverage], dict[str, tuple[str, ...]]]:
+    items = plan(build_ledger(cfg), records, fingerprint(cfg), roles=ROLES).items
+    coverage, covered = {}, {}
+    for role in ROLES:
+        mine = [i for i in items if i.recording.role == role]
+        coverage[role] = RoleCoverage(included=len(mine), covered=sum(i.state == "current" for i in mine),
+                                      stale=sum(i.state == "stale" for i in mine),
+                                      missing=sum(i.state == "missing" for i in mine))
+        covered[role] = tuple(sorted(i.recording.stem for i in mine if i.state == "current"))
+    return coverage, covered
+
+
+def coverage_text(coverage: dict[str, RoleCoverage]) -> str:
+    return ", ".join(f"{c.covered:,} of {c.included:,} {role}" for role, c in coverage.items() if c.included)
+
+
+def _refuse_partial(cfg: LoadedConfig, coverage: dict[str, RoleCoverage], allow_partial: bool) -> bool:
+    short = [r for r in TRAINING_ROLES if not coverage[r].complete]
+    if short and not allow_partial:
+        raise GuardError(f"{cfg.display(cfg.cache_dir)} covers {coverage_text(coverage)} recordings: "
+                         f"{' and '.join(short)} incomplete, so the archive would not serve {cfg.display(cfg.path)}",
+                         hint=f"run `tusz-guard build-cache {cfg.display(cfg.path)}` first, or pass --allow-partial "
+                              "(recorded in the manifest and the file name)", exit_code=1)
+    return bool(short)
+
+
+def _paths(store: CacheStore, keys: list[str]) -> list[tuple[Path, str]]:
+    """(path, path relative to the cache root) of every file to pack, sorted by archive name."""
+    out = [(store.meta_path, META_NAME), (store.index_path, INDEX_NAME)]
+    for key in keys:
+        for name in sorted(ENTRY_FILES):
+            path = store.entry_dir(key) / name
+            if not path.is_file() or path.is_symlink():
+                raise GuardError(f"{path} is missing or not a regular file: entries/{key} is incomplete",
+                                 hint="rebuild the entry with `tusz-guard build-cache --rebuild-stale`")
+            out.append((path, f"entries/{key}/{name}"))
+    if not store.index_path.is_file():
+        raise GuardError(f"{store.index_path} is missing", hint="run `tusz-guard build-cache` to write the index")
+    return sorted(out, key=lambda pr: pr[1])
+
+
+def default_name(prefix: str, fp: str, coverage: dict[str, RoleCoverage], compression: str, partial: bool) -> str:
+    """What the archive is: its cache, fingerprint and coverage, e.g. cache-tusz-9cd2...-train5of5-val4of4."""
+    roles = "-".join(f"{r}{c.covered}of{c.included}" for r, c in coverage.items() if c.included)
+    flag = "-PARTIAL" if partial else ""
+    return f"{prefix.replace('/', '-')}-{fp}{flag}-{roles or 'empty'}{SUFFIX[compression]}"
+
+
+def _target(cfg: LoadedConfig, out: Path | None, prefix: str, coverage: dict[str, RoleCoverage],
+            compression: str, partial: bool) -> Path:
+    name = default_name(prefix, fingerprint(cfg), coverage, compression, partial)
+    target = Path.cwd() / name if out is None else (out / name if out.is_dir() else out)
+    target = Path(os.path.abspath(target))
+    if target.exists():
+        raise GuardError(f"{target} already exists", hint="remove it or choose another path with -o")
+    if target.is_relative_to(cfg.cache_dir):
+        raise GuardError(f"{target} is inside the cache it would archive", hint="write the archive elsewhere with -o")
+    if not target.parent.is_dir():
+        raise GuardError(f"folder {target.parent} does not exist", hint="create it or choose another path with -o")
+    return target
+
+
+def _hash_all(paths: list[tuple[Path, str]], prefix: str, progress: bool) -> list[Source]:
+    total = sum(p.stat().st_size for p, _ in paths)
+    out, done = [], 0
+    with byte_bar("hashing", total, progress) as update:
+        for path, rel in paths:
+            h, size = hashlib.sha256(), 0
+            with open(path, "rb") as f:
+                while chunk := f.read(CHUNK):
+                    h.update(chunk)
+                    size += len(chunk)
+                    update(done + size)
+            done += size
+            out.append(Source(path, member_name(prefix, rel), size, h.hexdigest()))
+    return out
+
+
+class _HashingReader:
+    """Reads a source for tarfile while hashing it, so a file changed since the hashing pass is caught."""
+
+    def __init__(self, f: BinaryIO, update: Update, base: int) -> None:
+        self.f, self.h, self.update, self.base, self.n = f, hashlib.sha256(), update, base, 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.f.read(size)
+        self.h.update(data)
+        self.n += len(data)
+        self.update(self.base + self.n)
+        return data
+
+
+def _info(name: str, size: int) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.size, info.mode, info.type = size, FILE_MODE, tarfile.REGTYPE
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    info.mtime = FIXED_MTIME + (1 if name.endswith(f"/{INDEX_NAME}") or name == INDEX_NAME else 0)
+    return info
+
+
+def _write(target: Path, manifest: Manifest, sources: list[Source], compression: Literal["gz", "zst"],
+           progress: bool, level: int | None) -> None:
+    """Stream manifest + files into a temp file next to the target, then rename it into place."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        with open(tmp, "xb") as raw:
+            comp = Compressor(raw, compression, level)
+            _write_tar(comp, manifest, sources, progress)  # type: ignore[arg-type]
+            comp.close()
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def _write_tar(sink: BinaryIO, manifest: Manifest, sources: list[Source], progress: bool) -> None:
+    data = manifest.to_bytes()
+    total, done = sum(s.size for s in sources), 0
+    with tarfile.open(fileobj=sink, mode="w|", format=tarfile.PAX_FORMAT, bufsize=CHUNK,  # type: ignore[call-overload]
+                      copybufsize=CHUNK) as tf, byte_bar("packing", total, progress) as update:
+        tf.addfile(_info(f"{manifest.prefix}/{MANIFEST_NAME}", len(data)), io.BytesIO(data))
+        for s in sources:
+            with open(s.path, "rb") as f:
+                if os.fstat(f.fileno()).st_size != s.size:
+                    raise _changed(s)
+                reader = _HashingReader(f, update, done)
+                try:
+                    tf.addfile(_info(s.name, s.size), reader)  # type: ignore[arg-type]
+                except OSError:      # the file shrank after it was hashed: tarfile ran out of data
+                    raise _changed(s) from None
+            if reader.h.hexdigest() != s.sha256:
+                raise _changed(s)
+            done += s.size
+
+
+def _changed(s: Source) -> GuardError:
+    return GuardError(f"{s.path} changed while it was being packed",
+                      hint="let build-cache finish, then pack again", exit_code=1)
+
+
+def _format_version(store: CacheStore) -> int:
+    meta = store.read_meta()
+    return meta.format_version if meta is not None else 1

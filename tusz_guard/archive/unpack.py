@@ -1,0 +1,192 @@
+"""Safe extraction into the config's cache dir: verify while streaming into a staging directory next to the
+cache, and move entries into place only after the whole archive verified (docs/archive-format.md)."""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import secrets
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from tusz_guard.archive.layout import Place
+from tusz_guard.archive.manifest import Manifest
+from tusz_guard.archive.scan import Progress, Scan, scan_archive
+from tusz_guard.archive.verify import Expectation, evaluate, expectation, summary
+from tusz_guard.cache.store import ENTRY_FILES, INDEX_NAME, CacheStore, EntryMeta
+from tusz_guard.checks.model import Finding
+from tusz_guard.config import LoadedConfig
+from tusz_guard.errors import GuardError
+
+STAGING_PREFIX = ".tusz-guard-unpack-"
+# coverage may fall short (a partial archive still seeds a cache that build-cache completes); nothing else may
+NON_BLOCKING = frozenset({"archive.coverage"})
+_WANTED = ("entry", "cache_meta", "index")
+
+
+@dataclass(frozen=True)
+class UnpackResult:
+    findings: list[Finding]
+    summary: dict[str, Any]
+    added: tuple[str, ...] = ()          # entry keys moved into the cache
+    identical: tuple[str, ...] = ()      # entries the cache already held, byte for byte
+    refused: str | None = None           # why nothing was moved
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.refused else 0
+
+
+class StagingSink:
+    """Writes each wanted member to <staging>/<rel>.part and renames it once its size and sha256 check out."""
+
+    def __init__(self, staging: Path, prefix: str) -> None:
+        self.staging, self.prefix = staging, prefix
+        self.accepted: dict[str, str] = {}       # rel -> sha256
+        self.rejected: list[str] = []
+
+    def wants(self, path: str, where: Place) -> bool:
+        return where.kind in _WANTED and where.prefix == self.prefix
+
+    def _target(self, path: str) -> Path:
+        rel = path[len(self.prefix) + 1:] if self.prefix else path
+        target = (self.staging / rel).resolve()
+        if not target.is_relative_to(self.staging.resolve()):      # defence in depth: names are already safe
+            raise GuardError(f"member {path} would land outside the staging directory", exit_code=1)
+        return target
+
+    def open(self, path: str) -> BinaryIO:
+        part = self._target(path).with_name(self._target(path).name + ".part")
+        try:
+            part.parent.mkdir(parents=True, exist_ok=True)
+            return open(part, "xb")
+        except OSError as exc:
+            raise GuardError(f"cannot write {part}: {exc.strerror or exc}", exit_code=1) from None
+
+    def done(self, path: str, sha256: str, size: int, manifest: Manifest | None) -> None:
+        target = self._target(path)
+        part = target.with_name(target.name + ".part")
+        declared = manifest.member(path) if manifest is not None else None
+        if manifest is not None and (declared is None or (declared.size, declared.sha256) != (size, sha256)):
+            part.unlink()
+            self.rejected.append(path)
+            return
+        os.rename(part, target)
+        self.accepted[target.relative_to(self.staging.resolve()).as_posix()] = sha256
+
+
+def unpack(archive: Path, cfg: LoadedConfig, progress: Progress | None = None) -> UnpackResult:
+    """Verify while extracting into staging; move into cfg.cache_dir only when every blocking tier passed."""
+    archive = Path(archive)
+    if not archive.is_file():
+        raise GuardError(f"archive {archive} does not exist or is not a file", hint="check the path")
+    dest = cfg.cache_dir
+    _check_destination(dest, cfg)
+    expect = expectation(cfg)
+    made = _make_parents(dest.parent)
+    staging = dest.parent / f"{STAGING_PREFIX}{dest.name}-{os.getpid()}-{secrets.token_hex(4)}"
+    staging.mkdir()
+    moved = False
+    try:
+        sink = StagingSink(staging, expect.prefix)
+        scan = scan_archive(archive, sink=sink, progress=progress)
+        findings = evaluate(scan, expect)
+        info = summary(scan, expect, findings)
+        blocking = [f for f in findings if f.status in ("fail", "error") and f.id not in NON_BLOCKING]
+        if blocking or sink.rejected:
+            why = ", ".join(f.id for f in blocking) or f"{len(sink.rejected)} member(s) differ from the manifest"
+            return UnpackResult(findings, info, refused=f"archive failed {why}: nothing was written to {dest}")
+        added, identical = _move_into_place(staging, dest, expect, scan, sink)
+        moved = True
+        return UnpackResult(findings, info, added=added, identical=identical)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)      # ours: created above under a unique name
+        if not moved:
+            _remove_empty(made)
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create folder and its missing ancestors; return the ones created, deepest first."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Undo _make_parents when nothing was unpacked (only folders still empty: never anyone's data)."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _check_destination(dest: Path, cfg: LoadedConfig) -> None:
+    """Refuse early, before reading the archive, a destination that is not a tusz-guard cache."""
+    shown = cfg.display(dest)
+    if dest.exists() and not dest.is_dir():
+        raise GuardError(f"cache_dir {shown} exists and is not a directory", hint="move it away", exit_code=1)
+    if dest.is_dir() and any(dest.iterdir()) and not CacheStore(dest).exists():
+        raise GuardError(f"cache_dir {shown} holds files but no tusz-guard-cache.json: it is not a tusz-guard "
+                         "cache and unpack never writes into foreign data",
+                         hint="unpack into an empty or missing data.cache_dir", exit_code=1)
+
+
+def _move_into_place(staging: Path, dest: Path, expect: Expectation, scan: Scan,
+                     sink: StagingSink) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    staged = CacheStore(staging)
+    keys = tuple(staged.list_entries())
+    if not dest.is_dir() or not any(dest.iterdir()):
+        with contextlib.suppress(FileNotFoundError):
+            dest.rmdir()
+        os.rename(staging, dest)                       # one rename: the cache appears whole or not at all
+        _touch(dest / INDEX_NAME)
+        return keys, ()
+    return _merge(staged, CacheStore(dest), expect, sink)
+
+
+def _merge(staged: CacheStore, store: CacheStore, expect: Expectation,
+           sink: StagingSink) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Add the archive's entries to an existing cache of the same fingerprint; refuse any that differ."""
+    meta = store.read_meta()
+    assert meta is not None                              # _check_destination saw the metadata
+    if meta.fingerprint != expect.fingerprint:
+        raise GuardError(f"{store.root} holds a cache with fingerprint {meta.fingerprint}, the archive and the "
+                         f"config have {expect.fingerprint}", hint="move that cache away, then unpack", exit_code=1)
+    keys = staged.list_entries()
+    existing = set(store.list_entries())
+    differ = [k for k in keys if k in existing and not _same_entry(store.entry_dir(k), sink, k)]
+    if differ:
+        raise GuardError(f"{len(differ)} entr{'y' if len(differ) == 1 else 'ies'} in {store.root} differ from the "
+                         f"archive's ({', '.join(differ[:5])}); unpack never overwrites an entry",
+                         hint="move the cache away or remove those entries, then unpack", exit_code=1)
+    new = [k for k in keys if k not in existing]
+    store.entries_dir.mkdir(exist_ok=True)
+    records: dict[str, EntryMeta] = {}
+    for key in new:
+        os.rename(staged.entry_dir(key), store.entry_dir(key))
+        records[key] = store.read_entry_meta(key)
+    store.sync_index(expect.fingerprint, records)
+    return tuple(new), tuple(k for k in keys if k in existing)
+
+
+def _same_entry(folder: Path, sink: StagingSink, key: str) -> bool:
+    for name in ENTRY_FILES:
+        want = sink.accepted.get(f"entries/{key}/{name}")
+        if want is None or not (folder / name).is_file() or _sha256(folder / name) != want:
+            return False
+    return True
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _touch(path: Path) -> None:
+    """The index must stay newer than every meta.json (they were all written just now)."""
+    if path.is_file():
+        os.utime(path)

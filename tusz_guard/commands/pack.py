@@ -1,0 +1,41 @@
+"""`tusz-guard pack`: the config's cache as one deterministic archive with a manifest first."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tusz_guard.archive.pack import coverage_text, pack
+from tusz_guard.commands.common import CONFIG_ARG, echo_paths
+from tusz_guard.config import load_config
+
+
+@click.command("pack")
+@CONFIG_ARG
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Archive path or folder (default: a name that states the fingerprint and coverage, in the "
+                   "current folder).")
+@click.option("--compression", type=click.Choice(["gz", "zst"]), default="zst", show_default=True)
+@click.option("--allow-partial", is_flag=True,
+              help="Pack even when train/val are not fully cached (written into the manifest and the file name).")
+def command(config: str, output: Path | None, compression: str, allow_partial: bool) -> int:
+    """Archive the cache the config reads, refusing one that does not cover its training recordings.
+
+    \b
+    Examples:
+      tusz-guard pack configs/train.yaml
+      tusz-guard pack configs/train.yaml --compression gz -o /transfer/
+      tusz-guard pack configs/smoke.yaml --allow-partial
+    """
+    cfg = load_config(config)
+    echo_paths(cfg)
+    result = pack(cfg, output, compression, allow_partial)  # type: ignore[arg-type]
+    m = result.manifest
+    click.echo(f"packed {len(m.members):,} files ({m.total_bytes:,} bytes) of {m.prefix}/ into {result.path} "
+               f"({result.archive_bytes:,} bytes, {compression})")
+    click.echo(f"fingerprint {m.fingerprint}; covers {coverage_text(m.coverage)} recordings")
+    if m.partial:
+        click.echo("PARTIAL: packed with --allow-partial; the manifest and the file name say so", err=True)
+    for name in result.skipped:
+        click.echo(f"  not packed: {name} (not part of the cache format)", err=True)
+    return 0

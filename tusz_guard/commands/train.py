@@ -1,0 +1,36 @@
+"""`tusz-guard train`: the preflight gate, then a small seizure detector trained from the cache (imports torch)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tusz_guard.commands.common import CONFIG_ARG, echo_paths
+from tusz_guard.config import load_config
+
+
+@click.command("train")
+@CONFIG_ARG
+@click.option("--allow-live", is_flag=True,
+              help="Build missing cache entries now (loudly, recorded in run.json) instead of refusing to train.")
+@click.option("--epochs", type=click.IntRange(min=1), default=None, help="Override training.epochs.")
+@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default=None,
+              help="Override training.device (default cpu; auto picks cuda when available).")
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the preflight report (default: <output_dir>/preflight).")
+def command(config: str, allow_live: bool, epochs: int | None, device: str | None, report_dir: Path | None) -> int:
+    """Run the preflight; train only when it passes (exit 1 naming the blocking checks otherwise).
+
+    \b
+    Writes to experiment.output_dir: metrics.json (per epoch), checkpoint.pt, config.resolved.yaml, run.json.
+    Examples:
+      tusz-guard train configs/train.yaml
+      tusz-guard train configs/smoke.yaml --epochs 1
+      tusz-guard train configs/train.yaml --allow-live --device auto
+    """
+    from tusz_guard.train.gated import gated_train
+
+    cfg = load_config(config)
+    echo_paths(cfg)
+    return gated_train(cfg, allow_live=allow_live, epochs=epochs, device=device,
+                       report_dir=report_dir.absolute() if report_dir else None, log=click.echo)

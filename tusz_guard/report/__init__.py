@@ -1,0 +1,69 @@
+"""Renderers of a check Report (text, JSON, JUnit, HTML) and the one place that writes report files."""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+from tusz_guard.checks.model import Report
+from tusz_guard.errors import GuardError
+
+FORMATS = ("text", "json", "junit", "html")
+EXTENSIONS = {"text": "txt", "json": "json", "junit": "xml", "html": "html"}
+LATEST = "latest"
+
+
+def render(report: Report, fmt: str) -> str:
+    """One format as a string (renderers are imported lazily: HTML is only needed when asked for)."""
+    if fmt == "text":
+        from tusz_guard.report.text import render_text
+        return render_text(report) + "\n"
+    if fmt == "json":
+        from tusz_guard.report.json_report import render_json
+        return render_json(report)
+    if fmt == "junit":
+        from tusz_guard.report.junit import render_junit
+        return render_junit(report)
+    if fmt == "html":
+        from tusz_guard.report.html import render_html
+        return render_html(report, strict=report.strict)
+    raise GuardError(f"unknown report format '{fmt}'", hint=f"choose from {', '.join(FORMATS)}")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temp file in the same folder and os.replace: a reader never sees half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_reports(report: Report, formats: Iterable[str], out: str | Path | None,
+                  report_dir: str | Path | None) -> list[Path]:
+    """Write each format: to `out` when exactly one is asked for, else report_dir/check-<time>.<ext> + latest.<ext>."""
+    formats = list(dict.fromkeys(formats))
+    if out is not None:
+        if len(formats) != 1:
+            raise GuardError(f"-o takes exactly one file format, got {', '.join(formats) or 'none'}",
+                             hint="use --report-dir for several formats")
+        path = Path(out)
+        write_atomic(path, render(report, formats[0]))
+        return [path]
+    if report_dir is None:
+        return []
+    folder = Path(report_dir)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    written = []
+    for fmt in formats:
+        text = render(report, fmt)
+        for name in (f"check-{stamp}.{EXTENSIONS[fmt]}", f"{LATEST}.{EXTENSIONS[fmt]}"):
+            write_atomic(folder / name, text)
+            written.append(folder / name)
+    return written
