@@ -33,9 +33,11 @@ def main() -> None:
     try:
         corpus = Path(args.corpus) if args.corpus else _demo(work / "corpus")
         config = _project(work / "project", corpus)
-        results = {"corpus": str(corpus), "repeat": args.repeat, "cpus": os.cpu_count(), "archives": {}}
+        results = {"corpus": str(corpus), "repeat": args.repeat, "cpus": os.cpu_count(), "archives": {},
+                   "load_before": os.getloadavg()[0]}
         for kind in ("gz", "zst"):
             results["archives"][kind] = _bench_one(config, work, kind, args.repeat)
+        results["load_after"] = os.getloadavg()[0]
         _report(results)
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
@@ -109,7 +111,8 @@ def _bench_one(config: Path, work: Path, kind: str, repeat: int) -> dict[str, ob
 
 def _report(r: dict) -> None:
     a = r["archives"]
-    print(f"corpus {r['corpus']}, {r['cpus']} CPUs, best of {r['repeat']}")
+    print(f"corpus {r['corpus']}, {r['cpus']} CPUs, best of {r['repeat']}, "
+          f"load average {r['load_before']:.1f} before, {r['load_after']:.1f} after")
     print(f"{'':4} {'archive MB':>10} {'tar MB':>8} {'pack MB/s':>9} {'baseline MB/s':>13} {'verify MB/s':>11} "
           f"{'(pass only)':>11} {'verify/baseline':>15}")
     for kind, x in a.items():

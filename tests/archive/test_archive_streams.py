@@ -1,13 +1,16 @@
 """Compressed streams and member names: round trips, truncation, trailing data, the name rules."""
 from __future__ import annotations
 
+import hashlib
 import io
+import tarfile
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tusz_guard.archive.layout import Place, name_problem, normalise, place
+from tusz_guard.archive.scan import scan_archive
 from tusz_guard.archive.streams import Compressor, DecodedReader, StreamError, detect
 
 
@@ -95,3 +98,28 @@ def test_place(path: str, expected: Place) -> None:
 
 def test_normalise() -> None:
     assert normalise("./cache//tusz/x/") == "cache/tusz/x"
+
+
+@pytest.mark.parametrize("fmt", [tarfile.PAX_FORMAT, tarfile.GNU_FORMAT, tarfile.USTAR_FORMAT])
+def test_tar_reader_applies_long_names(fmt: int, tmp_path) -> None:
+    long = "cache/tusz/" + "d" * 120 + "/file.bin" if fmt != tarfile.USTAR_FORMAT else "cache/" + "d" * 90 + "/f"
+    path = tmp_path / "long.tar"
+    with tarfile.open(path, "w", format=fmt) as tf:
+        for name, data in ((long, b"x" * 700), ("cache/tusz/index.json", b"{}")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    scan = scan_archive(path)
+    assert scan.read_error is None
+    assert [(m.name, m.size, m.sha256) for m in scan.members] == [
+        (long, 700, hashlib.sha256(b"x" * 700).hexdigest()), ("cache/tusz/index.json", 2, hashlib.sha256(b"{}").hexdigest())]
+
+
+def test_data_after_the_end_marker(tmp_path) -> None:
+    path = tmp_path / "x.tar"
+    with tarfile.open(path, "w") as tf:
+        info = tarfile.TarInfo("a")
+        info.size = 1
+        tf.addfile(info, io.BytesIO(b"a"))
+    path.write_bytes(path.read_bytes() + b"more")
+    assert scan_archive(path).read_error == "after member 'a': data after the end-of-archive marker (byte 10,244)"

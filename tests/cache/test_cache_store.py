@@ -192,3 +192,30 @@ def test_plan_states_hours_and_orphans() -> None:
     assert p.stale[0].reason == "source changed: size 1,234 -> 9"
     assert p.orphans == ("zz_s001_t000",) and p.hours() == 3.0 and p.hours("current") == 1.0
     assert plan(ledger, None, FP, ("test",)).counts() == {"current": 0, "stale": 0, "missing": 1}
+
+
+def test_changed_annotation_file_makes_the_entry_stale(tiny_clean_corpus, make_project, tmp_path) -> None:
+    """A corrected annotation file (catalogue rows 4-6) must not leave stale labels in the cache."""
+    import shutil
+
+    from tusz_guard.cache.store import EntryMeta, entry_state
+    from tusz_guard.config import load_config
+    from tusz_guard.corpus.ledger import build_ledger
+
+    corpus = tmp_path / "c"
+    shutil.copytree(tiny_clean_corpus, corpus)
+    cfg = load_config(make_project(corpus))
+    ledger = build_ledger(cfg)
+    rec = ledger.included("train")[0]
+    assert rec.annotation_size is not None and rec.annotation_mtime_ns is not None
+    entry = EntryMeta(key=rec.stem, source=rec.path, source_size=rec.file_size, source_mtime_ns=rec.mtime_ns,
+                      fingerprint="f" * 16, n_channels=19, n_samples=rec.n_samples, sampling_rate=256,
+                      dtype="float32", interpolated=(), seizure_samples=0, mean=(0.0,) * 19, std=(1.0,) * 19,
+                      min=-1.0, max=1.0, nonfinite=0, signal_bytes=0, labels_bytes=0, built_at="x",
+                      build_seconds=0.0, labels_source_size=rec.annotation_size,
+                      labels_source_mtime_ns=rec.annotation_mtime_ns)
+    assert entry_state(entry, rec, "f" * 16) == ("current", "cached")
+    ann = (corpus / "edf" / rec.path).with_suffix(".csv_bi")
+    ann.write_text(ann.read_text() + "\n")
+    changed = build_ledger(cfg).get(rec.path)
+    assert entry_state(entry, changed, "f" * 16) == ("stale", "annotation file changed since the entry was built")

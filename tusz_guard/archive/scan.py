@@ -9,7 +9,6 @@ import hashlib
 import json
 import tarfile
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any, BinaryIO, Literal, Protocol
 from tusz_guard.archive.layout import Place, name_problem, normalise, place
 from tusz_guard.archive.manifest import MAX_MANIFEST_BYTES, Manifest, ManifestError, parse_manifest
 from tusz_guard.archive.streams import CHUNK, DecodedReader, StreamError, detect
+from tusz_guard.archive.tarstream import TarReadError, TarStream
 
 MemberType = Literal["file", "dir", "symlink", "hardlink", "device", "fifo", "other"]
 JSON_LIMITS: dict[str, int] = {"cache_meta": 1 << 20, "index": 256 << 20, "entry": 1 << 20}
@@ -118,16 +118,15 @@ class _Walker:
         self.done_bytes = 0
 
     def run(self) -> None:
+        tar = TarStream(self.reader)
         try:
-            tf = tarfile.open(fileobj=self.reader, mode="r|", bufsize=CHUNK)  # type: ignore[call-overload]
-            for info in tf:
-                self.member(tf, info)
-            self.end(tf)
-        except (tarfile.TarError, StreamError, EOFError, OSError, zlib.error) as exc:
-            self.scan.read_error = self.describe(exc)
-        self.scan.decoded_bytes = self.reader.delivered
+            for info in tar.members():
+                self.member(tar, info)
+        except (TarReadError, StreamError, OSError) as exc:
+            self.scan.read_error = self.describe(exc, tar)
+        self.scan.decoded_bytes = tar.offset
 
-    def member(self, tf: tarfile.TarFile, info: tarfile.TarInfo) -> None:
+    def member(self, tar: TarStream, info: tarfile.TarInfo) -> None:
         self.current = info.name
         mtype = _TYPES.get(info.type, "other")
         problem = name_problem(info.name) or _type_problem(mtype, info)
@@ -136,7 +135,7 @@ class _Walker:
             problem = self.duplicate(path)
         if problem:
             self.scan.unsafe.append(Unsafe(info.name, problem))
-        sha = self.content(tf, info, path, safe=problem is None) if mtype == "file" else None
+        sha = self.content(tar, info, path, safe=problem is None) if mtype == "file" else None
         self.scan.members.append(Member(info.name, path, mtype, info.size, sha))
         self.last, self.current = info.name, None
         if self.progress:
@@ -152,12 +151,12 @@ class _Walker:
             return "a second member with the same name"
         return f"same name as '{first}' on a case-insensitive file system"
 
-    def content(self, tf: tarfile.TarFile, info: tarfile.TarInfo, path: str, safe: bool) -> str:
+    def content(self, tar: TarStream, info: tarfile.TarInfo, path: str, safe: bool) -> str:
         where = place(path) if path else Place("other")
         first = not self.scan.members
         keep = _keep_limit(where, first)
         out = self.sink.open(path) if safe and self.sink and self.sink.wants(path, where) else None
-        digest, kept = self.stream(tf.extractfile(info), info.size, out, keep)  # type: ignore[arg-type]
+        digest, kept = self.stream(tar, out, keep)
         if out is not None:
             out.close()
             self.sink.done(path, digest, info.size, self.scan.manifest)  # type: ignore[union-attr]
@@ -165,16 +164,16 @@ class _Walker:
             self.document(path, where, first, kept, info.size > keep)
         return digest
 
-    def stream(self, src: BinaryIO, size: int, out: BinaryIO | None, keep: int) -> tuple[str, bytes | None]:
+    def stream(self, tar: TarStream, out: BinaryIO | None, keep: int) -> tuple[str, bytes | None]:
         h = hashlib.sha256()
         kept: list[bytes] = []
         kept_n = 0
-        while chunk := src.read(CHUNK):
+        for chunk in tar.chunks(CHUNK):
             h.update(chunk)
             if out is not None:
                 out.write(chunk)
             if kept_n < keep:
-                kept.append(chunk)
+                kept.append(bytes(chunk))
                 kept_n += len(chunk)
         return h.hexdigest(), (b"".join(kept) if kept_n <= keep else None)
 
@@ -197,36 +196,21 @@ class _Walker:
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             self.scan.json_errors[path] = f"not valid JSON ({exc.__class__.__name__})"
 
-    def end(self, tf: tarfile.TarFile) -> None:
-        """The end-of-archive marker (two zero blocks) must be there, and nothing but zeros after it."""
-        rest = tf.fileobj.read(CHUNK)  # type: ignore[union-attr]
-        after = 0
-        while rest:
-            if rest.strip(b"\x00"):
-                raise tarfile.ReadError("data after the end-of-archive marker (a damaged member header?)")
-            after += len(rest)
-            rest = tf.fileobj.read(CHUNK)  # type: ignore[union-attr]
-        if self.reader.delivered < tf.offset + 2 * tarfile.BLOCKSIZE:
-            raise tarfile.ReadError("the end-of-archive marker is missing: the archive stops after a member")
-
-    def describe(self, exc: BaseException) -> str:
+    def describe(self, exc: BaseException, tar: TarStream) -> str:
         text = str(exc) or exc.__class__.__name__
-        if isinstance(exc, StreamError):
-            # the tar reader reads ahead, so the member being parsed is not where the data ends: give the offset
-            last = f" (last complete member: '{self.last}')" if self.last else ""
-            fix = "; the file is incomplete, copy or pack it again" if "truncated" in text else ""
-            return f"{text} after {self.reader.produced:,} bytes of tar data{last}{fix}"
+        if isinstance(exc, OSError):
+            text = f"cannot read the file ({exc.strerror or exc})"
         if self.current is not None:
             where = f"inside member '{self.current}'"
         elif self.last is not None:
             where = f"after member '{self.last}'"
         else:
             where = "before the first member"
-        if "empty file" in text and not self.scan.members:
-            return "the archive is empty: no tar data"
-        if "unexpected end of data" in text or "truncated" in text:
-            return f"truncated {where}: {text}; the file is incomplete, copy or pack it again"
-        return f"unreadable {where}: {text}"
+        if text.startswith("the archive is empty"):
+            return text
+        cut = any(word in text for word in ("truncated", "ends", "stops", "cut short"))
+        fix = "; the file is incomplete, copy or pack it again" if cut else ""
+        return f"{where}: {text}{fix}"
 
 
 def _type_problem(mtype: MemberType, info: tarfile.TarInfo) -> str | None:

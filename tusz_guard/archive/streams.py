@@ -202,6 +202,15 @@ class DecodedReader:
         self.delivered += len(out)
         return out
 
+    def read_view(self, n: int) -> memoryview:
+        """Up to n bytes of the current chunk without copying; empty only at the end of the stream."""
+        if not len(self._buf) and not self._next():
+            return memoryview(b"")
+        view = self._buf[:n]
+        self._buf = self._buf[len(view):]
+        self.delivered += len(view)
+        return view
+
     def drain(self) -> int:
         """Read to the end; the number of bytes that were left."""
         n = 0

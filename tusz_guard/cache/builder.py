@@ -68,6 +68,7 @@ def make_entry(task: EntryTask) -> tuple[np.ndarray, np.ndarray, EntryMeta]:
     header = read_header(path)
     rate = task.params.sampling_rate
     labels = read_labels(path, task.annotations, task.seizure_labels, n_samples_at(header.duration_s, rate), rate)
+    ann_st = path.with_suffix(f".{task.annotations}").stat()
     processed = process(path, header, task.params)
     signal = processed.signal
     meta = EntryMeta(
@@ -75,7 +76,8 @@ def make_entry(task: EntryTask) -> tuple[np.ndarray, np.ndarray, EntryMeta]:
         fingerprint=task.fingerprint, n_channels=signal.shape[0], n_samples=signal.shape[1], sampling_rate=rate,
         dtype=str(signal.dtype), interpolated=processed.interpolated, seizure_samples=int(labels.sum()),
         **signal_stats(signal), signal_bytes=0, labels_bytes=0, built_at=utc_now(),
-        build_seconds=round(time.perf_counter() - start, 4))
+        build_seconds=round(time.perf_counter() - start, 4),
+        labels_source_size=ann_st.st_size, labels_source_mtime_ns=ann_st.st_mtime_ns)
     return signal, labels, meta
 
 

@@ -63,6 +63,9 @@ class EntryMeta:
     built_at: str
     build_seconds: float
     schema: str = ENTRY_SCHEMA        # proves tusz-guard wrote the entry (required to ever replace it)
+    # the annotation file the labels came from: a corrected annotation file makes the entry stale
+    labels_source_size: int | None = None
+    labels_source_mtime_ns: int | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], where: str = "meta.json") -> "EntryMeta":
@@ -70,7 +73,7 @@ class EntryMeta:
         if not isinstance(data, Mapping):
             raise GuardError(f"{where}: expected a JSON object, got {type(data).__name__}",
                              hint="remove the entry and rebuild it with `tusz-guard build-cache`")
-        missing = [f.name for f in fields(cls) if f.name != "schema" and f.name not in data]
+        missing = [f.name for f in fields(cls) if f.name not in _OPTIONAL_FIELDS and f.name not in data]
         if missing:
             raise GuardError(f"{where}: missing field(s) {', '.join(missing)}",
                              hint="remove the entry and rebuild it with `tusz-guard build-cache`")
@@ -85,13 +88,16 @@ class EntryMeta:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
 
 
+_OPTIONAL_FIELDS = {"schema", "labels_source_size", "labels_source_mtime_ns"}
 _TUPLE_FIELDS = {"interpolated": str, "mean": float, "std": float}
-_SCALAR_FIELDS = {"source_size": int, "source_mtime_ns": int, "n_channels": int, "n_samples": int,
+_SCALAR_FIELDS = {"labels_source_size": int, "labels_source_mtime_ns": int, "source_size": int, "source_mtime_ns": int, "n_channels": int, "n_samples": int,
                   "sampling_rate": int, "seizure_samples": int, "nonfinite": int, "signal_bytes": int,
                   "labels_bytes": int, "min": float, "max": float, "build_seconds": float}
 
 
 def _coerce(name: str, value: Any) -> Any:
+    if value is None and name in _OPTIONAL_FIELDS:
+        return None
     if name in _TUPLE_FIELDS:
         if not isinstance(value, list):
             raise ValueError(f"{name} must be a list")
@@ -427,6 +433,10 @@ def entry_state(entry: EntryMeta | None, rec: Any, fingerprint: str) -> tuple[En
         return "stale", f"source changed: size {entry.source_size:,} -> {rec.file_size:,}"
     if entry.source_mtime_ns != rec.mtime_ns:
         return "stale", f"source changed: mtime {_mtime(entry.source_mtime_ns)} -> {_mtime(rec.mtime_ns)}"
+    labels_now = (getattr(rec, "annotation_size", None), getattr(rec, "annotation_mtime_ns", None))
+    if entry.labels_source_size is not None and labels_now[0] is not None \
+            and (entry.labels_source_size, entry.labels_source_mtime_ns) != labels_now:
+        return "stale", "annotation file changed since the entry was built"
     return "current", "cached"
 
 

@@ -1,15 +1,19 @@
 """The two ways in: the config gate in front of build-cache, and the full preflight in front of train."""
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterable
 from pathlib import Path
 
 from tusz_guard.checks.base import worst
 from tusz_guard.checks.engine import CONFIG_CHECKS, choose, run_checks
 from tusz_guard.checks.model import Finding, Report
-from tusz_guard.checks.snapshot import gather_config_snapshot, gather_snapshot
+from tusz_guard.checks.snapshot import Snapshot, gather_config_snapshot, gather_snapshot
 from tusz_guard.checks.summary import build_report
 from tusz_guard.config import LoadedConfig
+
+
+SUITE_PREFIX = "expectations"   # Great Expectations suites report as expectations.<suite>
 
 
 def config_gate(cfg: LoadedConfig, extra: Iterable[str | Path] = ()) -> Report:
@@ -20,12 +24,23 @@ def config_gate(cfg: LoadedConfig, extra: Iterable[str | Path] = ()) -> Report:
 
 def preflight(cfg: LoadedConfig, extra: Iterable[str | Path] = (), *, deep: bool = False,
               archive: str | Path | None = None, select: Iterable[str] = (), skip: Iterable[str] = (),
-              fail_fast: bool = False, strict: bool = False) -> Report:
-    """Every selected check over one snapshot (plus archive.* findings with `archive`)."""
-    checks = choose(select, skip)
-    beyond_config = any(not c.id.startswith("config.") for c in checks)
+              fail_fast: bool = False, strict: bool = False, expectations: bool = False,
+              suite_dir: str | Path | None = None, data_docs: str | Path | None = None) -> Report:
+    """Every selected check over one snapshot (plus expectations.* suites and archive.* findings on request)."""
+    select, skip = list(select), list(skip)
+    suite_select = [p for p in select if p.startswith(SUITE_PREFIX)]
+    suite_skip = [p for p in skip if p.startswith(SUITE_PREFIX)]
+    run_suites = expectations and (not select or bool(suite_select))
+    # resolve the suite folder before the (slow) snapshot so a bad --expectations path fails at once
+    suites = _suite_dir(cfg, suite_dir) if run_suites else None
+    check_select = [p for p in select if not p.startswith(SUITE_PREFIX)]
+    only_suites = bool(select) and not check_select
+    checks = [] if only_suites else choose(check_select, [p for p in skip if not p.startswith(SUITE_PREFIX)])
+    beyond_config = run_suites or any(not c.id.startswith("config.") for c in checks)
     snap = gather_snapshot(cfg, tuple(extra), deep=deep, corpus=beyond_config, caches=beyond_config)
     findings = run_checks(snap, checks, fail_fast)
+    if suites is not None and not (fail_fast and any(f.status in ("fail", "error") for f in findings)):
+        findings += _suite_findings(snap, cfg, suites, data_docs, suite_select, suite_skip)
     extra_sections = {}
     if archive is not None and not (fail_fast and any(f.status in ("fail", "error") for f in findings)):
         found = archive_findings(archive, cfg)
@@ -33,6 +48,26 @@ def preflight(cfg: LoadedConfig, extra: Iterable[str | Path] = (), *, deep: bool
         extra_sections["archive"] = {"path": str(archive), "status": worst(f.status for f in found),
                                      "problems": [f"{f.id}: {f.message}" for f in found if f.status != "pass"]}
     return build_report(snap, findings, strict, extra_sections)
+
+
+
+def _suite_dir(cfg: LoadedConfig, override: str | Path | None) -> Path:
+    from tusz_guard.expect import resolve_suite_dir
+
+    return resolve_suite_dir(cfg, override)
+
+
+def _suite_findings(snap: Snapshot, cfg: LoadedConfig, suite_dir: Path, data_docs: str | Path | None,
+                    select: list[str], skip: list[str]) -> list[Finding]:
+    """expectations.<suite> findings (Great Expectations is imported only here)."""
+    from tusz_guard.cache.store import CacheStore
+    from tusz_guard.expect import run_expectations
+
+    index = snap.cache.index if snap.cache is not None else None
+    found = run_expectations(snap.ledger, CacheStore(cfg.cache_dir), cfg, suite_dir,
+                             Path(data_docs) if data_docs is not None else None, index=index)
+    return [f for f in found if (not select or any(fnmatch.fnmatchcase(f.id, p) for p in select))
+            and not any(fnmatch.fnmatchcase(f.id, p) for p in skip)]
 
 
 def archive_findings(archive: str | Path, cfg: LoadedConfig) -> list[Finding]:

@@ -26,9 +26,14 @@ REPORTS_DIR = "reports"
 @click.option("--fail-fast", is_flag=True, help="Stop after the first failing check.")
 @click.option("--deep", is_flag=True, help="Also read every cache entry: finite values, clip range, flat channels.")
 @click.option("--archive", type=click.Path(exists=True, dir_okay=False), help="Also verify this cache archive.")
+@click.option("--no-expectations", is_flag=True,
+              help="Skip the Great Expectations suites (the fast path: Great Expectations is never imported).")
+@click.option("--expectations", "suite_dir", type=click.Path(file_okay=False),
+              help="Folder of suite .json files (default: <project>/expectations/, else the bundled suites).")
+@click.option("--data-docs", type=click.Path(file_okay=False), help="Also build Great Expectations Data Docs here.")
 def command(configs: tuple[str, ...], formats: tuple[str, ...], out: str | None, report_dir: str | None,
             select: tuple[str, ...], skip: tuple[str, ...], strict: bool, fail_fast: bool, deep: bool,
-            archive: str | None) -> int:
+            archive: str | None, no_expectations: bool, suite_dir: str | None, data_docs: str | None) -> int:
     """Check a training setup before the first batch: config paths, corpus, labels, splits, cache.
 
     \b
@@ -37,10 +42,12 @@ def command(configs: tuple[str, ...], formats: tuple[str, ...], out: str | None,
       tusz-guard check configs/train.yaml configs/smoke.yaml --format html
       tusz-guard check configs/train.yaml --format junit -o reports/check.xml --strict
       tusz-guard check configs/train.yaml --select 'cache.*' --deep
+      tusz-guard check configs/train.yaml --no-expectations      # skip the Great Expectations suites
     """
     cfg = load_config(configs[0])
     report = preflight(cfg, configs[1:], deep=deep, archive=archive, select=select, skip=skip,
-                       fail_fast=fail_fast, strict=strict)
+                       fail_fast=fail_fast, strict=strict, expectations=not no_expectations,
+                       suite_dir=suite_dir, data_docs=data_docs)
     if "text" in formats:
         click.echo(render_text(report, color=sys.stdout.isatty()))
     else:   # file formats only: the terminal still gets where the cache is and the verdict

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tusz_guard.errors import GuardError
 
@@ -15,6 +16,7 @@ REFERENCE_SUFFIXES = ("-REF", "-LE", "-AR", "-AVG")
 _BY_UPPER = {c.upper(): c for c in CHANNELS_10_20} | {k.upper(): v for k, v in SYNONYMS.items()}
 
 
+@lru_cache(maxsize=8192)
 def normalize_label(label: str) -> str | None:
     """'EEG FP1-REF' -> 'Fp1', 'EEG T7-LE' -> 'T3'; None for anything that is not a 10-20 electrode."""
     name = label.strip().upper()
@@ -49,6 +51,12 @@ class ChannelMap:
 
 def map_channels(labels: Sequence[str], interpolate: Sequence[str] = ("Fz", "Pz")) -> ChannelMap:
     """Locate the 19 channels among header labels; the first of duplicate labels wins."""
+    # A corpus has a handful of distinct label sets (one per montage/device): map each once.
+    return _map_channels(tuple(labels), tuple(interpolate))
+
+
+@lru_cache(maxsize=1024)
+def _map_channels(labels: tuple[str, ...], interpolate: tuple[str, ...]) -> ChannelMap:
     allowed = {_interpolable(name) for name in interpolate}
     position: dict[str, int] = {}
     duplicates: list[str] = []

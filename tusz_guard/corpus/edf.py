@@ -5,6 +5,7 @@ import math
 import os
 import re
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 from tusz_guard.errors import GuardError
@@ -55,7 +56,7 @@ class EdfHeader:
     samples_per_record: tuple[int, ...]
     defects: tuple[str, ...]
 
-    @property
+    @cached_property
     def sfreqs(self) -> tuple[float, ...]:
         """Sampling rate of each signal in Hz."""
         return tuple(n / self.record_duration for n in self.samples_per_record)

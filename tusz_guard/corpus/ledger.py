@@ -8,8 +8,10 @@ from __future__ import annotations
 import os
 import random
 from collections import Counter
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
 from typing import Literal
 
 from tusz_guard.config import LoadedConfig
@@ -57,12 +59,15 @@ class Recording:
     annotation_problems: tuple[str, ...] = ()
     seizure_seconds: float = 0.0
     seizure_intervals: tuple[tuple[float, float], ...] = ()
+    label_seconds: tuple[tuple[str, float], ...] = ()   # (label, seconds) for every label seen
+    annotation_size: int | None = None        # of the configured annotation file (staleness of cached labels)
+    annotation_mtime_ns: int | None = None
     n_samples: int = 0                    # at the configured sampling rate
     windows_expected: int = 0
 
-    @property
+    @cached_property
     def stem(self) -> str:
-        return PurePosixPath(self.path).stem
+        return self.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
     @property
     def included(self) -> bool:
@@ -184,23 +189,57 @@ def holdout_patients(patients: list[str], share: float, seed: int) -> list[str]:
 
 def _inspect(path: Path, rel: str, tp: TuszPath, role: Role | None, cfg: LoadedConfig) -> Recording:
     st = path.stat()
-    base = Recording(path=rel, split=tp.split, role=role, patient=tp.patient, session=tp.session_dir,
-                     montage=tp.montage, file_size=st.st_size, mtime_ns=st.st_mtime_ns)
+    fields: dict[str, object] = dict(path=rel, split=tp.split, role=role, patient=tp.patient,
+                                     session=tp.session_dir, montage=tp.montage, file_size=st.st_size,
+                                     mtime_ns=st.st_mtime_ns)
+    reason, note = _decide(path, fields, cfg)
+    notes = list(fields.pop("notes", ()))
+    if reason is not None:
+        notes.append(note)
+        fields.update(status="excluded" if role is not None else "unused", reason=reason)
+    elif role is None:
+        fields["status"] = "unused"
+    return Recording(**fields, notes=tuple(notes))  # type: ignore[arg-type]
+
+
+def _decide(path: Path, fields: dict[str, object], cfg: LoadedConfig) -> tuple[Reason | None, str]:
+    """Fill `fields` from the header and annotations; return the exclusion reason (or None) and its note."""
     try:
         header = read_header(path)
     except EdfError as exc:
-        return _exclude(base, role, "unreadable", exc.reason)
-    rec = _with_header(base, header, cfg)
+        return "unreadable", exc.reason
+    fields.update(_header_fields(header, cfg))
     if not header.size_ok:
-        return _exclude(rec, role, "unreadable", header.size_problem or "file size disagrees with the header")
-    return _with_annotations(rec, path, role, cfg)
+        return "unreadable", header.size_problem or "file size disagrees with the header"
+    kind = cfg.config.data.annotations
+    ann_path = path.with_suffix(f".{kind}")
+    try:
+        ann = parse_annotations(ann_path, kind)
+    except AnnotationError as exc:
+        if not ann_path.exists():
+            return "no_annotations", f"no {ann_path.name} next to the EDF"
+        return "bad_annotations", f"{ann_path.name}: {exc.reason}"
+    fields.update(_annotation_fields(ann, float(fields["duration_s"]), cfg))  # type: ignore[arg-type]
+    ann_st = ann_path.stat()
+    fields.update(annotation_size=ann_st.st_size, annotation_mtime_ns=ann_st.st_mtime_ns)
+    if ann.n_data_rows == 0 or ann.n_data_rows != ann.n_parsed:
+        return "bad_annotations", f"{ann_path.name}: {ann.n_parsed} of {ann.n_data_rows} data rows parsed"
+    if fields["missing_channels"]:
+        return "missing_channels", f"missing {', '.join(fields['missing_channels'])} (not interpolated)"  # type: ignore[arg-type]
+    length = window_geometry(cfg.config.windows.length_s, cfg.config.windows.stride_s,
+                             cfg.config.preprocessing.sampling_rate)[0]
+    if int(fields["n_samples"]) < length:  # type: ignore[call-overload]
+        return "too_short", (f"{fields['duration_s']:g} s is shorter than one "
+                             f"{cfg.config.windows.length_s:g} s window")
+    return None, ""
 
 
-def _with_header(rec: Recording, header: EdfHeader, cfg: LoadedConfig) -> Recording:
+def _header_fields(header: EdfHeader, cfg: LoadedConfig) -> dict[str, object]:
     pre = cfg.config.preprocessing
     cmap = map_channels(header.labels, pre.interpolate)
-    eeg_rates = {header.sfreqs[i] for i in cmap.indices if i is not None}
-    sfreq = max(eeg_rates) if eeg_rates else (max(header.sfreqs) if header.sfreqs else None)
+    rates = header.sfreqs
+    eeg_rates = {rates[i] for i in cmap.indices if i is not None}
+    sfreq = max(eeg_rates) if eeg_rates else (max(rates) if rates else None)
     n_samples = n_samples_at(header.duration_s, pre.sampling_rate)
     length, stride = window_geometry(cfg.config.windows.length_s, cfg.config.windows.stride_s, pre.sampling_rate)
     notes = [f"header: {d}" for d in header.defects]
@@ -208,49 +247,28 @@ def _with_header(rec: Recording, header: EdfHeader, cfg: LoadedConfig) -> Record
         notes.append(f"mixed EEG sampling rates {sorted(eeg_rates)} Hz")
     if cmap.interpolated:
         notes.append(f"interpolates {', '.join(cmap.interpolated)}")
-    return _replace(rec, sfreq=sfreq, duration_s=header.duration_s, n_signals=header.n_signals,
-                    header_defects=header.defects, interpolated=cmap.interpolated, missing_channels=cmap.missing,
-                    n_samples=n_samples, windows_expected=n_windows(n_samples, length, stride), notes=tuple(notes))
+    return dict(sfreq=sfreq, duration_s=header.duration_s, n_signals=header.n_signals,
+                header_defects=header.defects, interpolated=cmap.interpolated, missing_channels=cmap.missing,
+                n_samples=n_samples, windows_expected=n_windows(n_samples, length, stride), notes=tuple(notes))
 
 
-def _with_annotations(rec: Recording, path: Path, role: Role | None, cfg: LoadedConfig) -> Recording:
-    kind = cfg.config.data.annotations
-    ann_path = path.with_suffix(f".{kind}")
-    if not ann_path.is_file():
-        return _exclude(rec, role, "no_annotations", f"no {ann_path.name} next to the EDF")
-    try:
-        ann = parse_annotations(ann_path, kind)
-    except AnnotationError as exc:
-        return _exclude(rec, role, "bad_annotations", f"{ann_path.name}: {exc.reason}")
-    rec = _annotated(rec, ann, cfg)
-    unparsed = ann.n_data_rows - ann.n_parsed
-    if ann.n_data_rows == 0 or unparsed:
-        return _exclude(rec, role, "bad_annotations",
-                        f"{ann_path.name}: {ann.n_parsed} of {ann.n_data_rows} data rows parsed")
-    if rec.missing_channels:
-        return _exclude(rec, role, "missing_channels", f"missing {', '.join(rec.missing_channels)} (not interpolated)")
-    length = window_geometry(cfg.config.windows.length_s, cfg.config.windows.stride_s,
-                             cfg.config.preprocessing.sampling_rate)[0]
-    if rec.n_samples < length:
-        return _exclude(rec, role, "too_short", f"{rec.duration_s:g} s is shorter than one {cfg.config.windows.length_s:g} s window")
-    return rec if role is not None else _replace(rec, status="unused")
+def _annotation_fields(ann: AnnotationFile, duration: float, cfg: LoadedConfig) -> dict[str, object]:
+    clipped = _clip(ann.seizure_intervals(cfg.config.labels.seizure), duration)
+    return dict(labels=tuple(sorted(ann.labels)), annotation_rows=ann.n_data_rows, annotation_parsed=ann.n_parsed,
+                annotation_problems=tuple(f"line {p.line}: {p.message}" if p.line else p.message
+                                          for p in ann.problems),
+                seizure_intervals=clipped, seizure_seconds=sum(b - a for a, b in clipped),
+                label_seconds=_label_seconds(ann, duration))
 
 
-def _annotated(rec: Recording, ann: AnnotationFile, cfg: LoadedConfig) -> Recording:
-    seizure = cfg.config.labels.seizure
-    intervals = ann.seizure_intervals(seizure)
-    duration = rec.duration_s or 0.0
-    clipped = tuple((max(0.0, a), min(duration, b)) for a, b in intervals if min(duration, b) > max(0.0, a))
-    return _replace(rec, labels=tuple(sorted(ann.labels)), annotation_rows=ann.n_data_rows,
-                    annotation_parsed=ann.n_parsed,
-                    annotation_problems=tuple(f"line {p.line}: {p.message}" if p.line else p.message
-                                              for p in ann.problems),
-                    seizure_intervals=clipped, seizure_seconds=sum(b - a for a, b in clipped))
+def _clip(intervals: Iterable[tuple[float, float]], duration: float) -> tuple[tuple[float, float], ...]:
+    return tuple((max(0.0, a), min(duration, b)) for a, b in intervals if min(duration, b) > max(0.0, a))
 
 
-def _exclude(rec: Recording, role: Role | None, reason: Reason, note: str) -> Recording:
-    return _replace(rec, status="excluded" if role is not None else "unused", reason=reason,
-                    notes=rec.notes + (note,))
+def _label_seconds(ann: AnnotationFile, duration: float) -> tuple[tuple[str, float], ...]:
+    """Seconds per label: the union over channels of each label's events, clipped to the recording."""
+    return tuple((label, round(sum(b - a for a, b in _clip(ann.seizure_intervals((label,)), duration)), 4))
+                 for label in sorted(ann.labels))
 
 
 def _apply_limit(rows: list[Recording], limit: int | None) -> list[Recording]:
@@ -262,13 +280,7 @@ def _apply_limit(rows: list[Recording], limit: int | None) -> list[Recording]:
         if rec.included and rec.role is not None:
             kept[rec.role] += 1
             if kept[rec.role] > limit:
-                rec = _replace(rec, status="excluded", reason="over_limit",
+                rec = replace(rec, status="excluded", reason="over_limit",
                                notes=rec.notes + (f"beyond data.limit_files={limit} for role {rec.role}",))
         out.append(rec)
     return out
-
-
-def _replace(rec: Recording, **changes: object) -> Recording:
-    from dataclasses import replace
-
-    return replace(rec, **changes)
