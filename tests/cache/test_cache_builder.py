@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import sys
-import types
 from pathlib import Path
 from typing import Callable
 
@@ -17,7 +16,6 @@ from tusz_guard.cache.builder import execute, open_cache, tasks_for
 from tusz_guard.cache.executors import ExecutorSpec
 from tusz_guard.cache.fingerprint import fingerprint_of, fingerprint_params
 from tusz_guard.cache.store import CacheStore, plan, verify_index
-from tusz_guard.checks.model import Finding, Report
 from tusz_guard.cli import run
 from tusz_guard.config import load_config
 from tusz_guard.corpus.ledger import build_ledger
@@ -81,20 +79,22 @@ def test_dry_run_writes_nothing(project: Path, capsys: pytest.CaptureFixture[str
 
 
 def test_fingerprint_mismatch_is_refused_with_the_differences(project: Path, make_project: Callable[..., Path],
-                                                                corpus_copy: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                corpus_copy: Path,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    _fake_gate(monkeypatch, "pass")    # the real gate also flags two configs sharing a cache_dir; test our refusal
     assert _build(project) == 0
     before = _entry_bytes(_store(project))
     other = make_project(corpus_copy, name="other", preprocessing={"clip": 5.0, "notch": None})
     capsys.readouterr()
-    assert _build(other) == 1
+    assert _build(other) == 1      # the gate: two sibling configs, different fingerprints, one cache_dir
+    assert "FAIL  config.consistency" in capsys.readouterr().err
+    assert _build(other, "--force") == 1   # past the gate, the builder itself refuses the foreign fingerprint
     err = capsys.readouterr().err
     old, new = fingerprint_of(fingerprint_params(load_config(project))), fingerprint_of(
         fingerprint_params(load_config(other)))
     assert f"holds fingerprint {old}, the config needs {new}: notch: 60.0 -> none; clip: 10.0 -> 5.0" in err
     assert "set another data.cache_dir, or pass --rebuild-stale" in err
     assert _entry_bytes(_store(project)) == before
+    project.unlink()    # the old config is gone: converting the cache is now the one config's decision
     assert _build(other, "--rebuild-stale") == 0
     assert f"replaced {len(before)}" in capsys.readouterr().out
     store = _store(other)
@@ -135,16 +135,25 @@ def test_cache_dir_below_a_file(corpus_copy: Path, make_project: Callable[..., P
     assert f"cannot be created: {blocker} is a file" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
-def test_unwritable_cache_dir(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    parent = load_config(project).cache_dir.parent
-    parent.mkdir(parents=True)
-    parent.chmod(0o500)
-    try:
-        assert _build(project) == 1
-        assert "is not writable" in capsys.readouterr().err
-    finally:
-        parent.chmod(0o700)
+def test_unwritable_cache_dir(project: Path, corpus_copy: Path, make_project: Callable[..., Path],
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    if os.geteuid() != 0:
+        parent = load_config(project).cache_dir.parent
+        parent.mkdir(parents=True)
+        parent.chmod(0o500)
+        try:
+            assert _build(project) == 1
+            assert f"error: cache_dir {parent / 'tusz'} is not writable ({parent} denies writing)" \
+                in capsys.readouterr().err
+        finally:
+            parent.chmod(0o700)
+        return
+    # root may write anywhere, except where the kernel says no: sysfs refuses new directories (EPERM)
+    config = make_project(corpus_copy, cache_dir="/sys/tusz-guard-test/cache")
+    assert _build(config) == 1
+    err = capsys.readouterr().err
+    assert "error: cannot write the cache metadata in /sys/tusz-guard-test/cache: Operation not permitted" in err
+    assert "Traceback" not in err and not Path("/sys/tusz-guard-test").exists()
 
 
 def test_stale_entries_are_kept_unless_rebuild_stale(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -207,25 +216,22 @@ def test_full_disk_stops_cleanly_and_a_rerun_finishes(project: Path, monkeypatch
     assert store.list_entries() == _expected(project) and verify_index(store, deep=True) == []
 
 
-def _fake_gate(monkeypatch: pytest.MonkeyPatch, status: str) -> None:
-    finding = Finding("config.consistency", status, "Config is consistent", "data_dir and cache_dir overlap")
-    module = types.ModuleType("tusz_guard.checks.gate")
-    module.config_gate = lambda cfg: Report((finding,), (), str(cfg.cache_dir), "", {})
-    monkeypatch.setitem(sys.modules, "tusz_guard.checks.gate", module)
-
-
-def test_gate_blocks_and_force_is_recorded(project: Path, monkeypatch: pytest.MonkeyPatch,
+def test_gate_blocks_and_force_is_recorded(corpus_copy: Path, make_project: Callable[..., Path],
                                            capsys: pytest.CaptureFixture[str]) -> None:
-    _fake_gate(monkeypatch, "fail")
-    assert _build(project) == 1
+    """The incident's first command: a smoke build into cache/train while train.yaml reads cache/tusz."""
+    train = make_project(corpus_copy)
+    smoke = make_project(corpus_copy, name="smoke", kind="smoke", cache_dir="cache/train", data={"limit_files": 2})
+    assert _build(smoke) == 1
     err = capsys.readouterr().err
     assert "blocked: config checks failed: config.consistency (fix them, or pass --force)" in err
-    assert not load_config(project).cache_dir.exists()
-    assert _build(project, "--force") == 0
-    forced = _store(project).read_meta().forced
+    assert "FAIL  config.consistency: " in err and "cache/train" in err
+    assert (smoke.parent.parent / "reports" / "latest.json").is_file()
+    assert not load_config(smoke).cache_dir.exists()
+    assert _build(smoke, "--force") == 0
+    forced = _store(smoke).read_meta().forced
     assert [f["reason"] for f in forced] == ["build-cache --force: config checks failed: config.consistency"]
-    _fake_gate(monkeypatch, "pass")
-    assert _build(project) == 0 and len(_store(project).read_meta().forced) == 1
+    make_project(corpus_copy, name="smoke", kind="smoke", cache_dir="cache/tusz", data={"limit_files": 2})
+    assert _build(train) == 0 and _store(train).read_meta().forced == ()
 
 
 def test_pool_build_equals_in_process_build(project: Path) -> None:

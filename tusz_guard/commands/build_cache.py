@@ -95,35 +95,27 @@ def build_cache(cfg: LoadedConfig, *, roles: tuple[str, ...], spec: ExecutorSpec
     return 1 if summary.failed else 0
 
 
-# ---- the config gate (integration point with tusz_guard/checks/gate.py) -----------------------------------
+# ---- the config gate ----------------------------------------------------------------------------------------
 def run_gate(cfg: LoadedConfig, force: bool) -> str | bool:
-    """'' when the config checks pass, the forced reason under --force, False when blocked."""
-    failing = gate_failures(cfg)
-    if failing is None or not failing:
-        return ""
-    if force:
-        click.echo(f"warning: config checks failed ({', '.join(failing)}); building anyway (--force, recorded)")
-        return with_forced_reason(failing)
-    click.echo(f"blocked: config checks failed: {', '.join(failing)} (fix them, or pass --force)", err=True)
-    return False
-
-
-def gate_failures(cfg: LoadedConfig) -> list[str] | None:
-    """Ids of blocking config checks; None when the checks engine has no gate (yet)."""
-    try:
-        from tusz_guard.checks.gate import config_gate
-    except ModuleNotFoundError as exc:
-        if exc.name != "tusz_guard.checks.gate":
-            raise
-        click.echo("warning: config checks unavailable (tusz_guard.checks.gate missing); not gated", err=True)
-        return None
+    """'' when the config checks pass, the forced reason under --force, False when blocked (report written)."""
+    from tusz_guard.checks.gate import config_gate
     from tusz_guard.checks.model import BLOCKING
+    from tusz_guard.report import write_reports
 
     report = config_gate(cfg)
+    failing = [f.id for f in report.findings if f.status in BLOCKING]
+    if not failing:
+        return ""
     for f in report.findings:
         if f.status in BLOCKING:
             click.echo(f"  {f.status.upper():5} {f.id}: {f.message}", err=True)
-    return [f.id for f in report.findings if f.status in BLOCKING]
+    if force:
+        click.echo(f"warning: config checks failed ({', '.join(failing)}); building anyway (--force, recorded)")
+        return with_forced_reason(failing)
+    for path in write_reports(report, ["json", "html"], None, cfg.project_root / "reports"):
+        click.echo(f"report: {path}", err=True)
+    click.echo(f"blocked: config checks failed: {', '.join(failing)} (fix them, or pass --force)", err=True)
+    return False
 
 
 # ---- rendering ------------------------------------------------------------------------------------------

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Callable
 
 from tusz_guard.cache.fingerprint import fingerprint
-from tusz_guard.cache.store import CacheStore, Plan, plan
+from tusz_guard.cache.store import CacheStore, Plan, PlanItem, plan
 from tusz_guard.checks.model import BLOCKING, Report
 from tusz_guard.config import LoadedConfig
-from tusz_guard.corpus.ledger import TRAINING_ROLES, build_ledger
+from tusz_guard.corpus.ledger import TRAINING_ROLES, Ledger, build_ledger
 from tusz_guard.errors import GuardError
 
 Log = Callable[[str], None]
@@ -67,16 +67,15 @@ def blocked(report: Report, ids: list[str], allow_live: bool, log: Log) -> int:
     return 1
 
 
-def cache_plan(cfg: LoadedConfig, fp: str) -> Plan:
+def cache_plan(ledger: Ledger, cfg: LoadedConfig, fp: str) -> Plan:
     """The cache state of every train/val recording, read through the cache index."""
-    return plan(build_ledger(cfg), CacheStore(cfg.cache_dir), fp, TRAINING_ROLES)
+    return plan(ledger, CacheStore(cfg.cache_dir), fp, TRAINING_ROLES)
 
 
-def build_live(cfg: LoadedConfig, before: Plan, log: Log) -> tuple[tuple[str, ...], float]:
-    """Build the missing entries with the cache builder (loudly); the keys that became current, seconds."""
+def build_live(cfg: LoadedConfig, missing: list[PlanItem], log: Log) -> float:
+    """Build the missing entries with the cache builder, loudly; returns the seconds it took."""
     from tusz_guard.commands.build_cache import build_cache, executor_spec
 
-    missing = before.missing
     hours = sum(i.recording.duration_s or 0.0 for i in missing) / 3600.0
     log(f"WARNING --allow-live: building {len(missing)} missing cache entr{'y' if len(missing) == 1 else 'ies'} "
         f"({hours:.2f} recording-hours) into {cfg.cache_dir} before training; recorded in run.json")
@@ -84,38 +83,42 @@ def build_live(cfg: LoadedConfig, before: Plan, log: Log) -> tuple[tuple[str, ..
     code = build_cache(cfg, roles=TRAINING_ROLES, spec=executor_spec(None, None, None), dry_run=False,
                        rebuild_stale=False, force=False)
     seconds = time.perf_counter() - started
-    after = {i.recording.stem for i in cache_plan(cfg, before.fingerprint).current}
-    built = tuple(sorted(i.recording.stem for i in missing if i.recording.stem in after))
-    log(f"WARNING --allow-live: built {len(built)} of {len(missing)} missing entries in {seconds:.1f} s"
-        f"{'' if code == 0 else f' (build-cache exited {code})'}")
-    return built, seconds
+    log(f"WARNING --allow-live: build finished in {seconds:.1f} s{'' if code == 0 else f' (build-cache exited {code})'}")
+    return seconds
 
 
 def gated_train(cfg: LoadedConfig, *, allow_live: bool, epochs: int | None, device: str | None,
                 report_dir: Path | None, log: Log) -> int:
-    """Preflight, (live build,) preflight again, train; returns the exit code."""
+    """Preflight, (live build and preflight again,) train; returns the exit code."""
     from tusz_guard.train.data import cache_hits
     from tusz_guard.train.run import LiveRecord, RunRequest, resolve_device, run_training
 
     resolve_device(device or cfg.config.training.device)      # a bad --device fails before any work
     folder = report_dir or cfg.output_dir / PREFLIGHT_DIR
-    fp = fingerprint(cfg)
     report = run_preflight(cfg, folder, log)
     ids = blocking_ids(report)
-    live, hits = LiveRecord(allow_live), None
-    if ids and allow_live and set(ids) <= LIVE_FIXABLE:
-        before = cache_plan(cfg, fp)
-        hits = cache_hits(before)
-        built, seconds = build_live(cfg, before, log)
-        live = LiveRecord(True, built, round(seconds, 3))
+    if ids and not (allow_live and set(ids) <= LIVE_FIXABLE):
+        return blocked(report, ids, allow_live, log)
+    fp = fingerprint(cfg)
+    ledger = build_ledger(cfg)          # the corpus, not the cache: a live build leaves it unchanged
+    before = current = cache_plan(ledger, cfg, fp)
+    live = LiveRecord(allow_live)
+    if ids:                             # only missing entries block, and --allow-live builds them now
+        seconds = build_live(cfg, before.missing, log)
         report = run_preflight(cfg, folder, log)
         ids = blocking_ids(report)
-    if ids:
-        return blocked(report, ids, allow_live, log)
-    expected = expected_windows(report)
-    current = cache_plan(cfg, fp)
-    req = RunRequest(fingerprint=fp, plan=current, hits=hits or cache_hits(current), live=live, epochs=epochs,
-                     device=device, expected_windows=expected)
+        if ids:
+            return blocked(report, ids, allow_live, log)
+        current = cache_plan(ledger, cfg, fp)
+        live = LiveRecord(True, built_keys(before, current), round(seconds, 3))
+    req = RunRequest(fingerprint=fp, plan=current, hits=cache_hits(before), live=live, epochs=epochs,
+                     device=device, expected_windows=expected_windows(report))
     run_training(cfg, req, log)
     log(f"done: outputs in {cfg.output_dir}")
     return 0
+
+
+def built_keys(before: Plan, after: Plan) -> tuple[str, ...]:
+    """Keys that were missing before and are current after a build, sorted."""
+    now = {i.recording.stem for i in after.current}
+    return tuple(sorted(i.recording.stem for i in before.missing if i.recording.stem in now))

@@ -12,16 +12,17 @@ import torch
 import yaml
 
 from tusz_guard.config import LoadedConfig
+from tusz_guard.report import write_atomic
 from tusz_guard.train.loop import EpochMetrics
 
 METRICS = "metrics.json"
 CHECKPOINT = "checkpoint.pt"
 RESOLVED_CONFIG = "config.resolved.yaml"
 RUN = "run.json"
-OUTPUTS = (METRICS, CHECKPOINT, RESOLVED_CONFIG, RUN)
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+def _atomic_binary(path: Path, write: Callable[[Path], None]) -> None:
+    """Like tusz_guard.report.write_atomic, for writers that need a path (torch.save)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -33,14 +34,9 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
-def write_text(path: Path, text: str) -> None:
-    """Atomically replace a text file."""
-    _atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-
-
 def write_json(path: Path, data: Any) -> None:
     """Atomically replace a JSON file (indented, keys in insertion order)."""
-    write_text(path, json.dumps(data, indent=2) + "\n")
+    write_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def write_metrics(output_dir: Path, history: list[EpochMetrics]) -> None:
@@ -51,7 +47,7 @@ def write_metrics(output_dir: Path, history: list[EpochMetrics]) -> None:
 def write_checkpoint(output_dir: Path, model: torch.nn.Module, epoch: int, extra: dict[str, Any]) -> None:
     """checkpoint.pt: the model state after `epoch` plus what is needed to interpret it."""
     state = {"epoch": epoch, "model": {k: v.detach().cpu() for k, v in model.state_dict().items()}, **extra}
-    _atomic(output_dir / CHECKPOINT, lambda tmp: torch.save(state, tmp))
+    _atomic_binary(output_dir / CHECKPOINT, lambda tmp: torch.save(state, tmp))
 
 
 def resolved_config(cfg: LoadedConfig, fingerprint: str) -> dict[str, Any]:
@@ -65,4 +61,4 @@ def resolved_config(cfg: LoadedConfig, fingerprint: str) -> dict[str, Any]:
 
 def write_resolved_config(cfg: LoadedConfig, fingerprint: str) -> None:
     """config.resolved.yaml: what this run actually used."""
-    write_text(cfg.output_dir / RESOLVED_CONFIG, yaml.safe_dump(resolved_config(cfg, fingerprint), sort_keys=False))
+    write_atomic(cfg.output_dir / RESOLVED_CONFIG, yaml.safe_dump(resolved_config(cfg, fingerprint), sort_keys=False))

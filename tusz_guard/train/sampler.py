@@ -4,7 +4,8 @@ Interpretation of "all partial + 0.3 x full + 2.5 x background" (the TUSZ domain
 - a window's seizure ratio is its seizure samples / window samples: 0 -> background, >= 0.99 -> full,
   anything in between -> partial;
 - every partial window is kept;
-- 0.3 x full: round(0.3 x n_full) full windows are drawn without replacement (30% of them);
+- 0.3 x full: round(0.3 x n_full) full windows (Python round: half to even) are drawn without
+  replacement (30% of them);
 - 2.5 x background: round(2.5 x (partial kept + full drawn)) background windows are drawn without
   replacement, i.e. 2.5 background windows per seizure window actually trained on, capped at the
   background windows that exist;
@@ -19,8 +20,9 @@ from typing import Literal
 
 import numpy as np
 
+from tusz_guard.checks.windowing import FULL_RATIO     # one threshold for the checks and the trainer
+
 WindowKind = Literal["background", "partial", "full"]
-FULL_RATIO = 0.99
 FULL_SHARE = 0.3
 BACKGROUND_PER_SEIZURE = 2.5
 
