@@ -54,7 +54,9 @@ step "the incident's archive: plain tar of cache/train, verified against the ful
 tar -czf "$DEMO/incident.tar.gz" -C "$DEMO" cache/train
 run "$TG" verify-archive "$DEMO/incident.tar.gz" --config "$DEMO/configs/train.yaml"
 
-step "the fix: build the cache the full config reads" "$TG build-cache $DEMO/configs/train.yaml"
+step "the fix: one cache for both configs, built where the full config reads it" \
+  "sed -i 's#cache_dir: cache/train#cache_dir: cache/tusz#' $DEMO/configs/smoke.yaml && $TG build-cache $DEMO/configs/train.yaml"
+sed -i 's#cache_dir: cache/train#cache_dir: cache/tusz#' "$DEMO/configs/smoke.yaml"
 must "$TG" build-cache "$DEMO/configs/train.yaml"
 step "check again: PASS" "$TG check $DEMO/configs/train.yaml --format html --report-dir $DEMO/reports"
 must "$TG" check "$DEMO/configs/train.yaml" --report-dir "$DEMO/reports" --format text --format json --format junit --format html
