@@ -46,8 +46,10 @@ run "$TG" build-cache "$DEMO/configs/smoke.yaml"
 step "forced anyway, as in the incident (recorded in the cache metadata)" "$TG build-cache $DEMO/configs/smoke.yaml --force"
 must "$TG" build-cache "$DEMO/configs/smoke.yaml" --force
 
-step "check the full config: BLOCKED, it would process the corpus live" "$TG check $DEMO/configs/train.yaml --report-dir $DEMO/reports"
-run "$TG" check "$DEMO/configs/train.yaml" --report-dir "$DEMO/reports" --no-expectations
+step "check the full config: BLOCKED, it would process the corpus live" \
+  "$TG check $DEMO/configs/train.yaml --no-expectations --format text --format html --report-dir $DEMO/reports"
+run "$TG" check "$DEMO/configs/train.yaml" --no-expectations --format text --format html --report-dir "$DEMO/reports"
+cp "$DEMO/reports/latest.html" "$DEMO/reports/blocked.html"
 
 step "the incident's archive: plain tar of cache/train, verified against the full config" \
   "tar -czf $DEMO/incident.tar.gz -C $DEMO cache/train && $TG verify-archive $DEMO/incident.tar.gz --config $DEMO/configs/train.yaml"
@@ -58,7 +60,8 @@ step "the fix: one cache for both configs, built where the full config reads it"
   "sed -i 's#cache_dir: cache/train#cache_dir: cache/tusz#' $DEMO/configs/smoke.yaml && $TG build-cache $DEMO/configs/train.yaml"
 sed -i 's#cache_dir: cache/train#cache_dir: cache/tusz#' "$DEMO/configs/smoke.yaml"
 must "$TG" build-cache "$DEMO/configs/train.yaml"
-step "check again: PASS" "$TG check $DEMO/configs/train.yaml --format html --report-dir $DEMO/reports"
+step "check again, Great Expectations suites included: PASS" \
+  "$TG check $DEMO/configs/train.yaml --format text --format json --format junit --format html --report-dir $DEMO/reports"
 must "$TG" check "$DEMO/configs/train.yaml" --report-dir "$DEMO/reports" --format text --format json --format junit --format html
 
 step "pack the cache and verify the archive before upload" "$TG pack $DEMO/configs/train.yaml -o $DEMO/tusz-cache.tar.zst --compression zst"
@@ -71,4 +74,9 @@ echo
 echo "metrics: $DEMO/results/train/metrics.json"
 cat "$DEMO/results/train/metrics.json" 2>/dev/null
 echo
-echo "HTML report: $(cd "$DEMO/reports" && pwd)/latest.html"
+if [ -x /usr/bin/chromium ]; then   # a real browser renders the report (the README's screenshot comes from here)
+  "$(dirname "$TG")/python" -c "from tusz_guard.report.html_shot import screenshot; screenshot('$DEMO/reports/latest.html', '$DEMO/reports/report.png', full_page=False)" \
+    && echo "screenshot:  $(cd "$DEMO/reports" && pwd)/report.png"
+fi
+echo "blocked report: $(cd "$DEMO/reports" && pwd)/blocked.html"
+echo "HTML report:    $(cd "$DEMO/reports" && pwd)/latest.html"
