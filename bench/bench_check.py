@@ -4,7 +4,7 @@ The cache is written directly (sparse arrays with valid .npy headers, real meta.
 benchmark measures the check, not the builder. The baseline does what a naive preflight would: open every EDF
 header with MNE and every cache file (both arrays memory-mapped, meta.json parsed).
 
-    .venv/bin/python bench/bench_check.py [--workdir /tmp/tg-bench] [--repeat 3]
+    .venv/bin/python bench/bench_check.py [--workdir /tmp/tg-bench] [--repeat 5]
 """
 from __future__ import annotations
 
@@ -79,16 +79,44 @@ def write_cache(config: Path) -> int:
     return len(records)
 
 
-def time_check(config: Path, repeat: int) -> tuple[float, int]:
-    """Median wall time of the CLI (a fresh process each time: imports included)."""
+def time_check(config: Path, repeat: int) -> tuple[float, list[float], int]:
+    """Median wall time of the CLI (a fresh process each time: imports included), every run, the exit code.
+
+    `--no-expectations`: the fast path without Great Expectations (bench/bench_expectations.py times the suites).
+    """
     times, rc = [], 0
     for _ in range(repeat):
         start = time.perf_counter()
-        rc = subprocess.run([sys.executable, "-m", "tusz_guard.cli", "check", str(config), "--format", "json",
-                             "-o", str(config.parent.parent / "bench-check.json")],
+        rc = subprocess.run([sys.executable, "-m", "tusz_guard.cli", "check", str(config), "--no-expectations",
+                             "--format", "json", "-o", str(config.parent.parent / "bench-check.json")],
                             capture_output=True, check=False).returncode
         times.append(time.perf_counter() - start)
-    return statistics.median(times), rc
+    return statistics.median(times), times, rc
+
+
+PHASES = """
+import json, sys, time
+t = time.perf_counter()
+from tusz_guard.checks import snapshot as S
+from tusz_guard.checks.engine import choose, run_checks
+from tusz_guard.checks.summary import build_report
+from tusz_guard.config import load_config
+out = {"imports": time.perf_counter() - t}
+cfg = load_config(sys.argv[1])
+t = time.perf_counter(); base = S.gather_config_snapshot(cfg); out["configs"] = time.perf_counter() - t
+t = time.perf_counter(); S._ledger(cfg); out["ledger"] = time.perf_counter() - t
+t = time.perf_counter(); S.read_cache(cfg.cache_dir, "cache"); out["cache"] = time.perf_counter() - t
+snap = S.gather_snapshot(cfg)
+t = time.perf_counter(); found = run_checks(snap, choose()); out["checks"] = time.perf_counter() - t
+t = time.perf_counter(); build_report(snap, found); out["report"] = time.perf_counter() - t
+print(json.dumps({k: round(v, 3) for k, v in out.items()}))
+"""
+
+
+def phases(config: Path) -> dict:
+    """One in-process breakdown: imports, configs, ledger, cache snapshot, checks, report assembly."""
+    out = subprocess.run([sys.executable, "-c", PHASES, str(config)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 BASELINE = """
@@ -125,16 +153,20 @@ def time_baseline(config: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/tg-bench"))
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     config = project(args.workdir)
     entries = write_cache(config)
-    check_s, rc = time_check(config, args.repeat)
+    load_before = os.getloadavg()[0]
+    check_s, runs, rc = time_check(config, args.repeat)
+    breakdown = phases(config)
     base = time_baseline(config)
-    print(json.dumps({"entries": entries, "check_wall_s": round(check_s, 3), "check_exit": rc,
+    print(json.dumps({"entries": entries, "check_wall_s": round(check_s, 3),
+                      "check_runs_s": [round(t, 3) for t in runs], "check_exit": rc, "phases_s": breakdown,
                       "baseline_wall_s": round(base["wall"], 3), "baseline_edfs": base["edfs"],
                       "baseline_mne_failed": base["mne_failed"], "baseline_entries": base["entries"],
-                      "speedup": round(base["wall"] / check_s, 1), "cpus": os.cpu_count()}, indent=2))
+                      "speedup": round(base["wall"] / check_s, 1), "cpus": os.cpu_count(),
+                      "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2)}, indent=2))
 
 
 if __name__ == "__main__":

@@ -12,10 +12,15 @@ set -uo pipefail
 DEMO=${1:-demo}
 TG=${2:-.venv/bin/tusz-guard}
 step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; }
-run() { "$@"; local rc=$?; echo "(exit $rc)"; return 0; }
+expect() {   # expect CODE CMD...: the step must end with exactly this exit code (the demo shows refusals)
+  local want=$1; shift; "$@"; local rc=$?; echo "(exit $rc)"
+  if [ $rc -ne "$want" ]; then echo "demo failed: expected exit $want from: $*" >&2; exit 1; fi
+}
 must() { "$@"; local rc=$?; echo "(exit $rc)"; if [ $rc -ne 0 ]; then echo "demo failed at: $*" >&2; exit $rc; fi; }
 
 mkdir -p "$DEMO/configs"
+# Start every run from the same story: remove what earlier demo runs made (the corpus is kept and reused).
+rm -rf "$DEMO/cache" "$DEMO/results" "$DEMO/reports" "$DEMO"/*.tar.gz "$DEMO"/*.tar.zst
 touch "$DEMO/tusz-guard.toml"   # marks the demo project root: relative paths resolve against it
 if [ ! -f "$DEMO/corpus/ground_truth.json" ]; then
   step "generate a demo corpus" "$TG synth $DEMO/corpus --profile demo --seed 0"
@@ -42,19 +47,19 @@ step "inventory" "$TG inventory $DEMO/configs/train.yaml"
 must "$TG" inventory "$DEMO/configs/train.yaml"
 
 step "the gate stops the smoke build (smoke and full configs disagree on the cache)" "$TG build-cache $DEMO/configs/smoke.yaml"
-run "$TG" build-cache "$DEMO/configs/smoke.yaml"
+expect 1 "$TG" build-cache "$DEMO/configs/smoke.yaml"
 step "forced anyway, as in the incident (recorded in the cache metadata)" "$TG build-cache $DEMO/configs/smoke.yaml --force"
 must "$TG" build-cache "$DEMO/configs/smoke.yaml" --force
 
 step "check the full config: BLOCKED, it would process the corpus live" \
   "$TG check $DEMO/configs/train.yaml --no-expectations --format text --format html --report-dir $DEMO/reports"
-run "$TG" check "$DEMO/configs/train.yaml" --no-expectations --format text --format html --report-dir "$DEMO/reports"
+expect 1 "$TG" check "$DEMO/configs/train.yaml" --no-expectations --format text --format html --report-dir "$DEMO/reports"
 cp "$DEMO/reports/latest.html" "$DEMO/reports/blocked.html"
 
 step "the incident's archive: plain tar of cache/train, verified against the full config" \
   "tar -czf $DEMO/incident.tar.gz -C $DEMO cache/train && $TG verify-archive $DEMO/incident.tar.gz --config $DEMO/configs/train.yaml"
 tar -czf "$DEMO/incident.tar.gz" -C "$DEMO" cache/train
-run "$TG" verify-archive "$DEMO/incident.tar.gz" --config "$DEMO/configs/train.yaml"
+expect 1 "$TG" verify-archive "$DEMO/incident.tar.gz" --config "$DEMO/configs/train.yaml"
 
 step "the fix: one cache for both configs, built where the full config reads it" \
   "sed -i 's#cache_dir: cache/train#cache_dir: cache/tusz#' $DEMO/configs/smoke.yaml && $TG build-cache $DEMO/configs/train.yaml"
@@ -75,7 +80,8 @@ echo "metrics: $DEMO/results/train/metrics.json"
 cat "$DEMO/results/train/metrics.json" 2>/dev/null
 echo
 if [ -x /usr/bin/chromium ]; then   # a real browser renders the report (the README's screenshot comes from here)
-  "$(dirname "$TG")/python" -c "from tusz_guard.report.html_shot import screenshot; screenshot('$DEMO/reports/latest.html', '$DEMO/reports/report.png', full_page=False)" \
+  "$(dirname "$TG")/python" -c "import sys; from tusz_guard.report.html_shot import screenshot; screenshot(sys.argv[1], sys.argv[2], full_page=False)" \
+    "$DEMO/reports/latest.html" "$DEMO/reports/report.png" \
     && echo "screenshot:  $(cd "$DEMO/reports" && pwd)/report.png"
 fi
 echo "blocked report: $(cd "$DEMO/reports" && pwd)/blocked.html"

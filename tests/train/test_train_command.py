@@ -25,10 +25,10 @@ def test_blocked_run_exits_1_without_training_output(tiny_corpus: Path, make_pro
     assert "blocked: 1 check(s) block training: cache.coverage" in out
     assert "FAIL  cache.coverage: cache/tusz does not exist: 9 recording(s) would be processed live" in out
     assert "no training output written" in out
-    results = config.parent.parent / "results" / "train"
-    assert sorted(p.name for p in results.iterdir()) == ["preflight"]
-    assert not (config.parent.parent / "cache").exists()
-    assert json.loads((results / "preflight" / "latest.json").read_text())["status"] == "fail"
+    project = config.parent.parent
+    assert not (project / "results").exists()           # a blocked run creates no training output at all
+    assert not (project / "cache").exists()
+    assert json.loads((project / "reports" / "latest.json").read_text())["status"] == "fail"
 
 
 def test_allow_live_does_not_override_other_blocks(tiny_corpus: Path, make_project: Callable[..., Path],

@@ -18,7 +18,7 @@ from tusz_guard.archive.manifest import Manifest, ManifestMember, RoleCoverage
 from tusz_guard.archive.progress import Update, byte_bar
 from tusz_guard.archive.streams import CHUNK, SUFFIX, Compressor
 from tusz_guard.cache.fingerprint import fingerprint
-from tusz_guard.cache.store import (ENTRY_FILES, INDEX_NAME, META_NAME,
+from tusz_guard.cache.store import (ENTRY_FILES, INDEX_NAME, LABELS_NAME, META_NAME, SIGNAL_NAME,
                                     CacheStore, EntryMeta, plan, verify_index)
 from tusz_guard.config import LoadedConfig
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, build_ledger
@@ -57,7 +57,7 @@ def pack(cfg: LoadedConfig, out: Path | None, compression: Literal["gz", "zst"] 
         keys, records, skipped = _inventory(cfg, store)
         coverage, covered = _coverage(cfg, records)
         partial = _refuse_partial(cfg, coverage, allow_partial)
-        paths = _paths(store, keys)
+        paths = _paths(store, keys, records)
         target = _target(cfg, out, prefix, coverage, compression, partial)
         sources = _hash_all(paths, prefix, progress)
         manifest = Manifest(prefix=prefix, fingerprint=fingerprint(cfg), config=cfg.display(cfg.path),
@@ -123,7 +123,7 @@ def _refuse_partial(cfg: LoadedConfig, coverage: dict[str, RoleCoverage], allow_
     return bool(short)
 
 
-def _paths(store: CacheStore, keys: list[str]) -> list[tuple[Path, str]]:
+def _paths(store: CacheStore, keys: list[str], records: dict[str, EntryMeta]) -> list[tuple[Path, str]]:
     """(path, path relative to the cache root) of every file to pack, sorted by archive name."""
     out = [(store.meta_path, META_NAME), (store.index_path, INDEX_NAME)]
     for key in keys:
@@ -132,10 +132,26 @@ def _paths(store: CacheStore, keys: list[str]) -> list[tuple[Path, str]]:
             if not path.is_file() or path.is_symlink():
                 raise GuardError(f"{path} is missing or not a regular file: entries/{key} is incomplete",
                                  hint="rebuild the entry with `tusz-guard build-cache --rebuild-stale`")
+            _check_size(path, key, name, records.get(key))
             out.append((path, f"entries/{key}/{name}"))
     if not store.index_path.is_file():
         raise GuardError(f"{store.index_path} is missing", hint="run `tusz-guard build-cache` to write the index")
     return sorted(out, key=lambda pr: pr[1])
+
+
+_SIZE_FIELDS = {SIGNAL_NAME: "signal_bytes", LABELS_NAME: "labels_bytes"}
+
+
+def _check_size(path: Path, key: str, name: str, record: EntryMeta | None) -> None:
+    """Refuse an array whose size disagrees with its meta.json: a truncated or replaced file would ship as good."""
+    field = _SIZE_FIELDS.get(name)
+    if field is None or record is None:
+        return
+    size, expected = path.stat().st_size, getattr(record, field)
+    if size != expected:
+        raise GuardError(f"{path} is {size:,} bytes but entries/{key}/meta.json records {expected:,}: the entry is "
+                         "corrupt", hint="see `tusz-guard check --deep`; remove the entry and rebuild it with "
+                         "`tusz-guard build-cache`", exit_code=1)
 
 
 def default_name(prefix: str, fp: str, coverage: dict[str, RoleCoverage], compression: str, partial: bool) -> str:

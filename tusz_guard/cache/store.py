@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -73,12 +74,15 @@ class EntryMeta:
         if not isinstance(data, Mapping):
             raise GuardError(f"{where}: expected a JSON object, got {type(data).__name__}",
                              hint="remove the entry and rebuild it with `tusz-guard build-cache`")
-        missing = [f.name for f in fields(cls) if f.name not in _OPTIONAL_FIELDS and f.name not in data]
+        kinds = _entry_kinds()
+        missing = [name for name, _ in kinds if name not in _OPTIONAL_FIELDS and name not in data]
         if missing:
             raise GuardError(f"{where}: missing field(s) {', '.join(missing)}",
                              hint="remove the entry and rebuild it with `tusz-guard build-cache`")
         try:
-            return cls(**{f.name: _coerce(f.name, data[f.name]) for f in fields(cls) if f.name in data})
+            # a value already of its field's exact type is what _coerce would return (the index has ~7,000 records)
+            return cls(**{name: value if type(value) is kind else _coerce(name, value)
+                          for name, kind in kinds if name in data for value in (data[name],)})
         except (TypeError, ValueError) as exc:
             raise GuardError(f"{where}: malformed entry record ({exc})",
                              hint="remove the entry and rebuild it with `tusz-guard build-cache`") from None
@@ -95,13 +99,20 @@ _SCALAR_FIELDS = {"labels_source_size": int, "labels_source_mtime_ns": int, "sou
                   "labels_bytes": int, "min": float, "max": float, "build_seconds": float}
 
 
+@lru_cache(maxsize=1)
+def _entry_kinds() -> tuple[tuple[str, type | None], ...]:
+    """(field, the exact type a JSON value may keep unconverted) per EntryMeta field, in field order."""
+    return tuple((f.name, None if f.name in _TUPLE_FIELDS else _SCALAR_FIELDS.get(f.name, str))
+                 for f in fields(EntryMeta))
+
+
 def _coerce(name: str, value: Any) -> Any:
     if value is None and name in _OPTIONAL_FIELDS:
         return None
     if name in _TUPLE_FIELDS:
         if not isinstance(value, list):
             raise ValueError(f"{name} must be a list")
-        return tuple(_TUPLE_FIELDS[name](v) for v in value)
+        return tuple(map(_TUPLE_FIELDS[name], value))
     if name in _SCALAR_FIELDS:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"{name} must be a number")

@@ -24,7 +24,7 @@ def config_gate(cfg: LoadedConfig, extra: Iterable[str | Path] = ()) -> Report:
 
 def preflight(cfg: LoadedConfig, extra: Iterable[str | Path] = (), *, deep: bool = False,
               archive: str | Path | None = None, select: Iterable[str] = (), skip: Iterable[str] = (),
-              fail_fast: bool = False, strict: bool = False, expectations: bool = False,
+              fail_fast: bool = False, strict: bool = False, expectations: bool = True,
               suite_dir: str | Path | None = None, data_docs: str | Path | None = None) -> Report:
     """Every selected check over one snapshot (plus expectations.* suites and archive.* findings on request)."""
     select, skip = list(select), list(skip)

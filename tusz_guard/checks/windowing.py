@@ -43,16 +43,18 @@ def classify(rec: Recording, rate: float, length: int, stride: int) -> WindowCla
     """Classify every window of one recording by its seizure ratio."""
     total = n_windows(rec.n_samples, length, stride)
     spans = sample_spans(rec, rate)
-    touched: set[int] = set()
+    overlaps: dict[int, int] = {}
+    # each span adds its overlap to the windows it can reach: work grows with seizure windows, not windows x spans
     for a, b in spans:
         first = max(0, -(-(a - length + 1) // stride))
         last = min(total - 1, (b - 1) // stride)
-        touched.update(range(first, last + 1))
+        for i in range(first, last + 1):
+            start = i * stride
+            overlaps[i] = overlaps.get(i, 0) + max(0, min(start + length, b) - max(start, a))
     partial = full = 0
-    for i in touched:
-        start, stop = i * stride, i * stride + length
-        overlap = sum(max(0, min(stop, b) - max(start, a)) for a, b in spans)
-        if overlap >= FULL_RATIO * length:
+    threshold = FULL_RATIO * length
+    for overlap in overlaps.values():
+        if overlap >= threshold:
             full += 1
         elif overlap > 0:
             partial += 1

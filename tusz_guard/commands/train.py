@@ -17,7 +17,7 @@ from tusz_guard.config import load_config
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default=None,
               help="Override training.device (default cpu; auto picks cuda when available).")
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the preflight report (default: <output_dir>/preflight).")
+              help="Folder for the preflight report (default: reports/ in the project root, as `check`).")
 def command(config: str, allow_live: bool, epochs: int | None, device: str | None, report_dir: Path | None) -> int:
     """Run the preflight; train only when it passes (exit 1 naming the blocking checks otherwise).
 

@@ -16,6 +16,9 @@ from tusz_guard.errors import ConfigError
 
 ROOT_MARKERS = ("pyproject.toml", ".git", "tusz-guard.toml")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# A config holds a few hundred values; YAML aliases can make a tiny file expand exponentially ("billion
+# laughs"), so the walk stops long before that can hang or exhaust memory.
+MAX_VALUES = 100_000
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,8 @@ def _read_yaml(path: Path, shown: str) -> dict[str, Any]:
         raise ConfigError(f"cannot read config: {exc.__class__.__name__}", file=shown) from None
     try:
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise ConfigError("invalid YAML: nested too deeply", file=shown, hint="flatten the config") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -93,7 +98,23 @@ def _read_yaml(path: Path, shown: str) -> dict[str, Any]:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"expected a mapping at the top level, got {type(data).__name__}", file=shown)
+    if _count_values(data, MAX_VALUES) > MAX_VALUES:
+        raise ConfigError(f"config expands to more than {MAX_VALUES:,} values (YAML anchors/aliases)", file=shown,
+                          hint="write the values out instead of nesting aliases")
     return data
+
+
+def _count_values(data: Any, limit: int) -> int:
+    """Values in the document, counting each alias use again; stops counting once past `limit`."""
+    count, stack = 0, [data]
+    while stack and count <= limit:
+        value = stack.pop()
+        count += 1
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return count
 
 
 def _expand(value: Any, shown: str, key: str) -> Any:

@@ -16,7 +16,7 @@ class _Strict(BaseModel):
 class Experiment(_Strict):
     name: str = "tusz_train"
     kind: Literal["smoke", "full"] = "full"
-    seed: int = 42
+    seed: int = Field(42, ge=0, lt=2**64)    # numpy's PCG64 needs >= 0, torch's generators < 2**64
     output_dir: str = "results/tusz_train"
 
 

@@ -90,7 +90,8 @@ def parse_annotations(path: str | Path, kind: AnnotationKind) -> AnnotationFile:
     """Read and parse one annotation file; raise AnnotationError when it is unreadable."""
     name = str(path)
     try:
-        raw = Path(name).read_bytes()
+        with open(name, "rb") as f:
+            raw = f.read()
     except FileNotFoundError:
         raise AnnotationError(name, "missing file") from None
     except OSError as exc:
@@ -132,7 +133,8 @@ def _read_header(path: str, lines: list[str]) -> tuple[dict, list[Problem], int]
         if stripped.startswith("#"):
             _read_meta(stripped[1:], i + 1, meta, problems)
         elif stripped:
-            if any(_finite(field) is not None for field in stripped.split(",")):
+            # the exact column header holds no number: skip five failing float() calls per file
+            if stripped != COLUMNS and any(_finite(field) is not None for field in stripped.split(",")):
                 raise AnnotationError(path, f"no column header line; expected '{COLUMNS}' before the "
                                       f"first data row (line {i + 1})")
             if stripped.replace(" ", "") != COLUMNS:

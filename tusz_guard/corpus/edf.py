@@ -5,7 +5,7 @@ import math
 import os
 import re
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from tusz_guard.errors import GuardError
@@ -59,7 +59,7 @@ class EdfHeader:
     @cached_property
     def sfreqs(self) -> tuple[float, ...]:
         """Sampling rate of each signal in Hz."""
-        return tuple(n / self.record_duration for n in self.samples_per_record)
+        return _sfreqs(self.samples_per_record, self.record_duration)
 
     @property
     def duration_s(self) -> float:
@@ -96,6 +96,11 @@ class EdfHeader:
         return None
 
 
+@lru_cache(maxsize=1024)
+def _sfreqs(samples_per_record: tuple[int, ...], record_duration: float) -> tuple[float, ...]:
+    return tuple(n / record_duration for n in samples_per_record)
+
+
 def read_header(path: str | Path) -> EdfHeader:
     """Read and validate the header of one EDF file; raise EdfError when it is unreadable."""
     name = str(path)
@@ -127,27 +132,72 @@ def _check_fixed(name: str, size: int, fixed: bytes) -> None:
 
 
 def _build(name: str, size: int, fixed: bytes, ns: int, block: bytes) -> EdfHeader:
-    fields = _split_signal_fields(block, ns)
+    text = fixed.decode("latin-1")  # latin-1 never fails: odd bytes in free-text fields must not make a header unreadable
+    header_bytes = _int_field(name, text[184:192].strip(), "number of header bytes")
+    n_records = _int_field(name, text[236:244].strip(), "number of data records")
+    record_duration = _float_field(name, text[244:252].strip(), "data record duration")
+    signals = _signals(block, ns) or _signals_slow(name, block, ns)
     header = EdfHeader(
-        path=name, file_size=size, version=_text(fixed[0:8]), patient_id=_text(fixed[8:88]),
-        recording_id=_text(fixed[88:168]), start_date=_text(fixed[168:176]),
-        start_time=_text(fixed[176:184]),
-        header_bytes=_int_field(name, _text(fixed[184:192]), "number of header bytes"),
-        reserved=_text(fixed[192:236]),
-        n_records=_int_field(name, _text(fixed[236:244]), "number of data records"),
-        record_duration=_float_field(name, _text(fixed[244:252]), "data record duration"),
-        n_signals=ns, labels=fields["label"], transducers=fields["transducer"], units=fields["unit"],
-        physical_min=_floats(name, fields, "physical_min"), physical_max=_floats(name, fields, "physical_max"),
-        digital_min=_ints(name, fields, "digital_min"), digital_max=_ints(name, fields, "digital_max"),
-        prefiltering=fields["prefiltering"],
-        samples_per_record=_ints(name, fields, "samples_per_record"), defects=(),
+        path=name, file_size=size, version=text[0:8].strip(), patient_id=text[8:88].strip(),
+        recording_id=text[88:168].strip(), start_date=text[168:176].strip(), start_time=text[176:184].strip(),
+        header_bytes=header_bytes, reserved=text[192:236].strip(), n_records=n_records,
+        record_duration=record_duration, n_signals=ns, labels=signals.labels, transducers=signals.transducers,
+        units=signals.units, physical_min=signals.physical_min, physical_max=signals.physical_max,
+        digital_min=signals.digital_min, digital_max=signals.digital_max, prefiltering=signals.prefiltering,
+        samples_per_record=signals.samples_per_record, defects=(),
     )
     _check_numbers(header)
-    return _with_defects(header)
+    defects = (*_date_time_defects(header), *_layout_defects(header), *signals.defects)
+    return replace(header, defects=defects) if defects else header
+
+
+@dataclass(frozen=True)
+class _Signals:
+    """The parsed per-signal block of a header, with its defects (a pure function of the block bytes)."""
+
+    labels: tuple[str, ...]
+    transducers: tuple[str, ...]
+    units: tuple[str, ...]
+    physical_min: tuple[float, ...]
+    physical_max: tuple[float, ...]
+    digital_min: tuple[int, ...]
+    digital_max: tuple[int, ...]
+    prefiltering: tuple[str, ...]
+    samples_per_record: tuple[int, ...]
+    defects: tuple[str, ...]
+
+
+@lru_cache(maxsize=1024)
+def _signals(block: bytes, ns: int) -> _Signals | None:
+    """Parse a signal block once per distinct block (a corpus has a few hundred: one per device set-up).
+
+    None when a number is bad: the caller re-parses with the file name to raise the exact EdfError.
+    """
+    fields = _split_signal_fields(block, ns)
+    try:
+        pmin, pmax = tuple(map(float, fields["physical_min"])), tuple(map(float, fields["physical_max"]))
+        dmin, dmax = tuple(map(int, fields["digital_min"])), tuple(map(int, fields["digital_max"]))
+        spr = tuple(map(int, fields["samples_per_record"]))
+    except ValueError:
+        return None
+    if not (all(map(math.isfinite, pmin)) and all(map(math.isfinite, pmax))):
+        return None
+    return _Signals(fields["label"], fields["transducer"], fields["unit"], pmin, pmax, dmin, dmax,
+                    fields["prefiltering"], spr, tuple(_signal_defects(fields["label"], pmin, pmax, dmin, dmax)))
+
+
+def _signals_slow(name: str, block: bytes, ns: int) -> _Signals:
+    """The fallback for numbers int()/float() reject as written: accept '256.0', name the offending signal."""
+    fields = _split_signal_fields(block, ns)
+    pmin, pmax = _floats(name, fields, "physical_min"), _floats(name, fields, "physical_max")
+    dmin, dmax = _ints(name, fields, "digital_min"), _ints(name, fields, "digital_max")
+    spr = _ints(name, fields, "samples_per_record")
+    return _Signals(fields["label"], fields["transducer"], fields["unit"], pmin, pmax, dmin, dmax,
+                    fields["prefiltering"], spr, tuple(_signal_defects(fields["label"], pmin, pmax, dmin, dmax)))
 
 
 def _split_signal_fields(block: bytes, ns: int) -> dict[str, tuple[str, ...]]:
-    text = block.decode("latin-1")  # one decode, then str slices: this runs over every corpus file
+    text = block.decode("latin-1")  # one decode, then str slices
     fields: dict[str, tuple[str, ...]] = {}
     offset = 0
     for field, width in _SIGNAL_FIELDS[:-1]:  # the trailing per-signal reserved field is never used
@@ -164,11 +214,6 @@ def _check_numbers(h: EdfHeader) -> None:
     for label, n in zip(h.labels, h.samples_per_record):
         if n <= 0:
             raise EdfError(h.path, f"signal '{label}' has {n} samples per record; it must be > 0")
-
-
-def _with_defects(h: EdfHeader) -> EdfHeader:
-    defects = [*_date_time_defects(h), *_layout_defects(h), *_signal_defects(h)]
-    return replace(h, defects=tuple(defects)) if defects else h
 
 
 def _date_time_defects(h: EdfHeader) -> list[str]:
@@ -197,17 +242,18 @@ def _layout_defects(h: EdfHeader) -> list[str]:
     return found
 
 
-def _signal_defects(h: EdfHeader) -> list[str]:
+def _signal_defects(labels: tuple[str, ...], pmin: tuple[float, ...], pmax: tuple[float, ...],
+                    dmin: tuple[int, ...], dmax: tuple[int, ...]) -> list[str]:
     found = []
     seen: set[str] = set()
-    for i, label in enumerate(h.labels):
+    for i, label in enumerate(labels):
         if label in seen:
             found.append(f"label '{label}' appears more than once")
         seen.add(label)
-        if h.physical_min[i] == h.physical_max[i]:
-            found.append(f"signal '{label}' has physical min == max ({h.physical_min[i]:g})")
-        if h.digital_min[i] >= h.digital_max[i]:
-            found.append(f"signal '{label}' has digital min {h.digital_min[i]} >= max {h.digital_max[i]}")
+        if pmin[i] == pmax[i]:
+            found.append(f"signal '{label}' has physical min == max ({pmin[i]:g})")
+        if dmin[i] >= dmax[i]:
+            found.append(f"signal '{label}' has digital min {dmin[i]} >= max {dmax[i]}")
     return found
 
 

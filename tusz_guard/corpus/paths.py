@@ -48,8 +48,8 @@ class TuszPath:
     def parse(cls, rel: str | PurePath) -> TuszPath:
         """Parse a data_dir-relative path; raise TuszPathError naming the broken rule."""
         text = rel.as_posix() if isinstance(rel, PurePath) else str(rel)
-        parts = rel.parts if isinstance(rel, PurePath) else PurePosixPath(text).parts
-        if len(parts) != 5 or PurePosixPath(text).is_absolute():
+        parts = rel.parts if isinstance(rel, PurePath) else _posix_parts(text)
+        if len(parts) != 5 or text.startswith("/"):
             raise TuszPathError(text, "layout", f"expected {LAYOUT} (5 parts, relative to data_dir), "
                                 f"got {len(parts)} parts; point data_dir at the folder holding train/dev/eval")
         split, patient, session_dir, montage, name = parts
@@ -80,6 +80,14 @@ class TuszPath:
 
     def __str__(self) -> str:
         return self.format()
+
+
+def _posix_parts(text: str) -> tuple[str, ...]:
+    """PurePosixPath(text).parts, without building a path object for the common clean relative path."""
+    parts = tuple(text.split("/"))
+    if text.startswith("/") or "" in parts or "." in parts:
+        return PurePosixPath(text).parts  # absolute, doubled or trailing '/', or '.' parts: let pathlib normalise
+    return parts
 
 
 def _check_split(rel: str, split: str) -> None:

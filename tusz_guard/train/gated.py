@@ -20,7 +20,7 @@ from tusz_guard.errors import GuardError
 Log = Callable[[str], None]
 LIVE_FIXABLE = frozenset({"cache.coverage"})
 REPORT_FORMATS = ("json", "text")
-PREFLIGHT_DIR = "preflight"
+REPORTS_DIR = "reports"     # where `check` writes by default: a blocked run leaves output_dir untouched
 
 
 def blocking_ids(report: Report) -> list[str]:
@@ -94,7 +94,7 @@ def gated_train(cfg: LoadedConfig, *, allow_live: bool, epochs: int | None, devi
     from tusz_guard.train.run import LiveRecord, RunRequest, resolve_device, run_training
 
     resolve_device(device or cfg.config.training.device)      # a bad --device fails before any work
-    folder = report_dir or cfg.output_dir / PREFLIGHT_DIR
+    folder = report_dir or cfg.project_root / REPORTS_DIR
     report = run_preflight(cfg, folder, log)
     ids = blocking_ids(report)
     if ids and not (allow_live and set(ids) <= LIVE_FIXABLE):

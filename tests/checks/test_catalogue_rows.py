@@ -1,0 +1,47 @@
+"""Catalogue rows whose proof was missing: 8 (an index over a half-built cache), 13 (missing metadata), 14 (val/)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Callable
+
+from tusz_guard.cache.store import CacheStore
+from tusz_guard.cli import run
+from tusz_guard.config import load_config
+
+
+def test_row14_a_val_folder_instead_of_dev_fails_corpus_layout(clean_corpus_copy: Path, write_cfg,
+                                                              run_check, tmp_path: Path) -> None:
+    edf = clean_corpus_copy / "edf"
+    (edf / "dev").rename(edf / "val")
+    config = write_cfg(tmp_path / "p", "train", edf)
+    finding = run_check(config, "corpus.layout")
+    assert finding.status == "fail"
+    assert "val/" in finding.message and "dev" in finding.message
+
+
+def test_row8_index_listing_entries_missing_on_disk_fails(project: Path, run_check) -> None:
+    config = project / "configs" / "train.yaml"
+    store = CacheStore(load_config(config).cache_dir)
+    gone = store.list_entries()[:2]
+    for key in gone:                      # a half-built (or half-deleted) cache behind a complete-looking index
+        shutil.rmtree(store.entry_dir(key))
+    finding = run_check(config, "cache.index")
+    assert finding.status == "fail"
+    assert all(key in str(finding.message) + str(finding.details) for key in gone)
+    assert run_check(config, "cache.coverage").status == "fail"
+
+
+def test_row13_missing_cache_metadata_never_leads_to_deletion(project: Path,
+                                                              capsys) -> None:
+    config = project / "configs" / "train.yaml"
+    cache_dir = load_config(config).cache_dir
+    store = CacheStore(cache_dir)
+    (cache_dir / "tusz-guard-cache.json").unlink()
+    before = sorted(p.relative_to(cache_dir) for p in cache_dir.rglob("*"))
+    code = run(["build-cache", str(config), "--workers", "1"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "not a tusz-guard cache" in err or "metadata" in err
+    assert sorted(p.relative_to(cache_dir) for p in cache_dir.rglob("*")) == before   # nothing deleted
+    assert store.list_entries()
