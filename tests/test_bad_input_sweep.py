@@ -346,26 +346,18 @@ CORPUS_CASES: list[tuple[str, Callable[[Path], None], str, str | None, str]] = [
      "excluded", "bad_annotations", "aaayymgf_s001_t000"),
     ("csv-bi-nan", lambda p: _annotations(p, HEADER + "TERM,nan,76.0000,seiz,1.0000\n"),
      "excluded", "bad_annotations", "aaayymgf_s001_t000"),
-    ("dir-named-edf", lambda p: (p.parent / "aaayymgf_s001_t001.edf").mkdir(), "included", None,
-     "aaayymgf_s001_t001.edf"),
+    ("dir-named-edf", lambda p: (p.parent / "aaayymgf_s001_t009.edf").mkdir(), "included", None,
+     "aaayymgf_s001_t009.edf"),
     ("script-folder", lambda p: shutil.copytree(p.parent.parent.parent, p.parents[3] / "<script>alert(1)</script>"),
      "included", None, "<script>alert(1)</script>"),
 ]
 
 
 CHECK_BLOCKS = {"csv-bi-negative-time": "event -5-76 s lies outside [0, 76] s"}
-LEDGER_STAT = pytest.mark.xfail(strict=True, reason=(
-    "corpus/ledger.py _inspect calls os.stat(path) unguarded: a dangling or looping symlink named *.edf "
-    "raises OSError -> exit 3; fix: catch OSError there and exclude the file as unreadable"))
-DIR_SKIPPED = pytest.mark.xfail(strict=True, reason=(
-    "corpus/ledger.py scan_edf_files only collects file names: a directory named *.edf vanishes without a "
-    "finding; fix: also collect dirnames ending in .edf and exclude them as unreadable ('a directory')"))
-XFAIL = {"symlink-loop": LEDGER_STAT, "dangling-symlink": LEDGER_STAT, "edf-is-directory": DIR_SKIPPED,
-         "dir-named-edf": DIR_SKIPPED}
 
 
 @pytest.mark.parametrize(("case", "mutate", "status", "reason", "needle"),
-                         [pytest.param(*c, id=c[0], marks=XFAIL.get(c[0], ())) for c in CORPUS_CASES])
+                         [pytest.param(*c, id=c[0]) for c in CORPUS_CASES])
 def test_bad_corpus_file_is_a_finding(case: str, mutate: Callable[[Path], None], status: str, reason: str | None,
                                       needle: str, corpus_copy: Path, tmp_path: Path,
                                       capsys: pytest.CaptureFixture[str]) -> None:
@@ -390,10 +382,6 @@ def test_bad_corpus_file_is_a_finding(case: str, mutate: Callable[[Path], None],
     assert tree(corpus_copy) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "corpus/edf.py read_header (and annotations.py parse_annotations) open() the path blocking: a FIFO named "
-    "*.edf hangs inventory/check forever; fix: os.open(path, O_RDONLY | O_NONBLOCK), fstat, and raise "
-    "EdfError/AnnotationError 'not a regular file' unless S_ISREG"))
 def test_fifo_named_edf_does_not_hang(corpus_copy: Path, tmp_path: Path) -> None:
     edf = corpus_copy / "edf" / EDF_REL
     edf.unlink()

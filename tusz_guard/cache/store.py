@@ -8,7 +8,7 @@ import json
 import os
 import secrets
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -254,8 +254,7 @@ class CacheStore:
             index = self.read_index() or {}
         except GuardError:
             index = {}
-        on_disk = self.list_entries()
-        return {k: index[k] if k in index else self.read_entry_meta(k) for k in on_disk}
+        return reconcile(index, self.list_entries(), self.read_entry_meta)
 
     def scan_entries(self) -> dict[str, EntryMeta]:
         """Every complete entry's meta.json (reads each one; the index exists to avoid this)."""
@@ -430,6 +429,17 @@ class CacheStore:
 
 # ---- entry states and the plan ------------------------------------------------------------------------
 EntryState = Literal["current", "stale", "missing"]
+
+
+def reconcile(index: Mapping[str, EntryMeta] | None, on_disk: Iterable[str],
+              read_meta: Callable[[str], EntryMeta]) -> dict[str, EntryMeta]:
+    """The entries a reader can use: index records of entries present on disk, meta.json of unindexed ones.
+
+    The one definition of "what the cache holds" for check, build-cache, pack and train: an index record
+    whose directory vanished is not an entry, and an entry the index misses still is one.
+    """
+    index = index or {}
+    return {k: index[k] if k in index else read_meta(k) for k in on_disk}
 
 
 def entry_state(entry: EntryMeta | None, rec: Any, fingerprint: str) -> tuple[EntryState, str]:

@@ -7,12 +7,15 @@ from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, Recording
 
 
 def cache_plan(s: Snapshot, view: CacheView | None = None, roles: tuple[str, ...] = ROLES) -> Plan:
-    """current / stale / missing for every included recording of `roles` against a cache's index (memoized)."""
+    """current / stale / missing for every included recording of `roles` (memoized).
+
+    Planned against the reconciled entries (store.reconcile), exactly as build-cache, pack and train see them.
+    """
     assert s.ledger is not None
     view = view if view is not None else s.cache
     key = f"plan:{view.root if view is not None else ''}:{','.join(roles)}"
     if key not in s.memo:
-        s.memo[key] = plan(s.ledger, view.entries if view is not None else {}, s.fingerprint, roles)
+        s.memo[key] = plan(s.ledger, view.usable if view is not None else {}, s.fingerprint, roles)
     return s.memo[key]
 
 
@@ -37,7 +40,7 @@ def orphans(s: Snapshot) -> list[str]:
     """Index entries that belong to no role: no such recording, or one that is excluded or unused."""
     assert s.ledger is not None and s.cache is not None
     stems = by_stem(s)
-    return sorted(k for k in s.cache.entries if k not in stems or stems[k].role is None or not stems[k].included)
+    return sorted(k for k in s.cache.usable if k not in stems or stems[k].role is None or not stems[k].included)
 
 
 def throughput(s: Snapshot) -> tuple[float | None, str | None]:

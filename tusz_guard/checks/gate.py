@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable
+from typing import Any
 from pathlib import Path
 
 from tusz_guard.checks.base import worst
@@ -22,11 +23,17 @@ def config_gate(cfg: LoadedConfig, extra: Iterable[str | Path] = ()) -> Report:
     return build_report(snap, run_checks(snap, choose([CONFIG_CHECKS])))
 
 
-def preflight(cfg: LoadedConfig, extra: Iterable[str | Path] = (), *, deep: bool = False,
-              archive: str | Path | None = None, select: Iterable[str] = (), skip: Iterable[str] = (),
-              fail_fast: bool = False, strict: bool = False, expectations: bool = True,
-              suite_dir: str | Path | None = None, data_docs: str | Path | None = None) -> Report:
+def preflight(cfg: LoadedConfig, extra: Iterable[str | Path] = (), **options: Any) -> Report:
     """Every selected check over one snapshot (plus expectations.* suites and archive.* findings on request)."""
+    return preflight_with_snapshot(cfg, extra, **options)[0]
+
+
+def preflight_with_snapshot(cfg: LoadedConfig, extra: Iterable[str | Path] = (), *, deep: bool = False,
+                            archive: str | Path | None = None, select: Iterable[str] = (),
+                            skip: Iterable[str] = (), fail_fast: bool = False, strict: bool = False,
+                            expectations: bool = True, suite_dir: str | Path | None = None,
+                            data_docs: str | Path | None = None) -> tuple[Report, Snapshot]:
+    """The preflight and the snapshot it judged: the trainer plans from the very ledger and entries `check` saw."""
     select, skip = list(select), list(skip)
     suite_select = [p for p in select if p.startswith(SUITE_PREFIX)]
     suite_skip = [p for p in skip if p.startswith(SUITE_PREFIX)]
@@ -47,7 +54,7 @@ def preflight(cfg: LoadedConfig, extra: Iterable[str | Path] = (), *, deep: bool
         findings += found
         extra_sections["archive"] = {"path": str(archive), "status": worst(f.status for f in found),
                                      "problems": [f"{f.id}: {f.message}" for f in found if f.status != "pass"]}
-    return build_report(snap, findings, strict, extra_sections)
+    return build_report(snap, findings, strict, extra_sections), snap
 
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tusz_guard.cache.fingerprint import fingerprint
-from tusz_guard.cache.store import (ENTRIES_NAME, ENTRY_FILES, ENTRY_META_NAME, LABELS_NAME, ROOT_FILES,
+from tusz_guard.cache.store import (reconcile, ENTRIES_NAME, ENTRY_FILES, ENTRY_META_NAME, LABELS_NAME, ROOT_FILES,
                                      SIGNAL_NAME, TEMP_PREFIX, CacheMeta, CacheStore, EntryMeta)
 from tusz_guard.config import LoadedConfig, load_config
 from tusz_guard.corpus.ledger import Ledger, build_ledger
@@ -78,6 +78,7 @@ class CacheView:
     errors: tuple[str, ...] = ()               # unreadable metadata / index, one line each
     scans: dict[str, EntryScan] | None = None  # only with --deep
     used_by: tuple[str, ...] = ()              # configs (as shown) whose data.cache_dir this is
+    usable: dict[str, EntryMeta] = field(default_factory=dict)   # store.reconcile: what a reader can use
 
     @property
     def entries(self) -> dict[str, EntryMeta]:
@@ -204,10 +205,12 @@ def read_cache(root: Path, shown: str, *, deep: bool = False, used_by: tuple[str
     meta = _try(store.read_meta, errors)
     index_file = _try(store.read_index_file, errors)
     files, foreign = _list_entries(store)
+    index = None if index_file is None else index_file.entries
+    usable = _try(lambda: reconcile(index, sorted(files), store.read_entry_meta), errors) or {}
     root_foreign = [n for n in _names(root) if n not in ROOT_FILES and not n.startswith(TEMP_PREFIX)]
     view = CacheView(
         root=root, shown=shown, exists=store.exists(), dir_exists=root.is_dir(), meta=meta,
-        index=None if index_file is None else index_file.entries,
+        index=index, usable=usable,
         index_fingerprint=None if index_file is None else index_file.fingerprint,
         index_mtime_ns=_mtime(store.index_path), files=files, temp=tuple(store.list_temp()),
         foreign=tuple(sorted(root_foreign + foreign)), errors=tuple(errors), used_by=used_by)

@@ -18,7 +18,7 @@ def cached_roles(s: Snapshot) -> tuple[dict[str, set[str]], list[str]]:
     stems = by_stem(s)
     patients: dict[str, set[str]] = defaultdict(set)
     moved = []
-    for key, entry in s.cache.entries.items():
+    for key, entry in s.cache.usable.items():
         rec, source = stems.get(key), s.ledger.get(entry.source)
         role = source.role if source is not None else (rec.role if rec is not None else None)
         if role is None:

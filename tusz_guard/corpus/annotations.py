@@ -1,12 +1,13 @@
 """Strict parsers for TUSZ `.csv` (events) and `.csv_bi` (terms) annotation files."""
 from __future__ import annotations
 
-from math import isfinite
 from collections.abc import Iterable
+from math import isfinite
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from tusz_guard.corpus.files import open_regular
 from tusz_guard.errors import GuardError
 
 AnnotationKind = Literal["csv", "csv_bi"]
@@ -90,7 +91,7 @@ def parse_annotations(path: str | Path, kind: AnnotationKind) -> AnnotationFile:
     """Read and parse one annotation file; raise AnnotationError when it is unreadable."""
     name = str(path)
     try:
-        with open(name, "rb") as f:
+        with open_regular(name) as f:
             raw = f.read()
     except FileNotFoundError:
         raise AnnotationError(name, "missing file") from None

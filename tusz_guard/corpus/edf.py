@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+from tusz_guard.corpus.files import open_regular
 from tusz_guard.errors import GuardError
 
 FIXED_BYTES = 256
@@ -105,7 +106,7 @@ def read_header(path: str | Path) -> EdfHeader:
     """Read and validate the header of one EDF file; raise EdfError when it is unreadable."""
     name = str(path)
     try:
-        with open(name, "rb") as f:
+        with open_regular(name) as f:
             size = os.fstat(f.fileno()).st_size
             fixed = f.read(FIXED_BYTES)
             _check_fixed(name, size, fixed)

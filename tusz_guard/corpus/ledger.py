@@ -144,11 +144,10 @@ def scan_edf_files(data_dir: Path) -> list[str]:
             continue
         with listing:
             for entry in listing:
-                if _is_dir(entry):
-                    if not entry.is_symlink():
-                        stack.append((f"{rel}{entry.name}/", entry.path))
-                elif entry.name.lower().endswith(".edf"):
-                    found.append(rel + entry.name)
+                if entry.name.lower().endswith(".edf"):
+                    found.append(rel + entry.name)     # even a directory or a broken link: the ledger says why
+                elif _is_dir(entry) and not entry.is_symlink():
+                    stack.append((f"{rel}{entry.name}/", entry.path))
     return sorted(found)
 
 
@@ -211,10 +210,13 @@ def holdout_patients(patients: list[str], share: float, seed: int) -> list[str]:
 
 
 def _inspect(path: str, rel: str, tp: TuszPath, role: Role | None, cfg: LoadedConfig) -> Recording:
-    st = os.stat(path)
+    try:
+        st = os.stat(path)
+        size, mtime = st.st_size, st.st_mtime_ns
+    except OSError:                 # a dangling or looping symlink: read_header below says why, as unreadable
+        size, mtime = 0, 0
     fields: dict[str, object] = dict(path=rel, split=tp.split, role=role, patient=tp.patient,
-                                     session=tp.session_dir, montage=tp.montage, file_size=st.st_size,
-                                     mtime_ns=st.st_mtime_ns)
+                                     session=tp.session_dir, montage=tp.montage, file_size=size, mtime_ns=mtime)
     reason, note = _decide(path, fields, cfg)
     notes = list(fields.pop("notes", ()))
     if reason is not None:

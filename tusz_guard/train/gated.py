@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from tusz_guard.cache.fingerprint import fingerprint
-from tusz_guard.cache.store import CacheStore, Plan, PlanItem, plan
+from tusz_guard.cache.store import Plan, PlanItem
 from tusz_guard.checks.model import BLOCKING, Report
 from tusz_guard.config import LoadedConfig
-from tusz_guard.corpus.ledger import TRAINING_ROLES, Ledger, build_ledger
+from tusz_guard.corpus.ledger import TRAINING_ROLES
 from tusz_guard.errors import GuardError
+
+if TYPE_CHECKING:
+    from tusz_guard.checks.snapshot import Snapshot
 
 Log = Callable[[str], None]
 LIVE_FIXABLE = frozenset({"cache.coverage"})
@@ -28,18 +30,18 @@ def blocking_ids(report: Report) -> list[str]:
     return [f.id for f in report.findings if f.status in BLOCKING or (report.strict and f.status == "warn")]
 
 
-def run_preflight(cfg: LoadedConfig, report_dir: Path, log: Log) -> Report:
-    """The same preflight as `check`, its report written to report_dir, its verdict logged."""
-    from tusz_guard.checks.gate import preflight
+def run_preflight(cfg: LoadedConfig, report_dir: Path, log: Log) -> tuple[Report, Snapshot]:
+    """The same preflight as `check` (same defaults), its report written to report_dir, its verdict logged."""
+    from tusz_guard.checks.gate import preflight_with_snapshot
     from tusz_guard.report import write_reports
     from tusz_guard.report.text import summary_line
 
-    report = preflight(cfg)
+    report, snap = preflight_with_snapshot(cfg)
     written = write_reports(report, REPORT_FORMATS, None, report_dir)
     log(f"preflight: {summary_line(report)}")
     for path in written[1::2]:     # the latest.* copies; the time-stamped twins sit next to them
         log(f"preflight report: {path}")
-    return report
+    return report, snap
 
 
 def expected_windows(report: Report) -> dict[str, int]:
@@ -67,9 +69,11 @@ def blocked(report: Report, ids: list[str], allow_live: bool, log: Log) -> int:
     return 1
 
 
-def cache_plan(ledger: Ledger, cfg: LoadedConfig, fp: str) -> Plan:
-    """The cache state of every train/val recording, read through the cache index."""
-    return plan(ledger, CacheStore(cfg.cache_dir), fp, TRAINING_ROLES)
+def cache_plan(snap: Snapshot) -> Plan:
+    """The cache state of every train/val recording: the plan cache.coverage judged, from the same snapshot."""
+    from tusz_guard.checks.coverage import cache_plan as coverage_plan
+
+    return coverage_plan(snap, roles=TRAINING_ROLES)
 
 
 def build_live(cfg: LoadedConfig, missing: list[PlanItem], log: Log) -> float:
@@ -95,23 +99,21 @@ def gated_train(cfg: LoadedConfig, *, allow_live: bool, epochs: int | None, devi
 
     resolve_device(device or cfg.config.training.device)      # a bad --device fails before any work
     folder = report_dir or cfg.project_root / REPORTS_DIR
-    report = run_preflight(cfg, folder, log)
+    report, snap = run_preflight(cfg, folder, log)
     ids = blocking_ids(report)
     if ids and not (allow_live and set(ids) <= LIVE_FIXABLE):
         return blocked(report, ids, allow_live, log)
-    fp = fingerprint(cfg)
-    ledger = build_ledger(cfg)          # the corpus, not the cache: a live build leaves it unchanged
-    before = current = cache_plan(ledger, cfg, fp)
+    before = current = cache_plan(snap)
     live = LiveRecord(allow_live)
     if ids:                             # only missing entries block, and --allow-live builds them now
         seconds = build_live(cfg, before.missing, log)
-        report = run_preflight(cfg, folder, log)
+        report, snap = run_preflight(cfg, folder, log)
         ids = blocking_ids(report)
         if ids:
             return blocked(report, ids, allow_live, log)
-        current = cache_plan(ledger, cfg, fp)
+        current = cache_plan(snap)
         live = LiveRecord(True, built_keys(before, current), round(seconds, 3))
-    req = RunRequest(fingerprint=fp, plan=current, hits=cache_hits(before), live=live, epochs=epochs,
+    req = RunRequest(fingerprint=snap.fingerprint, plan=current, hits=cache_hits(before), live=live, epochs=epochs,
                      device=device, expected_windows=expected_windows(report))
     run_training(cfg, req, log)
     log(f"done: outputs in {cfg.output_dir}")
