@@ -72,7 +72,8 @@ def test_labels_parse_fails_when_a_role_fails_to_parse_in_bulk(project: Path, cl
 def test_labels_seizures_passes(project: Path, run_check) -> None:
     f = run_check(_cfg(project), "labels.seizures")
     assert f.status == "pass"
-    assert f.message.endswith("cache seizure time matches the annotations")
+    assert f.message.endswith("cache seizure time matches the annotations in all 20 current entries")
+    assert f.details["compared_entries"] == 20
     assert set(f.details["seizure_windows"]) == {"train", "val", "test"}
 
 

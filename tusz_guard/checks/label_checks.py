@@ -141,4 +141,8 @@ def labels_seizures(s: Snapshot) -> Outcome:
         return Outcome("fail", "; ".join(problems), details)
     parts = [f"{r} {windows[r].seizure:,} seizure windows ({totals[r].seizure_seconds:,.1f} s)"
              for r in ROLES if r in windows]
-    return Outcome("pass", "; ".join(parts) + "; cache seizure time matches the annotations", details)
+    compared = len(cache_plan(s).current) if s.cache is not None else 0
+    details["compared_entries"] = compared
+    tail = (f"; cache seizure time matches the annotations in all {compared:,} current entries" if compared
+            else "; no current cache entry to compare with the annotations")
+    return Outcome("pass", "; ".join(parts) + tail, details)

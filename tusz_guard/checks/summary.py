@@ -85,11 +85,15 @@ def _corpus_sections(s: Snapshot) -> dict[str, Any]:
     p = cache_plan(s)
     classes = role_windows(s)
     labels: dict[str, dict[str, int]] = defaultdict(lambda: {r: 0 for r in ROLES})
+    seconds: dict[str, float] = defaultdict(float)
     rates: dict[str, int] = defaultdict(int)
     for r in s.ledger.recordings:
         if r.role is not None:
             for label in r.labels:
                 labels[label][r.role] += 1
+        if r.included:
+            for label, secs in r.label_seconds:
+                seconds[label] += secs
             if r.sfreq:
                 rates[f"{r.sfreq:g}"] += 1
     cached = cached_classes(s)
@@ -99,11 +103,13 @@ def _corpus_sections(s: Snapshot) -> dict[str, Any]:
         "coverage": {role: role_counts(p, role) for role in ROLES},
         "windows": {role: {"expected": totals[role].windows_expected,
                            "cached": cached.get(role, WindowClasses()).total,
-                           "seizure": cached.get(role, WindowClasses()).seizure,
+                           "seizure": classes.get(role, WindowClasses()).seizure,   # from the annotations
+                           "seizure_cached": cached.get(role, WindowClasses()).seizure,
                            "background": classes.get(role, WindowClasses()).background,
                            "partial": classes.get(role, WindowClasses()).partial,
                            "full": classes.get(role, WindowClasses()).full} for role in ROLES},
-        # files per label and role: the ledger keeps the label set of each file, not seconds per label
+        # seconds per label over the included recordings (the HTML label chart), and files per label and role
+        "labels": {k: round(seconds[k], 1) for k in sorted(seconds)},
         "label_files": {k: labels[k] for k in sorted(labels)},
         "label_kinds": {k: "seizure" if k in known.seizure else "background" if k in known.background
                         else "unknown" for k in sorted(labels)},
