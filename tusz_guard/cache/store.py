@@ -13,11 +13,12 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Literal
 
 from tusz_guard.errors import GuardError
+
+if TYPE_CHECKING:      # numpy loads only when arrays are read or written: `check` reads JSON only
+    import numpy as np
 
 CACHE_SCHEMA = "tusz-guard/cache/v1"
 INDEX_SCHEMA = "tusz-guard/cache-index/v1"
@@ -577,11 +578,15 @@ def _write_json(path: Path, doc: Any) -> None:
 
 
 def _save_npy(path: Path, array: np.ndarray) -> None:
+    import numpy as np
+
     with open(path, "wb") as f:
         np.save(f, np.ascontiguousarray(array), allow_pickle=False)
 
 
 def _load_npy(path: Path, mmap: bool) -> np.ndarray:
+    import numpy as np
+
     try:
         return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
     except FileNotFoundError:

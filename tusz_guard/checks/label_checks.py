@@ -84,19 +84,29 @@ def labels_parse(s: Snapshot) -> Outcome:
                    f"{n(len(used))} files; no event outside its recording, no overlap", details)
 
 
+def recording_windows(s: Snapshot) -> dict[str, WindowClasses]:
+    """Window classes of every included recording, by path (memoized: the roles and the report sum them)."""
+    assert s.ledger is not None
+    if "recording_windows" not in s.memo:
+        pre = s.cfg.config.preprocessing
+        length, stride = window_geometry(s.cfg.config.windows.length_s, s.cfg.config.windows.stride_s,
+                                         pre.sampling_rate)
+        s.memo["recording_windows"] = {r.path: classify(r, pre.sampling_rate, length, stride)
+                                       for r in s.ledger.included()}
+    return s.memo["recording_windows"]
+
+
 def role_windows(s: Snapshot) -> dict[str, WindowClasses]:
     """Window classes per role over included recordings (pure; shared with windows.count and the report)."""
     assert s.ledger is not None
-    if "role_windows" in s.memo:
-        return s.memo["role_windows"]
-    pre = s.cfg.config.preprocessing
-    length, stride = window_geometry(s.cfg.config.windows.length_s, s.cfg.config.windows.stride_s, pre.sampling_rate)
-    out: dict[str, WindowClasses] = {}
-    for r in s.ledger.included():
-        if r.role is not None:
-            out[r.role] = out.get(r.role, WindowClasses()) + classify(r, pre.sampling_rate, length, stride)
-    s.memo["role_windows"] = out
-    return out
+    if "role_windows" not in s.memo:
+        per_path = recording_windows(s)
+        out: dict[str, WindowClasses] = {}
+        for r in s.ledger.included():
+            if r.role is not None:
+                out[r.role] = out.get(r.role, WindowClasses()) + per_path[r.path]
+        s.memo["role_windows"] = out
+    return s.memo["role_windows"]
 
 
 def cache_seizure_mismatches(s: Snapshot) -> list[str]:

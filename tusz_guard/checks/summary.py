@@ -7,12 +7,11 @@ from typing import Any
 
 from tusz_guard import __version__
 from tusz_guard.checks.coverage import cache_plan, matching_siblings, role_counts, throughput
-from tusz_guard.checks.label_checks import role_windows
+from tusz_guard.checks.label_checks import recording_windows, role_windows
 from tusz_guard.checks.model import ConfigSummary, Finding, Report
 from tusz_guard.checks.snapshot import ConfigLoad, Snapshot
 from tusz_guard.checks.window_checks import cached_windows
-from tusz_guard.checks.windowing import WindowClasses, classify
-from tusz_guard.corpus.windows import window_geometry
+from tusz_guard.checks.windowing import WindowClasses
 from tusz_guard.corpus.funnel import funnel_lines
 from tusz_guard.corpus.ledger import ROLES
 
@@ -120,12 +119,11 @@ def _corpus_sections(s: Snapshot) -> dict[str, Any]:
 
 def cached_classes(s: Snapshot) -> dict[str, WindowClasses]:
     """Window classes per role over the recordings whose cache entry is current."""
-    pre = s.cfg.config.preprocessing
-    length, stride = window_geometry(s.cfg.config.windows.length_s, s.cfg.config.windows.stride_s, pre.sampling_rate)
+    per_path = recording_windows(s)
     out: dict[str, WindowClasses] = {}
     for item in cache_plan(s).current:
         role = item.recording.role
-        out[role] = out.get(role, WindowClasses()) + classify(item.recording, pre.sampling_rate, length, stride)
+        out[role] = out.get(role, WindowClasses()) + per_path[item.recording.path]
     return out
 
 

@@ -102,18 +102,24 @@ def _sfreqs(samples_per_record: tuple[int, ...], record_duration: float) -> tupl
     return tuple(n / record_duration for n in samples_per_record)
 
 
+FIRST_READ_SIGNALS = 40       # TUSZ files carry 26-36 signals: one read of 10.5 KB holds the whole header
+
+
 def read_header(path: str | Path) -> EdfHeader:
     """Read and validate the header of one EDF file; raise EdfError when it is unreadable."""
     name = str(path)
     try:
         with open_regular(name) as f:
             size = os.fstat(f.fileno()).st_size
-            fixed = f.read(FIXED_BYTES)
+            head = f.read(FIXED_BYTES + FIRST_READ_SIGNALS * SIGNAL_BYTES)   # one read covers a typical header
+            fixed = head[:FIXED_BYTES]
             _check_fixed(name, size, fixed)
             n_signals = _int_field(name, _text(fixed[252:256]), "number of signals")
             if n_signals <= 0:
                 raise EdfError(name, f"number of signals is {n_signals}; an EDF file needs at least one")
-            signal_block = f.read(n_signals * SIGNAL_BYTES)
+            signal_block = head[FIXED_BYTES:FIXED_BYTES + n_signals * SIGNAL_BYTES]
+            if len(signal_block) < n_signals * SIGNAL_BYTES and len(head) == FIXED_BYTES + FIRST_READ_SIGNALS * SIGNAL_BYTES:
+                signal_block += f.read(n_signals * SIGNAL_BYTES - len(signal_block))
     except OSError as exc:
         raise EdfError(name, f"cannot read: {exc.strerror or exc}") from None
     if len(signal_block) < n_signals * SIGNAL_BYTES:
