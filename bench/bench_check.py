@@ -22,7 +22,6 @@ import numpy as np
 from tusz_guard.cache.fingerprint import fingerprint_params, fingerprint_of
 from tusz_guard.cache.store import CacheMeta, CacheStore, EntryMeta, utc_now
 from tusz_guard.config import load_config
-from tusz_guard.corpus.channels import CHANNELS_10_20
 from tusz_guard.corpus.ledger import build_ledger
 
 CONFIG = """experiment: {{name: tusz_train, kind: full}}
@@ -134,7 +133,7 @@ for p in edfs:
 entries = sorted(d for d in (cache / "entries").iterdir() if d.is_dir())
 for d in entries:
     json.loads((d / "meta.json").read_text())
-    np.load(d / "signal.npy", mmap_mode="r"); np.load(d / "labels.npy", mmap_mode="r")
+    np.load(d / "signal.npy", mmap_mode="r", allow_pickle=False); np.load(d / "labels.npy", mmap_mode="r", allow_pickle=False)
 print(json.dumps({"seconds": time.perf_counter() - start, "edfs": len(edfs), "mne_failed": failed,
                   "entries": len(entries)}))
 """

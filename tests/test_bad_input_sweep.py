@@ -512,7 +512,7 @@ def test_bad_archive(case: str, make: Callable[[Path], Path], project: Path, tmp
     assert "\x1b" not in verify.text and "\x07" not in verify.text
     unpack = invoke(["unpack", archive, "--config", project], capsys)
     expect(unpack, {BLOCKED, USAGE})
-    assert archive.name in unpack.text or "nothing was written" in unpack.text, unpack.text
+    assert archive.name in unpack.text, unpack.text
     assert tree(cache) == before
     expect(invoke(["check", project, "--no-expectations", "--select", "cache.*", "--archive", archive], capsys),
            {BLOCKED, USAGE})

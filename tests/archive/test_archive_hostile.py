@@ -115,6 +115,8 @@ SAFETY = [
     ("fifo", add(special("cache/tusz/fifo", tarfile.FIFOTYPE)),
      "'cache/tusz/fifo' (FIFO: only regular files and directories are allowed)"),
     ("duplicate", duplicate, "(a second member with the same name)"),
+    ("control-chars", add(file_info("cache/tusz/red\x1b[31m\x07", b"x")),
+     "'cache/tusz/red\\x1b[31m\\x07' (name holds control characters)"),
 ]
 
 
@@ -130,7 +132,7 @@ def assert_unpack_writes_nothing(archive: Path, fresh_config: Path, capsys: pyte
     root = fresh_config.parent.parent.parent
     before = tree(root)
     assert run(["unpack", str(archive), "--config", str(fresh_config)]) == 1
-    assert "REFUSED: archive failed" in capsys.readouterr().out
+    assert f"REFUSED to unpack {archive}: archive failed" in capsys.readouterr().out
     assert tree(root) == before
     assert not Path(f"/tmp/{ESCAPE}").exists()
 

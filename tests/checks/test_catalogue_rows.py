@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Callable
 
 from tusz_guard.cache.store import CacheStore
 from tusz_guard.cli import run

@@ -40,7 +40,7 @@ def test_incident_blocks_then_passes_after_building_the_right_cache(incident: Pa
     assert report["cache_dir"] == str(incident / "cache" / "tusz")
     out = capsys.readouterr().out
     assert out.splitlines()[0] == f"cache_dir: {incident / 'cache' / 'tusz'}  (fingerprint {report['fingerprint']})"
-    assert out.rstrip().endswith(f"report: out.json")
+    assert out.rstrip().endswith("report: out.json")
 
     # the fix the checks name: one cache for both configs, then build it
     write_cfg(incident, "smoke", tiny_clean_corpus / "edf", cache_dir="cache/tusz", kind="smoke",

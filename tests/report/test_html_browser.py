@@ -1,34 +1,18 @@
 """The HTML report in headless Chromium: verdict in the DOM, hostile text inert, no request but the file."""
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tusz_guard.checks.model import ConfigSummary, Finding, Report
 from tusz_guard.report.html import render_html
-from tusz_guard.report.html_shot import CHROMIUM, CHROMIUM_ARGS, screenshot
+from tusz_guard.report.html_shot import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 
 EVIL = '<script>window.pwned=1</script><img src="http://evil.invalid/x.png">'
-
-
-def _ensure_chromium() -> None:
-    """Install the Debian chromium package when missing and possible; skip with the reason otherwise."""
-    if Path(CHROMIUM).is_file():
-        return
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        pytest.skip(f"{CHROMIUM} is missing and cannot be installed here (needs root and apt-get): "
-                    "run `apt-get install -y chromium`")
-    done = subprocess.run(["apt-get", "install", "-y", "chromium"], capture_output=True, text=True, timeout=600)
-    if done.returncode != 0 or not Path(CHROMIUM).is_file():
-        pytest.skip(f"apt-get install -y chromium failed: {done.stderr.strip()[-300:]}")
 
 
 def _report() -> Report:
@@ -45,9 +29,8 @@ def _report() -> Report:
 
 
 @pytest.fixture(scope="module")
-def page_and_requests(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, list[str], str]]:
+def page_and_requests(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[tuple[Any, list[str], str]]:
     sync_api = pytest.importorskip("playwright.sync_api")
-    _ensure_chromium()
     html = tmp_path_factory.mktemp("html") / "report.html"
     html.write_text(render_html(_report()), encoding="utf-8")
     requests: list[str] = []

@@ -35,9 +35,12 @@ class Place:
 
 
 def name_problem(name: str) -> str | None:
-    """Why a member name is unsafe to extract, or None: absolute, '..', NUL, empty."""
+    """Why a member name is unsafe to extract, or None: absolute, '..', NUL or control characters, empty."""
     if "\x00" in name:
         return "name holds a NUL byte"
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        # terminal escapes in a name can rewrite what a user reads; tusz-guard never writes such names
+        return "name holds control characters"
     if name.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", name):
         return "absolute path"
     parts = name.replace("\\", "/").split("/")

@@ -43,6 +43,11 @@ class Expectation:
     ledger: Ledger
 
 
+
+def printable(name: str) -> str:
+    """A member name as it may be shown: control characters escaped (no terminal escapes reach the user)."""
+    return "".join(c if 32 <= ord(c) != 127 else c.encode("unicode_escape").decode("ascii") for c in name)
+
 def expectation(cfg: LoadedConfig) -> Expectation:
     """The config's prefix, fingerprint and ledger (reads corpus headers and annotations)."""
     return Expectation(config=cfg.display(cfg.path), prefix=config_prefix(cfg), fingerprint=fingerprint(cfg),
@@ -104,10 +109,10 @@ def _payload(scan: Scan) -> list[Member]:
 # ---- tier 1: safety -----------------------------------------------------------------------------------
 def safety(scan: Scan) -> Finding:
     if scan.unsafe:
-        listed = [f"'{u.name}' ({u.problem})" for u in scan.unsafe]
+        listed = [f"'{printable(u.name)}' ({u.problem})" for u in scan.unsafe]
         return _f("archive.safety", "fail",
                   f"{len(scan.unsafe):,} unsafe member(s): {_names(listed)}; unpack refuses this archive; "
-                  f"{REPACK}", unsafe=[{"member": u.name, "problem": u.problem} for u in scan.unsafe])
+                  f"{REPACK}", unsafe=[{"member": printable(u.name), "problem": u.problem} for u in scan.unsafe])
     return _f("archive.safety", "pass", f"{len(scan.members):,} members: regular files and directories with "
               "relative, unique names", members=len(scan.members))
 

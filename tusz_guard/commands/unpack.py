@@ -34,7 +34,7 @@ def command(archive: Path, config: str) -> int:
     for f in result.findings:
         click.echo(f"{_tag(f.status, color)} {f.id:<{width}}  {f.message}")
     if result.refused:
-        click.echo(f"REFUSED: {result.refused}")
+        click.echo(f"REFUSED to unpack {archive}: {result.refused}")
         return result.exit_code
     click.echo(f"unpacked {len(result.added):,} entries into {cfg.display(cfg.cache_dir)}"
                + (f"; {len(result.identical):,} were already there, identical" if result.identical else ""))

@@ -45,6 +45,16 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def _free_stamp(folder: Path, formats: list[str]) -> str:
+    """check-<time> with a -2, -3 ... suffix when a run in the same second already used that name."""
+    base = datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp, n = base, 1
+    while any((folder / f"check-{stamp}.{EXTENSIONS[fmt]}").exists() for fmt in formats):
+        n += 1
+        stamp = f"{base}-{n}"
+    return stamp
+
+
 def write_reports(report: Report, formats: Iterable[str], out: str | Path | None,
                   report_dir: str | Path | None) -> list[Path]:
     """Write each format: to `out` when exactly one is asked for, else report_dir/check-<time>.<ext> + latest.<ext>."""
@@ -59,7 +69,7 @@ def write_reports(report: Report, formats: Iterable[str], out: str | Path | None
     if report_dir is None:
         return []
     folder = Path(report_dir)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = _free_stamp(folder, formats)
     written = []
     for fmt in formats:
         text = render(report, fmt)

@@ -1,0 +1,18 @@
+"""write_reports: time-stamped files never overwrite each other, latest.* always points at the newest."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from tusz_guard.checks.model import Finding, Report
+from tusz_guard.report import write_reports
+
+
+def test_two_runs_in_one_second_keep_both_reports(tmp_path: Path) -> None:
+    first = Report((Finding("config.schema", "pass", "t", "first"),), (), "/c", "fp", {})
+    second = Report((Finding("config.schema", "fail", "t", "second"),), (), "/c", "fp", {})
+    a = write_reports(first, ["json"], None, tmp_path)
+    b = write_reports(second, ["json"], None, tmp_path)
+    stamped = sorted(p for p in tmp_path.iterdir() if p.name.startswith("check-"))
+    assert len(stamped) == 2 and a[0] != b[0]
+    assert '"first"' in a[0].read_text() and '"second"' in b[0].read_text()
+    assert '"second"' in (tmp_path / "latest.json").read_text()
