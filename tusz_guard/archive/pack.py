@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import io
 import os
 import tarfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -53,7 +51,7 @@ def pack(cfg: LoadedConfig, out: Path | None, compression: Literal["gz", "zst"] 
     """Refuse an incomplete cache (unless allow_partial), hash every file, then stream the archive."""
     store = CacheStore(cfg.cache_dir)
     prefix = config_prefix(cfg)
-    with _shared_lock(store):
+    with store.lock(shared=True):
         keys, records, skipped = _inventory(cfg, store)
         coverage, covered = _coverage(cfg, records)
         partial = _refuse_partial(cfg, coverage, allow_partial)
@@ -67,20 +65,6 @@ def pack(cfg: LoadedConfig, out: Path | None, compression: Literal["gz", "zst"] 
                             created_by=f"tusz-guard {__version__}")
         _write(target, manifest, sources, compression, progress, level)
     return PackResult(target, manifest, target.stat().st_size, tuple(skipped))
-
-
-@contextlib.contextmanager
-def _shared_lock(store: CacheStore) -> Iterator[None]:
-    """Hold the cache lock shared: builders cannot rewrite the index while it is being packed."""
-    if not store.lock_path.is_file():
-        yield
-        return
-    with open(store.lock_path, "rb") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _inventory(cfg: LoadedConfig, store: CacheStore) -> tuple[list[str], dict[str, EntryMeta], list[str]]:

@@ -287,11 +287,19 @@ class CacheStore:
 
     # ---- writing -------------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        """An exclusive advisory lock on <root>/.lock (fcntl.flock), released on exit."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.lock_path, "a+b") as handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    def lock(self, shared: bool = False) -> Iterator[None]:
+        """An advisory lock on <root>/.lock (fcntl.flock), released on exit.
+
+        Exclusive for writers (the index); shared for readers that need a stable cache (pack). A reader never
+        creates the lock file: without one, no builder has ever held the cache.
+        """
+        if shared and not self.lock_path.is_file():
+            yield
+            return
+        if not shared:
+            self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_path, "rb" if shared else "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
             try:
                 yield
             finally:
