@@ -70,7 +70,8 @@ def _suite_findings(snap: Snapshot, cfg: LoadedConfig, suite_dir: Path, data_doc
     from tusz_guard.cache.store import CacheStore
     from tusz_guard.expect import run_expectations
 
-    index = snap.cache.index if snap.cache is not None else None
+    # the entries every other check planned against (store.reconcile), not the raw index
+    index = (snap.cache.usable or None) if snap.cache is not None else None
     found = run_expectations(snap.ledger, CacheStore(cfg.cache_dir), cfg, suite_dir,
                              Path(data_docs) if data_docs is not None else None, index=index)
     return [f for f in found if (not select or any(fnmatch.fnmatchcase(f.id, p) for p in select))
