@@ -44,3 +44,22 @@ def test_row13_missing_cache_metadata_never_leads_to_deletion(project: Path,
     assert "not a tusz-guard cache" in err or "metadata" in err
     assert sorted(p.relative_to(cache_dir) for p in cache_dir.rglob("*")) == before   # nothing deleted
     assert store.list_entries()
+
+
+def test_annotation_file_longer_than_its_edf_fails_labels_parse(clean_corpus_copy: Path, write_cfg,
+                                                                run_check, tmp_path: Path) -> None:
+    """A misplaced annotation file (from a longer recording) must not be clipped to the EDF silently."""
+    from tusz_guard.corpus.ledger import build_ledger
+
+    edf = clean_corpus_copy / "edf"
+    config = write_cfg(tmp_path / "p", "train", edf)
+    rec = build_ledger(load_config(config)).included("train")[0]
+    d = rec.duration_s
+    (edf / rec.path).with_suffix(".csv_bi").write_text(
+        "# version = csv_v1.0.0\n# bname = x\n"
+        f"# duration = {d + 100:.2f} secs\n#\nchannel,start_time,stop_time,label,confidence\n"
+        f"TERM,0.0000,{d - 10:.4f},bckg,1.0000\nTERM,{d - 10:.4f},{d + 90:.4f},seiz,1.0000\n"
+        f"TERM,{d + 90:.4f},{d + 100:.4f},bckg,1.0000\n")
+    finding = run_check(config, "labels.parse")
+    assert finding.status == "fail"
+    assert f"annotation duration {d + 100:g} s differs from the EDF's {d:g} s" in finding.message

@@ -110,3 +110,13 @@ def test_shipped_configs_share_cache_and_preprocessing() -> None:
     assert smoke.config.labels == train.config.labels
     assert (smoke.config.experiment.kind, train.config.experiment.kind) == ("smoke", "full")
     assert train.config.data.limit_files is None
+
+
+@pytest.mark.parametrize(("windows", "expected"), [
+    ("{length_s: 60, stride_s: 0.001}", "windows.stride_s = 0.001 s is shorter than one sample at 256 Hz"),
+    ("{length_s: 0.001, stride_s: 10}", "windows.length_s = 0.001 s is shorter than one sample at 256 Hz"),
+])
+def test_windows_shorter_than_a_sample_are_config_errors(project: Path, windows: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(write(project / "w.yaml", f"windows: {windows}\n"))
+    assert expected in str(err.value)

@@ -56,7 +56,9 @@ def labels_parse(s: Snapshot) -> Outcome:
     unparsed = [f"{r.path}: {r.annotation_parsed:,} of {r.annotation_rows:,} rows parsed" for r in used
                 if r.annotation_rows != r.annotation_parsed or r.reason == "bad_annotations"]
     inside = [f"{r.path} {p}" for r in used if r.included
-              for p in (*_problems_of("lies outside", r.annotation_problems), *_problems_of("overlaps", r.annotation_problems))]
+              for p in (*_problems_of("lie outside", r.annotation_problems), *_problems_of("lies outside", r.annotation_problems),
+                        *_problems_of("differs from the EDF", r.annotation_problems),
+                        *_problems_of("overlaps", r.annotation_problems))]
     missing = [r.path for r in used if r.reason == "no_annotations"]
     per_role = Counter(r.role for r in used if r.reason == "bad_annotations")
     found = Counter(r.role for r in used)

@@ -99,3 +99,13 @@ class Config(_Strict):
     windows: Windows = Windows()
     labels: Labels = Labels()
     training: Training = Training()
+
+    @model_validator(mode="after")
+    def _windows_hold_samples(self) -> "Config":
+        rate = self.preprocessing.sampling_rate
+        for key in ("length_s", "stride_s"):
+            value = getattr(self.windows, key)
+            if round(value * rate) < 1:
+                raise ValueError(f"windows.{key} = {value:g} s is shorter than one sample at "
+                                 f"{rate} Hz (preprocessing.sampling_rate)")
+        return self

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from tusz_guard.config import LoadedConfig
-from tusz_guard.corpus.annotations import AnnotationError, AnnotationFile, parse_annotations
+from tusz_guard.corpus.annotations import DURATION_TOLERANCE_S, AnnotationError, AnnotationFile, parse_annotations
 from tusz_guard.corpus.channels import map_channels
 from tusz_guard.corpus.edf import EdfError, EdfHeader, read_header
 from tusz_guard.corpus.paths import TuszPath, TuszPathError
@@ -280,11 +280,26 @@ def _header_fields(header: EdfHeader, cfg: LoadedConfig) -> dict[str, object]:
 
 def _annotation_fields(ann: AnnotationFile, duration: float, cfg: LoadedConfig) -> dict[str, object]:
     clipped = _clip(ann.seizure_intervals(cfg.config.labels.seizure), duration)
+    problems = [f"line {p.line}: {p.message}" if p.line else p.message for p in ann.problems]
     return dict(labels=tuple(sorted(ann.labels)), annotation_rows=ann.n_data_rows, annotation_parsed=ann.n_parsed,
-                annotation_problems=tuple(f"line {p.line}: {p.message}" if p.line else p.message
-                                          for p in ann.problems),
+                annotation_problems=tuple(problems + _against_edf(ann, duration)),
                 seizure_intervals=clipped, seizure_seconds=sum(b - a for a, b in clipped),
                 label_seconds=_label_seconds(ann, duration))
+
+
+def _against_edf(ann: AnnotationFile, duration: float) -> list[str]:
+    """Events the annotation file places beyond the EDF's own length: a wrong or misplaced file, never clipped silently."""
+    limit = duration + DURATION_TOLERANCE_S
+    out = []
+    if ann.duration_s is not None and abs(ann.duration_s - duration) > DURATION_TOLERANCE_S:
+        out.append(f"annotation duration {ann.duration_s:g} s differs from the EDF's {duration:g} s "
+                   "(is it the annotation file of another recording?)")
+    beyond = [e for e in ann.events if e.stop > limit]
+    if beyond:
+        e = beyond[0]
+        out.append(f"{len(beyond)} event(s) lie outside the EDF's [0, {duration:g}] s, e.g. {e.label} "
+                   f"{e.start:g}-{e.stop:g} s")
+    return out
 
 
 def _clip(intervals: Iterable[tuple[float, float]], duration: float) -> tuple[tuple[float, float], ...]:
