@@ -227,7 +227,9 @@ def test_gate_blocks_and_force_is_recorded(corpus_copy: Path, make_project: Call
     err = capsys.readouterr().err
     assert "blocked: config checks failed: config.consistency (fix them, or pass --force)" in err
     assert "FAIL  config.consistency: " in err and "cache/train" in err
-    assert (smoke.parent.parent / "reports" / "latest.json").is_file()
+    reports = smoke.parent.parent / "reports"
+    assert [p.suffix for p in sorted(reports.glob("build-gate-*"))] == [".html", ".json"]
+    assert not (reports / "latest.json").exists()     # the gate's config-only report never replaces check's
     assert not load_config(smoke).cache_dir.exists()
     assert _build(smoke, "--force") == 0
     forced = _store(smoke).read_meta().forced

@@ -120,3 +120,12 @@ def test_windows_shorter_than_a_sample_are_config_errors(project: Path, windows:
     with pytest.raises(ConfigError) as err:
         load_config(write(project / "w.yaml", f"windows: {windows}\n"))
     assert expected in str(err.value)
+
+
+def test_dotdot_in_the_config_path_is_normalised(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(project / "configs" / "train.yaml", "{}\n")
+    (project / "results").mkdir()
+    monkeypatch.chdir(project / "results")
+    cfg = load_config("../configs/train.yaml")
+    assert cfg.path == project / "configs" / "train.yaml"
+    assert cfg.project_root == project and ".." not in cfg.project_root.parts

@@ -16,3 +16,17 @@ def test_two_runs_in_one_second_keep_both_reports(tmp_path: Path) -> None:
     assert len(stamped) == 2 and a[0] != b[0]
     assert '"first"' in a[0].read_text() and '"second"' in b[0].read_text()
     assert '"second"' in (tmp_path / "latest.json").read_text()
+
+
+def test_report_files_are_readable_by_others(tmp_path: Path) -> None:
+    """CI artifact uploaders often run as another user: no 0600 reports (mkstemp's default)."""
+    import os
+    import stat
+
+    report = Report((Finding("config.schema", "pass", "t", "m"),), (), "/c", "fp", {})
+    old = os.umask(0o022)
+    try:
+        written = write_reports(report, ["json", "junit"], None, tmp_path)
+    finally:
+        os.umask(old)
+    assert {stat.S_IMODE(p.stat().st_mode) for p in written} == {0o644}

@@ -112,7 +112,8 @@ def run_gate(cfg: LoadedConfig, force: bool) -> str | bool:
     if force:
         click.echo(f"warning: config checks failed ({', '.join(failing)}); building anyway (--force, recorded)")
         return with_forced_reason(failing)
-    for path in write_reports(report, ["json", "html"], None, cfg.project_root / "reports"):
+    for path in write_reports(report, ["json", "html"], None, cfg.project_root / "reports", stem="build-gate",
+                              latest=False):
         click.echo(f"report: {path}", err=True)
     click.echo(f"blocked: config checks failed: {', '.join(failing)} (fix them, or pass --force)", err=True)
     return False

@@ -7,7 +7,7 @@ import click
 
 from tusz_guard.checks.gate import preflight
 from tusz_guard.config import load_config
-from tusz_guard.report import FORMATS, write_reports
+from tusz_guard.report import FORMATS, check_output_option, write_reports
 from tusz_guard.report.text import header_lines, render_text, summary_line
 
 REPORTS_DIR = "reports"
@@ -44,6 +44,10 @@ def command(configs: tuple[str, ...], formats: tuple[str, ...], out: str | None,
       tusz-guard check configs/train.yaml --select 'cache.*' --deep
       tusz-guard check configs/train.yaml --no-expectations      # skip the Great Expectations suites
     """
+    files = [f for f in formats if f != "text"] or (["json"] if report_dir is not None else [])
+    if out is not None and not files:
+        files = ["text"]
+    check_output_option(files, out)          # before any work: the checks can take minutes on a real corpus
     cfg = load_config(configs[0])
     report = preflight(cfg, configs[1:], deep=deep, archive=archive, select=select, skip=skip,
                        fail_fast=fail_fast, strict=strict, expectations=not no_expectations,
@@ -52,10 +56,7 @@ def command(configs: tuple[str, ...], formats: tuple[str, ...], out: str | None,
         click.echo(render_text(report, color=sys.stdout.isatty()))
     else:   # file formats only: the terminal still gets where the cache is and the verdict
         click.echo("\n".join([*header_lines(report), summary_line(report)]))
-    files = [f for f in formats if f != "text"] or (["json"] if report_dir is not None else [])
     folder = report_dir if report_dir is not None else (cfg.project_root / REPORTS_DIR if files else None)
-    if out is not None and not files:
-        files = ["text"]
     for path in write_reports(report, files, out, folder):
         click.echo(f"report: {path}")
     return report.exit_code

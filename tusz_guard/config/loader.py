@@ -56,7 +56,8 @@ def find_project_root(config_path: Path) -> Path:
 
 def load_config(path: str | Path) -> LoadedConfig:
     """Read, expand, validate and resolve one config file; raise ConfigError on any problem."""
-    config_path = Path(path).expanduser().absolute()
+    # normpath: a config given as ../configs/x.yaml must give the same project root as its absolute path
+    config_path = Path(os.path.normpath(Path(path).expanduser().absolute()))
     shown = str(path)
     raw = _read_yaml(config_path, shown)
     expanded = _expand(raw, shown, "")

@@ -1,12 +1,11 @@
 """Renderers of a check Report (text, JSON, JUnit, HTML) and the one place that writes report files."""
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
+from tusz_guard.atomic import atomic_target
 from tusz_guard.checks.model import Report
 from tusz_guard.errors import GuardError
 
@@ -34,46 +33,47 @@ def render(report: Report, fmt: str) -> str:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write via a temp file in the same folder and os.replace: a reader never sees half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_target(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
-def _free_stamp(folder: Path, formats: list[str]) -> str:
-    """check-<time> with a -2, -3 ... suffix when a run in the same second already used that name."""
+def _free_stamp(folder: Path, formats: list[str], stem: str) -> str:
+    """<stem>-<time> with a -2, -3 ... suffix when a run in the same second already used that name."""
     base = datetime.now().strftime("%Y%m%d-%H%M%S")
     stamp, n = base, 1
-    while any((folder / f"check-{stamp}.{EXTENSIONS[fmt]}").exists() for fmt in formats):
+    while any((folder / f"{stem}-{stamp}.{EXTENSIONS[fmt]}").exists() for fmt in formats):
         n += 1
         stamp = f"{base}-{n}"
     return stamp
 
 
+def check_output_option(formats: Iterable[str], out: str | Path | None) -> None:
+    """-o names one file: refuse several formats before any work is done."""
+    formats = list(dict.fromkeys(formats))
+    if out is not None and len(formats) != 1:
+        raise GuardError(f"-o takes exactly one file format, got {', '.join(formats) or 'none'}",
+                         hint="use --report-dir for several formats")
+
+
 def write_reports(report: Report, formats: Iterable[str], out: str | Path | None,
-                  report_dir: str | Path | None) -> list[Path]:
-    """Write each format: to `out` when exactly one is asked for, else report_dir/check-<time>.<ext> + latest.<ext>."""
+                  report_dir: str | Path | None, *, stem: str = "check", latest: bool = True) -> list[Path]:
+    """Write each format: to `out` when exactly one is asked for, else report_dir/<stem>-<time>.<ext>
+    (+ latest.<ext> unless `latest` is False: a partial report, such as the build gate's, must not replace it)."""
     formats = list(dict.fromkeys(formats))
     if out is not None:
-        if len(formats) != 1:
-            raise GuardError(f"-o takes exactly one file format, got {', '.join(formats) or 'none'}",
-                             hint="use --report-dir for several formats")
+        check_output_option(formats, out)
         path = Path(out)
         write_atomic(path, render(report, formats[0]))
         return [path]
     if report_dir is None:
         return []
     folder = Path(report_dir)
-    stamp = _free_stamp(folder, formats)
+    stamp = _free_stamp(folder, formats, stem)
     written = []
     for fmt in formats:
         text = render(report, fmt)
-        for name in (f"check-{stamp}.{EXTENSIONS[fmt]}", f"{LATEST}.{EXTENSIONS[fmt]}"):
+        names = [f"{stem}-{stamp}.{EXTENSIONS[fmt]}"] + ([f"{LATEST}.{EXTENSIONS[fmt]}"] if latest else [])
+        for name in names:
             write_atomic(folder / name, text)
             written.append(folder / name)
     return written

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 Log = Callable[[str], None]
 LIVE_FIXABLE = frozenset({"cache.coverage"})
-REPORT_FORMATS = ("json", "text")
+REPORT_FORMATS = ("json", "html")   # the files `check --format json --format html` writes: latest.* stay in step
 REPORTS_DIR = "reports"     # where `check` writes by default: a blocked run leaves output_dir untouched
 
 

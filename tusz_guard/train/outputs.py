@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable
@@ -12,6 +10,7 @@ import torch
 import yaml
 
 from tusz_guard.config import LoadedConfig
+from tusz_guard.atomic import atomic_target
 from tusz_guard.report import write_atomic
 from tusz_guard.train.loop import EpochMetrics
 
@@ -23,15 +22,8 @@ RUN = "run.json"
 
 def _atomic_binary(path: Path, write: Callable[[Path], None]) -> None:
     """Like tusz_guard.report.write_atomic, for writers that need a path (torch.save)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_target(path) as tmp:
+        write(tmp)
 
 
 def write_json(path: Path, data: Any) -> None:
