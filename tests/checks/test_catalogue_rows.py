@@ -63,3 +63,15 @@ def test_annotation_file_longer_than_its_edf_fails_labels_parse(clean_corpus_cop
     finding = run_check(config, "labels.parse")
     assert finding.status == "fail"
     assert f"annotation duration {d + 100:g} s differs from the EDF's {d:g} s" in finding.message
+
+
+def test_one_corrupt_unindexed_entry_costs_only_that_entry(project: Path, run_check) -> None:
+    config = project / "configs" / "train.yaml"
+    store = CacheStore(load_config(config).cache_dir)
+    index = store.read_index_file()
+    victim = sorted(index.entries)[0]
+    store.write_index({k: v for k, v in index.entries.items() if k != victim}, index.fingerprint)
+    (store.entry_dir(victim) / "meta.json").write_text("{not json")
+    coverage = run_check(config, "cache.coverage")
+    assert coverage.status == "fail"
+    assert "1 recording(s) would be processed live" in coverage.message

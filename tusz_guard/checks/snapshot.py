@@ -206,7 +206,9 @@ def read_cache(root: Path, shown: str, *, deep: bool = False, used_by: tuple[str
     index_file = _try(store.read_index_file, errors)
     files, foreign = _list_entries(store)
     index = None if index_file is None else index_file.entries
-    usable = _try(lambda: reconcile(index, sorted(files), store.read_entry_meta), errors) or {}
+    # an unreadable meta.json of an unindexed entry costs that entry only (named in errors), not the cache
+    unindexed = {k: _try(lambda k=k: store.read_entry_meta(k), errors) for k in files if k not in (index or {})}
+    usable = reconcile(index, sorted(k for k in files if unindexed.get(k, True) is not None), unindexed.__getitem__)
     root_foreign = [n for n in _names(root) if n not in ROOT_FILES and not n.startswith(TEMP_PREFIX)]
     view = CacheView(
         root=root, shown=shown, exists=store.exists(), dir_exists=root.is_dir(), meta=meta,
