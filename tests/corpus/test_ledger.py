@@ -113,3 +113,10 @@ def test_files_outside_the_layout_are_reported_not_fatal(corpus_copy: Path, make
     ledger = build_ledger(load_config(make_project(corpus_copy)))
     assert [p for p, _ in ledger.layout_problems] == ["val/x.edf"]
     assert "dev" in ledger.layout_problems[0][1]
+
+
+def test_progress_reports_every_recording(tiny_corpus: Path, make_project) -> None:
+    ticks: list[tuple[int, int]] = []
+    ledger = build_ledger(load_config(make_project(tiny_corpus)), lambda done, total: ticks.append((done, total)))
+    n = len(ledger.recordings)
+    assert ticks and ticks[-1] == (n, n) and all(total == n for _, total in ticks)

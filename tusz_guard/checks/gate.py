@@ -12,6 +12,7 @@ from tusz_guard.checks.model import Finding, Report
 from tusz_guard.checks.snapshot import Snapshot, gather_config_snapshot, gather_snapshot
 from tusz_guard.checks.summary import build_report
 from tusz_guard.config import LoadedConfig
+from tusz_guard.progress import Tick
 
 
 SUITE_PREFIX = "expectations"   # Great Expectations suites report as expectations.<suite>
@@ -32,7 +33,7 @@ def preflight_with_snapshot(cfg: LoadedConfig, extra: Iterable[str | Path] = (),
                             archive: str | Path | None = None, select: Iterable[str] = (),
                             skip: Iterable[str] = (), fail_fast: bool = False, strict: bool = False,
                             expectations: bool = True, suite_dir: str | Path | None = None,
-                            data_docs: str | Path | None = None) -> tuple[Report, Snapshot]:
+                            data_docs: str | Path | None = None, progress: Tick | None = None) -> tuple[Report, Snapshot]:
     """The preflight and the snapshot it judged: the trainer plans from the very ledger and entries `check` saw."""
     select, skip = list(select), list(skip)
     suite_select = [p for p in select if p.startswith(SUITE_PREFIX)]
@@ -44,7 +45,8 @@ def preflight_with_snapshot(cfg: LoadedConfig, extra: Iterable[str | Path] = (),
     only_suites = bool(select) and not check_select
     checks = [] if only_suites else choose(check_select, [p for p in skip if not p.startswith(SUITE_PREFIX)])
     beyond_config = run_suites or any(not c.id.startswith("config.") for c in checks)
-    snap = gather_snapshot(cfg, tuple(extra), deep=deep, corpus=beyond_config, caches=beyond_config)
+    snap = gather_snapshot(cfg, tuple(extra), deep=deep, corpus=beyond_config, caches=beyond_config,
+                           progress=progress)
     findings = run_checks(snap, checks, fail_fast)
     if suites is not None and not (fail_fast and any(f.status in ("fail", "error") for f in findings)):
         findings += _suite_findings(snap, cfg, suites, data_docs, suite_select, suite_skip)

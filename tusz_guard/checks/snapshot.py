@@ -13,6 +13,7 @@ from tusz_guard.cache.fingerprint import fingerprint
 from tusz_guard.cache.store import (reconcile, ENTRIES_NAME, ENTRY_FILES, ENTRY_META_NAME, LABELS_NAME, ROOT_FILES,
                                      SIGNAL_NAME, TEMP_PREFIX, CacheMeta, CacheStore, EntryMeta)
 from tusz_guard.config import LoadedConfig, load_config
+from tusz_guard.progress import Tick
 from tusz_guard.corpus.ledger import Ledger, build_ledger
 from tusz_guard.errors import GuardError
 
@@ -122,10 +123,10 @@ def gather_config_snapshot(cfg: LoadedConfig, extra: tuple[str | Path, ...] = ()
 
 
 def gather_snapshot(cfg: LoadedConfig, extra: tuple[str | Path, ...] = (), *, deep: bool = False,
-                    corpus: bool = True, caches: bool = True) -> Snapshot:
+                    corpus: bool = True, caches: bool = True, progress: Tick | None = None) -> Snapshot:
     """Everything: configs, the ledger, the cache (index + listing, + content with deep) and sibling caches."""
     base = gather_config_snapshot(cfg, extra)
-    ledger, ledger_error = _ledger(cfg) if corpus else (None, None)
+    ledger, ledger_error = _ledger(cfg, progress) if corpus else (None, None)
     cache = read_cache(cfg.cache_dir, cfg.display(cfg.cache_dir), deep=deep, used_by=_users(base, cfg.cache_dir)) \
         if caches else None
     siblings = tuple(read_cache(p, cfg.display(p), used_by=_users(base, p)) for p in _sibling_cache_dirs(base)) \
@@ -170,9 +171,9 @@ def cache_env() -> dict[str, str]:
 
 
 # ---- ledger --------------------------------------------------------------------------------------------
-def _ledger(cfg: LoadedConfig) -> tuple[Ledger | None, str | None]:
+def _ledger(cfg: LoadedConfig, progress: Tick | None = None) -> tuple[Ledger | None, str | None]:
     try:
-        return build_ledger(cfg), None
+        return build_ledger(cfg, progress), None
     except GuardError as exc:
         return None, str(exc)
 

@@ -7,6 +7,7 @@ import click
 
 from tusz_guard.checks.gate import preflight
 from tusz_guard.config import load_config
+from tusz_guard.progress import count_bar
 from tusz_guard.report import FORMATS, check_output_option, write_reports
 from tusz_guard.report.text import header_lines, render_text, summary_line
 
@@ -49,9 +50,10 @@ def command(configs: tuple[str, ...], formats: tuple[str, ...], out: str | None,
         files = ["text"]
     check_output_option(files, out)          # before any work: the checks can take minutes on a real corpus
     cfg = load_config(configs[0])
-    report = preflight(cfg, configs[1:], deep=deep, archive=archive, select=select, skip=skip,
-                       fail_fast=fail_fast, strict=strict, expectations=not no_expectations,
-                       suite_dir=suite_dir, data_docs=data_docs)
+    with count_bar("scanning the corpus") as tick:
+        report = preflight(cfg, configs[1:], progress=tick, deep=deep, archive=archive, select=select, skip=skip,
+                           fail_fast=fail_fast, strict=strict, expectations=not no_expectations,
+                           suite_dir=suite_dir, data_docs=data_docs)
     if "text" in formats:
         click.echo(render_text(report, color=sys.stdout.isatty()))
     else:   # file formats only: the terminal still gets where the cache is and the verdict

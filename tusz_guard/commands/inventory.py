@@ -9,6 +9,7 @@ import click
 
 from tusz_guard.commands.common import CONFIG_ARG, echo_paths
 from tusz_guard.config import load_config
+from tusz_guard.progress import count_bar
 from tusz_guard.corpus.funnel import funnel_lines
 from tusz_guard.corpus.ledger import Ledger, Recording, build_ledger
 
@@ -31,7 +32,8 @@ def command(config: str, fmt: str, show_all: bool) -> int:
     """
     cfg = load_config(config)
     echo_paths(cfg, err=fmt != "table")
-    ledger = build_ledger(cfg)
+    with count_bar("scanning the corpus") as tick:
+        ledger = build_ledger(cfg, tick)
     if fmt == "json":
         click.echo(json.dumps(inventory_json(ledger), indent=2))
     elif fmt == "csv":

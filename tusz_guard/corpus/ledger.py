@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import random
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -158,8 +158,11 @@ def _is_dir(entry: os.DirEntry) -> bool:
         return False
 
 
-def build_ledger(cfg: LoadedConfig) -> Ledger:
-    """Scan data_dir and decide role and status for every recording (reads headers and annotations only)."""
+def build_ledger(cfg: LoadedConfig, progress: Callable[[int, int], None] | None = None) -> Ledger:
+    """Scan data_dir and decide role and status for every recording (reads headers and annotations only).
+
+    `progress(done, total)` is called every 250 recordings and at the end (a terminal bar; never required).
+    """
     data_dir = cfg.data_dir
     if not data_dir.is_dir():
         raise GuardError(f"data_dir {data_dir} does not exist",
@@ -177,7 +180,11 @@ def build_ledger(cfg: LoadedConfig) -> Ledger:
             problems.append((rel, str(exc)))
     roles, val_patients = assign_roles(parsed, cfg)
     root = str(data_dir)  # string paths: pathlib costs more than the header read itself at corpus scale
-    rows = [_inspect(os.path.join(root, rel), rel, tp, roles[rel], cfg) for rel, tp in parsed]
+    rows = []
+    for i, (rel, tp) in enumerate(parsed, 1):
+        rows.append(_inspect(os.path.join(root, rel), rel, tp, roles[rel], cfg))
+        if progress is not None and (i % 250 == 0 or i == len(parsed)):
+            progress(i, len(parsed))
     rows = _apply_limit(rows, cfg.config.data.limit_files)
     return Ledger(data_dir=data_dir, policy=cfg.config.data.split_policy, recordings=tuple(rows),
                   layout_problems=tuple(problems), val_patients=val_patients)
