@@ -3,17 +3,16 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from tusz_guard.checks.base import worst
 from tusz_guard.checks.engine import CONFIG_CHECKS, choose, run_checks
-from tusz_guard.checks.model import Finding, Report
+from tusz_guard.checks.model import BLOCKING, Finding, Report
 from tusz_guard.checks.snapshot import Snapshot, gather_config_snapshot, gather_snapshot
 from tusz_guard.checks.summary import build_report
 from tusz_guard.config import LoadedConfig
 from tusz_guard.progress import Tick
-
 
 SUITE_PREFIX = "expectations"   # Great Expectations suites report as expectations.<suite>
 
@@ -35,29 +34,36 @@ def preflight_with_snapshot(cfg: LoadedConfig, extra: Iterable[str | Path] = (),
                             expectations: bool = True, suite_dir: str | Path | None = None,
                             data_docs: str | Path | None = None, progress: Tick | None = None) -> tuple[Report, Snapshot]:
     """The preflight and the snapshot it judged: the trainer plans from the very ledger and entries `check` saw."""
-    select, skip = list(select), list(skip)
-    suite_select = [p for p in select if p.startswith(SUITE_PREFIX)]
-    suite_skip = [p for p in skip if p.startswith(SUITE_PREFIX)]
+    suite_select, check_select = _split(select)
+    suite_skip, check_skip = _split(skip)
     run_suites = expectations and (not select or bool(suite_select))
     # resolve the suite folder before the (slow) snapshot so a bad --expectations path fails at once
     suites = _suite_dir(cfg, suite_dir) if run_suites else None
-    check_select = [p for p in select if not p.startswith(SUITE_PREFIX)]
-    only_suites = bool(select) and not check_select
-    checks = [] if only_suites else choose(check_select, [p for p in skip if not p.startswith(SUITE_PREFIX)])
+    checks = [] if select and not check_select else choose(check_select, check_skip)
     beyond_config = run_suites or any(not c.id.startswith("config.") for c in checks)
     snap = gather_snapshot(cfg, tuple(extra), deep=deep, corpus=beyond_config, caches=beyond_config,
                            progress=progress)
     findings = run_checks(snap, checks, fail_fast)
-    if suites is not None and not (fail_fast and any(f.status in ("fail", "error") for f in findings)):
+
+    def stopped() -> bool:
+        return fail_fast and any(f.status in BLOCKING for f in findings)
+
+    if suites is not None and not stopped():
         findings += _suite_findings(snap, cfg, suites, data_docs, suite_select, suite_skip)
     extra_sections = {}
-    if archive is not None and not (fail_fast and any(f.status in ("fail", "error") for f in findings)):
+    if archive is not None and not stopped():
         found = archive_findings(archive, cfg)
         findings += found
         extra_sections["archive"] = {"path": str(archive), "status": worst(f.status for f in found),
                                      "problems": [f"{f.id}: {f.message}" for f in found if f.status != "pass"]}
     return build_report(snap, findings, strict, extra_sections), snap
 
+
+def _split(patterns: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(expectations.* patterns, check patterns): suites are not registered checks."""
+    patterns = list(patterns)
+    return ([p for p in patterns if p.startswith(SUITE_PREFIX)],
+            [p for p in patterns if not p.startswith(SUITE_PREFIX)])
 
 
 def _suite_dir(cfg: LoadedConfig, override: str | Path | None) -> Path:
