@@ -25,6 +25,7 @@ def test_blocked_run_exits_1_without_training_output(tiny_corpus: Path, make_pro
     assert "blocked: 1 check(s) block training: cache.coverage" in out
     assert "FAIL  cache.coverage: cache/tusz does not exist: 9 recording(s) would be processed live" in out
     assert "no training output written" in out
+    assert "build the cache first (`tusz-guard build-cache configs/train.yaml`), or pass --allow-live" in out
     project = config.parent.parent
     assert not (project / "results").exists()           # a blocked run creates no training output at all
     assert not (project / "cache").exists()

@@ -54,7 +54,7 @@ def expected_windows(report: Report) -> dict[str, int]:
     return {role: int(roles[role]["expected"]) for role in TRAINING_ROLES}
 
 
-def blocked(report: Report, ids: list[str], allow_live: bool, log: Log) -> int:
+def blocked(report: Report, ids: list[str], allow_live: bool, log: Log, config: str = "CONFIG") -> int:
     """Name every blocking check and stop with exit 1 (no training output is written)."""
     log(f"blocked: {len(ids)} check(s) block training: {', '.join(ids)}")
     for f in report.findings:
@@ -64,7 +64,7 @@ def blocked(report: Report, ids: list[str], allow_live: bool, log: Log) -> int:
     if allow_live and set(ids) - LIVE_FIXABLE:
         log("--allow-live only builds missing cache entries; fix the other checks first")
     elif fixable and not allow_live:
-        log("build the cache first (`tusz-guard build-cache CONFIG`), or pass --allow-live to build it now")
+        log(f"build the cache first (`tusz-guard build-cache {config}`), or pass --allow-live to build it now")
     log("no training output written")
     return 1
 
@@ -102,7 +102,7 @@ def gated_train(cfg: LoadedConfig, *, allow_live: bool, epochs: int | None, devi
     report, snap = run_preflight(cfg, folder, log)
     ids = blocking_ids(report)
     if ids and not (allow_live and set(ids) <= LIVE_FIXABLE):
-        return blocked(report, ids, allow_live, log)
+        return blocked(report, ids, allow_live, log, cfg.display(cfg.path))
     before = current = cache_plan(snap)
     live = LiveRecord(allow_live)
     if ids:                             # only missing entries block, and --allow-live builds them now
@@ -110,7 +110,7 @@ def gated_train(cfg: LoadedConfig, *, allow_live: bool, epochs: int | None, devi
         report, snap = run_preflight(cfg, folder, log)
         ids = blocking_ids(report)
         if ids:
-            return blocked(report, ids, allow_live, log)
+            return blocked(report, ids, allow_live, log, cfg.display(cfg.path))
         current = cache_plan(snap)
         live = LiveRecord(True, built_keys(before, current), round(seconds, 3))
     req = RunRequest(fingerprint=snap.fingerprint, plan=current, hits=cache_hits(before), live=live, epochs=epochs,
