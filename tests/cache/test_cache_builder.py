@@ -15,7 +15,8 @@ import pytest
 from tusz_guard.cache.builder import execute, open_cache, tasks_for
 from tusz_guard.cache.executors import ExecutorSpec
 from tusz_guard.cache.fingerprint import fingerprint_of, fingerprint_params
-from tusz_guard.cache.store import CacheStore, plan, verify_index
+from tusz_guard.cache.plan import plan
+from tusz_guard.cache.store import CacheStore, verify_index
 from tusz_guard.cli import run
 from tusz_guard.config import load_config
 from tusz_guard.corpus.ledger import build_ledger

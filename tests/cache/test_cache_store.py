@@ -10,7 +10,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from tusz_guard.cache.store import (CacheMeta, CacheStore, EntryMeta, entry_state, plan, utc_now, verify_index)
+from tusz_guard.cache.plan import entry_state, plan
+from tusz_guard.cache.store import CacheMeta, CacheStore, EntryMeta, utc_now, verify_index
 from tusz_guard.errors import GuardError
 
 FP = "0123456789abcdef"
@@ -198,7 +199,8 @@ def test_changed_annotation_file_makes_the_entry_stale(tiny_clean_corpus, make_p
     """A corrected annotation file (catalogue rows 4-6) must not leave stale labels in the cache."""
     import shutil
 
-    from tusz_guard.cache.store import EntryMeta, entry_state
+    from tusz_guard.cache.plan import entry_state
+    from tusz_guard.cache.store import EntryMeta
     from tusz_guard.config import load_config
     from tusz_guard.corpus.ledger import build_ledger
 

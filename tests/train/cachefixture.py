@@ -5,7 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tusz_guard.cache.store import CacheStore, EntryMeta, Plan, PlanItem
+from tusz_guard.cache.plan import Plan, PlanItem
+from tusz_guard.cache.store import CacheStore, EntryMeta
 from tusz_guard.corpus.ledger import Recording
 
 FINGERPRINT = "0123456789abcdef"

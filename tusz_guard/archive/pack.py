@@ -16,8 +16,8 @@ from tusz_guard.archive.manifest import Manifest, ManifestMember, RoleCoverage
 from tusz_guard.archive.progress import Update, byte_bar
 from tusz_guard.archive.streams import CHUNK, SUFFIX, Compressor
 from tusz_guard.cache.fingerprint import fingerprint
-from tusz_guard.cache.store import (ENTRY_FILES, INDEX_NAME, LABELS_NAME, META_NAME, SIGNAL_NAME,
-                                    CacheStore, EntryMeta, plan, verify_index)
+from tusz_guard.cache.plan import plan
+from tusz_guard.cache.store import ENTRY_FILES, INDEX_NAME, LABELS_NAME, META_NAME, SIGNAL_NAME, CacheStore, EntryMeta, verify_index
 from tusz_guard.config import LoadedConfig
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, build_ledger
 from tusz_guard.errors import GuardError

@@ -10,7 +10,7 @@ from tusz_guard.archive.contents import ArchivedCache, caches, layout_problems
 from tusz_guard.archive.layout import MANIFEST_NAME, config_prefix, place
 from tusz_guard.archive.scan import Member, Progress, Scan, scan_archive
 from tusz_guard.cache.fingerprint import diff_params, fingerprint, fingerprint_params
-from tusz_guard.cache.store import plan
+from tusz_guard.cache.plan import plan
 from tusz_guard.checks.model import Finding, Status
 from tusz_guard.config import LoadedConfig
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, Ledger, build_ledger

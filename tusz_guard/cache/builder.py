@@ -14,7 +14,8 @@ import numpy as np
 from tusz_guard import __version__
 from tusz_guard.cache.executors import ExecutorSpec, run_tasks
 from tusz_guard.cache.fingerprint import diff_params, fingerprint_of
-from tusz_guard.cache.store import CacheMeta, CacheStore, EntryMeta, Plan, utc_now
+from tusz_guard.cache.plan import Plan
+from tusz_guard.cache.store import CacheMeta, CacheStore, EntryMeta, utc_now
 from tusz_guard.errors import GuardError
 
 Outcome = Literal["written", "replaced", "exists", "foreign", "failed"]

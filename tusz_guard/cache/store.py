@@ -436,10 +436,7 @@ class CacheStore:
         return self.root / f"{TEMP_PREFIX}{name}-{os.getpid()}-{secrets.token_hex(4)}"
 
 
-# ---- entry states and the plan ------------------------------------------------------------------------
-EntryState = Literal["current", "stale", "missing"]
-
-
+# ---- what a reader can use ----------------------------------------------------------------------------
 def reconcile(index: Mapping[str, EntryMeta] | None, on_disk: Iterable[str],
               read_meta: Callable[[str], EntryMeta]) -> dict[str, EntryMeta]:
     """The entries a reader can use: index records of entries present on disk, meta.json of unindexed ones.
@@ -449,91 +446,6 @@ def reconcile(index: Mapping[str, EntryMeta] | None, on_disk: Iterable[str],
     """
     index = index or {}
     return {k: index[k] if k in index else read_meta(k) for k in on_disk}
-
-
-def entry_state(entry: EntryMeta | None, rec: Any, fingerprint: str) -> tuple[EntryState, str]:
-    """current / stale (with the reason) / missing for one ledger Recording against its entry record."""
-    if entry is None:
-        return "missing", "no cache entry"
-    if entry.fingerprint != fingerprint:
-        return "stale", f"fingerprint differs: entry {entry.fingerprint}, config {fingerprint}"
-    if entry.source != rec.path:
-        return "stale", f"source path differs: {entry.source} -> {rec.path}"
-    if entry.source_size != rec.file_size:
-        return "stale", f"source changed: size {entry.source_size:,} -> {rec.file_size:,}"
-    if entry.source_mtime_ns != rec.mtime_ns:
-        return "stale", f"source changed: mtime {_mtime(entry.source_mtime_ns)} -> {_mtime(rec.mtime_ns)}"
-    labels_now = (getattr(rec, "annotation_size", None), getattr(rec, "annotation_mtime_ns", None))
-    if entry.labels_source_size is not None and labels_now[0] is not None \
-            and (entry.labels_source_size, entry.labels_source_mtime_ns) != labels_now:
-        return "stale", "annotation file changed since the entry was built"
-    return "current", "cached"
-
-
-def _mtime(ns: int) -> str:
-    return datetime.fromtimestamp(ns / 1e9, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-@dataclass(frozen=True)
-class PlanItem:
-    """One included recording of a planned role and what the cache holds for it."""
-
-    recording: Any                  # tusz_guard.corpus.ledger.Recording
-    state: EntryState
-    reason: str
-    entry: EntryMeta | None
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Per recording of the planned roles: current, stale (with reason) or missing."""
-
-    fingerprint: str
-    roles: tuple[str, ...]
-    items: tuple[PlanItem, ...]
-    orphans: tuple[str, ...] = ()   # entry keys that match no recording of the ledger
-
-    def by_state(self, state: EntryState) -> list[PlanItem]:
-        return [i for i in self.items if i.state == state]
-
-    @property
-    def current(self) -> list[PlanItem]:
-        return self.by_state("current")
-
-    @property
-    def stale(self) -> list[PlanItem]:
-        return self.by_state("stale")
-
-    @property
-    def missing(self) -> list[PlanItem]:
-        return self.by_state("missing")
-
-    def counts(self) -> dict[str, int]:
-        return {s: len(self.by_state(s)) for s in ("current", "stale", "missing")}
-
-    def hours(self, state: EntryState | None = None) -> float:
-        """Recording hours of the items in one state (all items when None)."""
-        return sum((i.recording.duration_s or 0.0) for i in self.items if state in (None, i.state)) / 3600.0
-
-
-def plan(ledger: Any, index: "CacheStore | Mapping[str, EntryMeta] | None", fingerprint: str,
-         roles: tuple[str, ...] | list[str] = ("train", "val")) -> Plan:
-    """The cache state of every included recording of `roles`; a store is read through its reconciled index."""
-    entries = _entries_of(index)
-    items = []
-    for role in roles:
-        for rec in ledger.included(role):
-            entry = entries.get(rec.stem)
-            state, reason = entry_state(entry, rec, fingerprint)
-            items.append(PlanItem(rec, state, reason, entry))
-    stems = {r.stem for r in ledger.recordings}
-    return Plan(fingerprint, tuple(roles), tuple(items), tuple(sorted(k for k in entries if k not in stems)))
-
-
-def _entries_of(index: "CacheStore | Mapping[str, EntryMeta] | None") -> Mapping[str, EntryMeta]:
-    if index is None:
-        return {}
-    return index.reconciled_entries() if isinstance(index, CacheStore) else index
 
 
 # ---- index verification (tiers: key set, freshness, then records) -----------------------------------------

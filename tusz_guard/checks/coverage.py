@@ -1,7 +1,7 @@
 """Pure coverage arithmetic shared by cache.coverage, the totals and the report sections."""
 from __future__ import annotations
 
-from tusz_guard.cache.store import Plan, plan
+from tusz_guard.cache.plan import Plan, plan
 from tusz_guard.checks.snapshot import CacheView, Snapshot
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, Recording
 

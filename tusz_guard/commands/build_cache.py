@@ -12,7 +12,7 @@ from tusz_guard.cache.builder import (BuildSummary, TaskResult, ensure_meta, est
                                       tasks_for, with_forced_reason)
 from tusz_guard.cache.executors import ExecutorSpec
 from tusz_guard.cache.fingerprint import fingerprint_of, fingerprint_params
-from tusz_guard.cache.store import Plan, plan
+from tusz_guard.cache.plan import Plan, plan
 from tusz_guard.commands.common import CONFIG_ARG, echo_paths
 from tusz_guard.config import LoadedConfig, load_config
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, build_ledger

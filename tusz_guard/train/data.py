@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tusz_guard.cache.store import CacheStore, Plan
+from tusz_guard.cache.plan import Plan
+from tusz_guard.cache.store import CacheStore
 from tusz_guard.config import LoadedConfig
 from tusz_guard.errors import GuardError
 from tusz_guard.train.dataset import Geometry, WindowTable, geometry, window_table

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from tusz_guard.cache.store import Plan, PlanItem
+from tusz_guard.cache.plan import Plan, PlanItem
 from tusz_guard.checks.model import BLOCKING, Report
 from tusz_guard.config import LoadedConfig
 from tusz_guard.corpus.ledger import TRAINING_ROLES

@@ -8,7 +8,8 @@ from typing import Any, Callable
 import torch
 
 from tusz_guard import __version__
-from tusz_guard.cache.store import CacheStore, Plan, utc_now
+from tusz_guard.cache.plan import Plan
+from tusz_guard.cache.store import CacheStore, utc_now
 from tusz_guard.config import LoadedConfig
 from tusz_guard.errors import GuardError
 from tusz_guard.train import outputs
