@@ -30,3 +30,14 @@ def test_report_files_are_readable_by_others(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert {stat.S_IMODE(p.stat().st_mode) for p in written} == {0o644}
+
+
+def test_an_archive_report_says_what_it_verified() -> None:
+    from tusz_guard.report.html import render_html
+    from tusz_guard.report.junit import render_junit
+
+    report = Report((Finding("archive.safety", "pass", "t", "m"),), (), "/c", "fp", {}, command="verify-archive")
+    html = render_html(report)
+    assert "<title>tusz-guard verify-archive: PASS</title>" in html
+    assert "No blocking finding: the upload may start." in html
+    assert 'name="tusz-guard verify-archive"' in render_junit(report)

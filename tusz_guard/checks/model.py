@@ -48,6 +48,7 @@ class Report:
     generated_at: str = ""
     tool_version: str = ""
     strict: bool = False                      # --strict: warnings block too
+    command: str = "check"                    # the command whose verdict this is (check, verify-archive)
 
     @property
     def status(self) -> Literal["pass", "fail"]:

@@ -63,7 +63,8 @@ def archive_report(findings: list[Finding], summary: dict[str, Any], cfg: Loaded
     return Report(findings=tuple(findings), configs=configs, cache_dir=str(cfg.cache_dir) if cfg else "",
                   fingerprint=expect.fingerprint if expect else (summary.get("fingerprint") or ""), totals={},
                   sections={"archive": summary},
-                  generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), tool_version=__version__)
+                  generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), tool_version=__version__,
+                  command="verify-archive")
 
 
 def render_archive_text(report: Report, color: bool = False) -> str:

@@ -27,6 +27,10 @@ _NAV = (("checks", "Checks"), ("funnel", "Funnel"), ("coverage", "Coverage"), ("
         ("labels", "Labels"), ("configs", "Configs"), ("archive", "Archive"))
 
 
+# what a PASS lets the user do next, per command
+GO_AHEAD = {"check": "training", "verify-archive": "the upload"}
+
+
 def verdict(report: Report, strict: bool = False) -> str:
     """PASS or BLOCKED, the same decision as the exit code."""
     return "PASS" if overall_status(report.findings, strict) == "pass" else "BLOCKED"
@@ -37,9 +41,10 @@ def _summary(report: Report, strict: bool) -> str:
     blocking = counts["fail"] + counts["error"] + (counts["warn"] if strict else 0)
     if not any(counts[s] for s in ("pass", "warn", "fail", "error")):
         return "No check ran, so nothing is known to be safe."
+    action = GO_AHEAD.get(report.command, "training")
     if blocking:
-        return f"{blocking:,} blocking finding{'s' if blocking != 1 else ''}: training must not start."
-    return "No blocking finding: training may start."
+        return f"{blocking:,} blocking finding{'s' if blocking != 1 else ''}: {action} must not start."
+    return f"No blocking finding: {action} may start."
 
 
 def _banner(report: Report, strict: bool) -> str:
@@ -56,7 +61,7 @@ def _header(report: Report) -> str:
              ("cache_dir", report.cache_dir), ("fingerprint", report.fingerprint),
              ("generated", report.generated_at), ("tusz-guard", report.tool_version)]
     rows = "".join(f"<dt>{esc(k)}</dt><dd><code>{esc(v)}</code></dd>" for k, v in facts if v)
-    return f'<header class="top"><h1>tusz-guard check</h1><dl>{rows}</dl></header>'
+    return f'<header class="top"><h1>tusz-guard {esc(report.command)}</h1><dl>{rows}</dl></header>'
 
 
 def _nav(has_archive: bool) -> str:
@@ -79,5 +84,5 @@ def render_html(report: Report, *, strict: bool = False) -> str:
             f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">'
             '<meta name="referrer" content="no-referrer">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>tusz-guard check: {verdict(report, strict)}</title>"
+            f"<title>tusz-guard {esc(report.command)}: {verdict(report, strict)}</title>"
             f"<style>{STYLESHEET}</style></head>\n<body><div class=\"page\">{body}</div></body></html>\n")

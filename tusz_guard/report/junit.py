@@ -6,7 +6,6 @@ from xml.etree import ElementTree as ET
 
 from tusz_guard.checks.model import Finding, Report
 
-SUITE = "tusz-guard check"
 
 
 def _case(f: Finding, strict: bool) -> ET.Element:
@@ -44,7 +43,7 @@ def render_junit(report: Report) -> str:
     errors = counts["error"] + (1 if executed == 0 else 0)
     total = str(len(cases))
     time = f"{sum(f.duration_s for f in report.findings):.6f}"
-    attrs = {"name": SUITE, "tests": total, "failures": str(failures), "errors": str(errors),
+    attrs = {"name": f"tusz-guard {report.command}", "tests": total, "failures": str(failures), "errors": str(errors),
              "skipped": str(counts["skip"]), "time": time}
     root = ET.Element("testsuites", attrs)
     stamp = {"timestamp": report.generated_at} if report.generated_at else {}
