@@ -6,6 +6,7 @@ keeps `inventory` and `check` free of torch, MNE signal code and Great Expectati
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 import tempfile
 import time
