@@ -102,7 +102,7 @@ def test_text_puts_the_cache_path_first_and_a_summary_last() -> None:
     assert lines[0] == "cache_dir: /p/cache/tusz  (fingerprint 3f9c2a4b1d0e7f65)"
     assert "FAIL  cache.coverage  cache/tusz does not exist: 3,734 recording(s) would be processed live; " \
            "cache/train holds 246 of 3,734 needed recordings <&>" in lines
-    assert "  train   4,667    3,734       0   3,734   252,089         0  174,960.0" in lines
+    assert "  train   4,667    3,734       0    3,734   252,089         0  174,960.0" in lines
     assert lines[-1] == "BLOCKED: 1 passed, 1 warning(s), 1 failed, 1 error(s), 1 skipped"
 
 

@@ -29,10 +29,10 @@ def header_lines(report: Report) -> list[str]:
 def totals_lines(report: Report) -> list[str]:
     if not report.totals:
         return []
-    lines = [f"  {'role':<5} {'found':>7} {'included':>8} {'cached':>7} {'live':>7} {'windows':>9} {'cached_w':>9} "
+    lines = [f"  {'role':<5} {'found':>7} {'included':>8} {'cached':>7} {'uncached':>8} {'windows':>9} {'cached_w':>9} "
              f"{'seizure_s':>10}"]
     for role, t in report.totals.items():
-        lines.append(f"  {role:<5} {t['found']:>7,} {t['included']:>8,} {t['cached']:>7,} {t['would_process_live']:>7,} "
+        lines.append(f"  {role:<5} {t['found']:>7,} {t['included']:>8,} {t['cached']:>7,} {t['would_process_live']:>8,} "
                      f"{t['windows_expected']:>9,} {t['windows_cached']:>9,} {t['seizure_seconds']:>10,.1f}")
     return lines
 
