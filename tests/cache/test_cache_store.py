@@ -221,3 +221,38 @@ def test_changed_annotation_file_makes_the_entry_stale(tiny_clean_corpus, make_p
     ann.write_text(ann.read_text() + "\n")
     changed = build_ledger(cfg).get(rec.path)
     assert entry_state(entry, changed, "f" * 16) == ("stale", "annotation file changed since the entry was built")
+
+
+def test_annotation_rewritten_with_same_size_and_mtime_is_stale(tiny_clean_corpus, make_project, tmp_path) -> None:
+    """A seizure moved inside the annotation file, size and mtime restored: the content hash notices."""
+    import os
+    import shutil
+
+    from tusz_guard.cache.plan import entry_state
+    from tusz_guard.cli import run
+    from tusz_guard.config import load_config
+    from tusz_guard.corpus.ledger import build_ledger
+
+    corpus = tmp_path / "c"
+    shutil.copytree(tiny_clean_corpus, corpus)
+    config = make_project(corpus)
+    assert run(["build-cache", str(config), "--workers", "1"]) == 0
+    cfg = load_config(config)
+    store = CacheStore(cfg.cache_dir)
+    rec = next(r for r in build_ledger(cfg).included("train") if r.seizure_seconds > 0)
+    entry = store.read_entry_meta(rec.stem)
+    assert entry.labels_source_sha256 == rec.annotation_sha256
+    assert entry_state(entry, rec, entry.fingerprint) == ("current", "cached")
+    ann = (corpus / "edf" / rec.path).with_suffix(".csv_bi")
+    st = ann.stat()
+    text = ann.read_text()
+    moved = text.replace("seiz", "SEIZ", 1)          # same byte count, different content
+    assert moved != text and len(moved) == len(text)
+    ann.write_text(moved)
+    os.utime(ann, ns=(st.st_atime_ns, st.st_mtime_ns))
+    changed = build_ledger(cfg).get(rec.path)
+    assert (changed.annotation_size, changed.annotation_mtime_ns) == (rec.annotation_size, rec.annotation_mtime_ns)
+    assert entry_state(entry, changed, entry.fingerprint) == ("stale", "annotation file changed since the entry was built")
+    ann.write_text(text)                              # back to the built content, with a new mtime:
+    os.utime(ann)                                     # a touch alone changes nothing
+    assert entry_state(entry, build_ledger(cfg).get(rec.path), entry.fingerprint) == ("current", "cached")

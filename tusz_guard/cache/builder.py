@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import time
 from collections.abc import Callable
@@ -69,7 +70,8 @@ def make_entry(task: EntryTask) -> tuple[np.ndarray, np.ndarray, EntryMeta]:
     header = read_header(path)
     rate = task.params.sampling_rate
     labels = read_labels(path, task.annotations, task.seizure_labels, n_samples_at(header.duration_s, rate), rate)
-    ann_st = path.with_suffix(f".{task.annotations}").stat()
+    ann_path = path.with_suffix(f".{task.annotations}")
+    ann_st, ann_sha = ann_path.stat(), hashlib.sha256(ann_path.read_bytes()).hexdigest()
     processed = process(path, header, task.params)
     signal = processed.signal
     meta = EntryMeta(
@@ -78,7 +80,7 @@ def make_entry(task: EntryTask) -> tuple[np.ndarray, np.ndarray, EntryMeta]:
         dtype=str(signal.dtype), interpolated=processed.interpolated, seizure_samples=int(labels.sum()),
         **signal_stats(signal), signal_bytes=0, labels_bytes=0, built_at=utc_now(),
         build_seconds=round(time.perf_counter() - start, 4),
-        labels_source_size=ann_st.st_size, labels_source_mtime_ns=ann_st.st_mtime_ns)
+        labels_source_size=ann_st.st_size, labels_source_mtime_ns=ann_st.st_mtime_ns, labels_source_sha256=ann_sha)
     return signal, labels, meta
 
 

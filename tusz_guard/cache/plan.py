@@ -27,11 +27,19 @@ def entry_state(entry: EntryMeta | None, rec: Any, fingerprint: str) -> tuple[En
         return "stale", f"source changed: size {entry.source_size:,} -> {rec.file_size:,}"
     if entry.source_mtime_ns != rec.mtime_ns:
         return "stale", f"source changed: mtime {_mtime(entry.source_mtime_ns)} -> {_mtime(rec.mtime_ns)}"
-    labels_now = (getattr(rec, "annotation_size", None), getattr(rec, "annotation_mtime_ns", None))
-    if entry.labels_source_size is not None and labels_now[0] is not None \
-            and (entry.labels_source_size, entry.labels_source_mtime_ns) != labels_now:
+    if _labels_changed(entry, rec):
         return "stale", "annotation file changed since the entry was built"
     return "current", "cached"
+
+
+def _labels_changed(entry: EntryMeta, rec: Any) -> bool:
+    """By content when both sides know the file's sha256 (a `touch` is not a change), else by size and mtime."""
+    sha = getattr(rec, "annotation_sha256", None)
+    if entry.labels_source_sha256 is not None and sha is not None:
+        return entry.labels_source_sha256 != sha
+    now = (getattr(rec, "annotation_size", None), getattr(rec, "annotation_mtime_ns", None))
+    return entry.labels_source_size is not None and now[0] is not None \
+        and (entry.labels_source_size, entry.labels_source_mtime_ns) != now
 
 
 def _mtime(ns: int) -> str:

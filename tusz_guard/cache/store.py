@@ -68,6 +68,7 @@ class EntryMeta:
     # the annotation file the labels came from: a corrected annotation file makes the entry stale
     labels_source_size: int | None = None
     labels_source_mtime_ns: int | None = None
+    labels_source_sha256: str | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], where: str = "meta.json") -> "EntryMeta":
@@ -93,7 +94,7 @@ class EntryMeta:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
 
 
-_OPTIONAL_FIELDS = {"schema", "labels_source_size", "labels_source_mtime_ns"}
+_OPTIONAL_FIELDS = {"schema", "labels_source_size", "labels_source_mtime_ns", "labels_source_sha256"}
 _TUPLE_FIELDS = {"interpolated": str, "mean": float, "std": float}
 _SCALAR_FIELDS = {"labels_source_size": int, "labels_source_mtime_ns": int, "source_size": int, "source_mtime_ns": int, "n_channels": int, "n_samples": int,
                   "sampling_rate": int, "seizure_samples": int, "nonfinite": int, "signal_bytes": int,

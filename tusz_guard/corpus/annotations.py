@@ -1,9 +1,10 @@
 """Strict parsers for TUSZ `.csv` (events) and `.csv_bi` (terms) annotation files."""
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from math import isfinite
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -59,6 +60,7 @@ class AnnotationFile:
     events: tuple[Event, ...]
     n_data_rows: int
     problems: tuple[Problem, ...]
+    sha256: str | None = None     # of the file's bytes: cached labels are stale when it changes
 
     @property
     def labels(self) -> frozenset[str]:
@@ -103,7 +105,7 @@ def parse_annotations(path: str | Path, kind: AnnotationKind) -> AnnotationFile:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise AnnotationError(name, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); "
                               "re-save it as UTF-8") from None
-    return parse_annotation_text(text, kind, name)
+    return replace(parse_annotation_text(text, kind, name), sha256=hashlib.sha256(raw).hexdigest())
 
 
 def parse_annotation_text(text: str, kind: AnnotationKind, path: str = "<string>") -> AnnotationFile:

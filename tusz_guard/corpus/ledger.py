@@ -62,6 +62,7 @@ class Recording:
     label_seconds: tuple[tuple[str, float], ...] = ()   # (label, seconds) for every label seen
     annotation_size: int | None = None        # of the configured annotation file (staleness of cached labels)
     annotation_mtime_ns: int | None = None
+    annotation_sha256: str | None = None      # content: a same-size, same-mtime rewrite is still noticed
     n_samples: int = 0                    # at the configured sampling rate
     windows_expected: int = 0
 
@@ -254,7 +255,8 @@ def _decide(path: str, fields: dict[str, object], cfg: LoadedConfig) -> tuple[Re
         return "bad_annotations", f"{ann_name}: {exc.reason}"
     fields.update(_annotation_fields(ann, float(fields["duration_s"]), cfg))  # type: ignore[arg-type]
     ann_st = os.stat(ann_path)
-    fields.update(annotation_size=ann_st.st_size, annotation_mtime_ns=ann_st.st_mtime_ns)
+    fields.update(annotation_size=ann_st.st_size, annotation_mtime_ns=ann_st.st_mtime_ns,
+                  annotation_sha256=ann.sha256)
     if ann.n_data_rows == 0 or ann.n_data_rows != ann.n_parsed:
         return "bad_annotations", f"{ann_name}: {ann.n_parsed} of {ann.n_data_rows} data rows parsed"
     if fields["missing_channels"]:
