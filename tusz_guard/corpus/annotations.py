@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from math import isfinite
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -105,10 +105,11 @@ def parse_annotations(path: str | Path, kind: AnnotationKind) -> AnnotationFile:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise AnnotationError(name, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); "
                               "re-save it as UTF-8") from None
-    return replace(parse_annotation_text(text, kind, name), sha256=hashlib.sha256(raw).hexdigest())
+    return parse_annotation_text(text, kind, name, hashlib.sha256(raw).hexdigest())
 
 
-def parse_annotation_text(text: str, kind: AnnotationKind, path: str = "<string>") -> AnnotationFile:
+def parse_annotation_text(text: str, kind: AnnotationKind, path: str = "<string>",
+                          sha256: str | None = None) -> AnnotationFile:
     """Parse annotation text; problems are collected, only an unusable file raises."""
     if kind not in ("csv", "csv_bi"):
         raise ValueError(f"kind must be 'csv' or 'csv_bi', not {kind!r}")
@@ -124,7 +125,7 @@ def parse_annotation_text(text: str, kind: AnnotationKind, path: str = "<string>
     problems.extend(_check_events(events, kind, duration))
     problems.sort(key=lambda p: p.line or 0)
     return AnnotationFile(path, kind, meta.get("version"), meta.get("bname"), duration,
-                          tuple(e for e, _ in events), n_rows, tuple(problems))
+                          tuple(e for e, _ in events), n_rows, tuple(problems), sha256)
 
 
 def _read_header(path: str, lines: list[str]) -> tuple[dict, list[Problem], int]:
