@@ -29,7 +29,7 @@ HEADER = """\
 @click.option("--cache-dir", default="cache/tusz", show_default=True,
               help="The one cache both configs read (relative to the project root).")
 @click.option("--smoke-files", type=click.IntRange(min=1), default=20, show_default=True,
-              help="data.limit_files of the smoke config.")
+              help="data.limit_files of the smoke config (recordings per role).")
 @click.option("--force", is_flag=True, help="Overwrite existing configs/smoke.yaml and configs/train.yaml.")
 def command(data_dir: Path, project_dir: Path, cache_dir: str, smoke_files: int, force: bool) -> int:
     """Write configs/smoke.yaml and configs/train.yaml for DATA_DIR, then run the config checks on them.
