@@ -21,8 +21,10 @@ from tusz_guard.config import load_config
 def command(config: str, allow_live: bool, epochs: int | None, device: str | None, report_dir: Path | None) -> int:
     """Run the preflight; train only when it passes (exit 1 naming the blocking checks otherwise).
 
+    Writes to experiment.output_dir: metrics.json (per epoch), checkpoint.pt, config.resolved.yaml and
+    run.json; a blocked run writes nothing there (its preflight report goes to reports/).
+
     \b
-    Writes to experiment.output_dir: metrics.json (per epoch), checkpoint.pt, config.resolved.yaml, run.json.
     Examples:
       tusz-guard train configs/train.yaml
       tusz-guard train configs/smoke.yaml --epochs 1
