@@ -28,10 +28,14 @@ class ConfigError(GuardError):
         self.key = key
 
     def __str__(self) -> str:
+        return self.render(with_file=True)
+
+    def render(self, with_file: bool = True) -> str:
+        """The one-line message; without the file breadcrumb where the caller already names the file."""
         crumbs = []
-        if self.file:
+        if self.file and with_file:
             crumbs.append(f"==> File {self.file}")
         if self.key:
             crumbs.append(f"==> At key: {self.key}")
-        body = super().__str__()
+        body = GuardError.__str__(self)
         return " ".join(crumbs + [body]) if crumbs else body

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tusz_guard.errors import GuardError
+from tusz_guard.errors import ConfigError, GuardError
 
 if TYPE_CHECKING:
     from tusz_guard.config import LoadedConfig
@@ -68,7 +68,7 @@ def _first_loadable(files: Sequence[str], load: Callable[[str], LoadedConfig]
         try:
             cfg = load(path)
         except GuardError as exc:
-            errors.append(f"{path}: {exc}")
+            errors.append(f"{path}: {exc.render(with_file=False) if isinstance(exc, ConfigError) else exc}")
             continue
         # Files that failed before the primary are passed on too, so config.schema reports them.
         return (cfg, tuple(files[:i]) + tuple(files[i + 1:])), errors

@@ -15,7 +15,7 @@ from tusz_guard.cache.store import (reconcile, ENTRIES_NAME, ENTRY_FILES, ENTRY_
 from tusz_guard.config import LoadedConfig, load_config
 from tusz_guard.progress import Tick
 from tusz_guard.corpus.ledger import Ledger, build_ledger
-from tusz_guard.errors import GuardError
+from tusz_guard.errors import ConfigError, GuardError
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
 # Environment variables other scripts commonly read for a cache location (catalogue row 1: a second name).
@@ -160,8 +160,9 @@ def _loaded(cfg: LoadedConfig, shown: str, given: bool) -> ConfigLoad:
 def _load_one(path: Path, shown: str, given: bool) -> ConfigLoad:
     try:
         return _loaded(load_config(path), shown, given)
-    except GuardError as exc:
-        return ConfigLoad(path=path, shown=shown, given=given, error=str(exc))
+    except GuardError as exc:     # the finding names the file already: keep only the key breadcrumb
+        error = exc.render(with_file=False) if isinstance(exc, ConfigError) else str(exc)
+        return ConfigLoad(path=path, shown=shown, given=given, error=error)
 
 
 def cache_env() -> dict[str, str]:
