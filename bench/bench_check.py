@@ -139,14 +139,18 @@ print(json.dumps({"seconds": time.perf_counter() - start, "edfs": len(edfs), "mn
 """
 
 
-def time_baseline(config: Path) -> dict:
-    cfg = load_config(config)
+def run_script(script: str, *args: str) -> dict:
+    """Run a baseline script in a fresh process (its imports timed too); its last stdout line is JSON."""
     start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", BASELINE, str(cfg.data_dir), str(cfg.cache_dir)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, check=True).stdout
     result = json.loads(out.strip().splitlines()[-1])
     result["wall"] = time.perf_counter() - start
     return result
+
+
+def time_baseline(config: Path) -> dict:
+    cfg = load_config(config)
+    return run_script(BASELINE, str(cfg.data_dir), str(cfg.cache_dir))
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench_check import project  # same corpus and project as the check benchmark (bench/ is on sys.path)
+from bench_check import project, run_script  # same corpus and project as the check benchmark (bench/ is on sys.path)
 
 from tusz_guard.config import load_config
 
@@ -53,13 +53,7 @@ print(json.dumps({"seconds": time.perf_counter() - start, "edfs": len(edfs), "mn
 
 def time_baseline(config: Path) -> dict:
     """One run of the MNE header scan in a fresh process (its wall time includes importing MNE)."""
-    cfg = load_config(config)
-    start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", BASELINE, str(cfg.data_dir)],
-                         capture_output=True, text=True, check=True).stdout
-    result = json.loads(out.strip().splitlines()[-1])
-    result["wall"] = time.perf_counter() - start
-    return result
+    return run_script(BASELINE, str(load_config(config).data_dir))
 
 
 def main() -> None:
