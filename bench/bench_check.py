@@ -97,6 +97,7 @@ PHASES = """
 import json, sys, time
 t = time.perf_counter()
 from tusz_guard.checks import snapshot as S
+from tusz_guard.app.preflight import available
 from tusz_guard.checks.engine import choose, run_checks
 from tusz_guard.checks.summary import build_report
 from tusz_guard.config import load_config
@@ -106,7 +107,7 @@ t = time.perf_counter(); base = S.gather_config_snapshot(cfg); out["configs"] = 
 t = time.perf_counter(); S._ledger(cfg); out["ledger"] = time.perf_counter() - t
 t = time.perf_counter(); S.read_cache(cfg.cache_dir, "cache"); out["cache"] = time.perf_counter() - t
 snap = S.gather_snapshot(cfg)
-t = time.perf_counter(); found = run_checks(snap, choose()); out["checks"] = time.perf_counter() - t
+t = time.perf_counter(); found = run_checks(snap, choose(available(None, []))); out["checks"] = time.perf_counter() - t
 t = time.perf_counter(); build_report(snap, found); out["report"] = time.perf_counter() - t
 print(json.dumps({k: round(v, 3) for k, v in out.items()}))
 """

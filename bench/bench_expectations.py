@@ -30,18 +30,19 @@ SUITES = ROOT / "expectations"
 PROXY = """
 import sys
 from pathlib import Path
-from tusz_guard.checks.engine import choose, run_checks
+from tusz_guard.checks.engine import choose, registered, run_checks
 from tusz_guard.checks.snapshot import gather_snapshot
 from tusz_guard.config import load_config
 cfg = load_config(sys.argv[1])
 snap = gather_snapshot(cfg)
-findings = run_checks(snap, choose())
+findings = run_checks(snap, choose(registered(), skip=['archive.*']))
 if sys.argv[2] != "none":
     from tusz_guard.cache.store import CacheStore
     from tusz_guard.expect import run_expectations
+    from tusz_guard.expect.suites import read_suites
     docs = Path(sys.argv[3]) if len(sys.argv) > 3 else None
     index = snap.cache.index if snap.cache is not None else None
-    findings += run_expectations(snap.ledger, CacheStore(cfg.cache_dir), cfg, Path(sys.argv[2]), docs, index=index)
+    findings += run_expectations(snap.ledger, CacheStore(cfg.cache_dir), cfg, read_suites(Path(sys.argv[2]), sys.argv[2]), docs, index=index)
 print(len(findings), sorted({f.status for f in findings}))
 """
 
@@ -53,12 +54,13 @@ from tusz_guard.cache.store import CacheStore
 from tusz_guard.config import load_config
 from tusz_guard.corpus.ledger import build_ledger
 from tusz_guard.expect import run_expectations
+from tusz_guard.expect.suites import read_suites
 cfg = load_config(sys.argv[1])
 ledger = build_ledger(cfg)
 t0 = time.perf_counter()
 import great_expectations
 t1 = time.perf_counter()
-findings = run_expectations(ledger, CacheStore(cfg.cache_dir), cfg, Path(sys.argv[2]))
+findings = run_expectations(ledger, CacheStore(cfg.cache_dir), cfg, read_suites(Path(sys.argv[2]), sys.argv[2]))
 t2 = time.perf_counter()
 print(json.dumps({"gx import": t1 - t0, "tables + validation": t2 - t1,
                   "rows": {f.id: f.details.get("rows") for f in findings}}))

@@ -43,7 +43,7 @@ def check_configs(files: Sequence[str], *, strict: bool = False, quiet: bool = F
     if not files:
         return 0
     # Imported here: `--help` and the no-config case stay instant.
-    from tusz_guard.checks.gate import preflight
+    from tusz_guard.app.preflight import preflight
     from tusz_guard.config import load_config
     from tusz_guard.report.text import render_text
 

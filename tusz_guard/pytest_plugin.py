@@ -14,7 +14,7 @@ import pytest
 
 if TYPE_CHECKING:
     from tusz_guard.checks.base import Check
-    from tusz_guard.checks.model import Finding
+    from tusz_guard.results import Finding
     from tusz_guard.checks.snapshot import Snapshot
     from tusz_guard.config import LoadedConfig
 
@@ -93,12 +93,13 @@ class GuardConfig(pytest.File):
     _gather_error: str | None = None
 
     def collect(self) -> list[GuardItem]:
+        from tusz_guard.app.preflight import available
         from tusz_guard.checks.engine import choose
         from tusz_guard.config import load_config
 
         opt = self.config.getoption
         self._cfg = load_config(self.path)
-        checks = choose(opt("tusz_guard_select"), opt("tusz_guard_skip"))
+        checks = choose(available(None, []), opt("tusz_guard_select"), opt("tusz_guard_skip"))
         items = [GuardItem.from_parent(self, name=c.id, check=c) for c in checks]
         for item in items:
             item.add_marker(MARKER)
@@ -114,7 +115,7 @@ class GuardConfig(pytest.File):
     def finding(self, check: Check) -> Finding:
         """Run one check on the shared snapshot (gathered on first use)."""
         from tusz_guard.checks.engine import run_one
-        from tusz_guard.checks.model import Finding
+        from tusz_guard.results import Finding
 
         snapshot = self._gather()
         if snapshot is None:
@@ -150,7 +151,9 @@ class GuardItem(pytest.Item):
         strict = bool(self.config.getoption("tusz_guard_strict"))
         if finding.status == "skip":
             pytest.skip(f"{finding.id}: {finding.message}")
-        if finding.status in ("fail", "error") or (strict and finding.status == "warn"):
+        from tusz_guard.results import blocks
+
+        if blocks(finding, strict):
             raise CheckFailed(finding, strict)
         if finding.status == "warn":
             # Attributed to the config file, not to this module, in pytest's warnings summary.

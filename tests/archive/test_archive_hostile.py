@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tusz_guard.archive.pack import pack
-from tusz_guard.archive.verify import archive_findings
+from tusz_guard.app.archive import verify
 from tusz_guard.cli import run
 from tusz_guard.config import load_config
 
@@ -140,7 +140,7 @@ def assert_unpack_writes_nothing(archive: Path, fresh_config: Path, capsys: pyte
 @pytest.mark.parametrize("name, change, unsafe", SAFETY, ids=[c[0] for c in SAFETY])
 def test_unsafe_member_fails_safety_and_unpack_writes_nothing(name, change, unsafe, rewrite, fresh_config, capsys):
     archive = rewrite(change)
-    f = by_id(archive_findings(archive, None))["archive.safety"]
+    f = by_id(verify(archive, None).findings)["archive.safety"]
     assert f.status == "fail"
     assert f.message.startswith("1 unsafe member(s): ") and unsafe in f.message
     assert f.message.endswith(f"; unpack refuses this archive; {REPACK}")
@@ -151,7 +151,7 @@ def test_unsafe_member_fails_safety_and_unpack_writes_nothing(name, change, unsa
 def test_changed_byte_names_the_member(rewrite, fresh_config, capsys):
     archive = rewrite(flip_byte)
     name = next(m.name for m, _ in read_members(archive) if m.name.endswith("signal.npy"))
-    f = by_id(archive_findings(archive, None))
+    f = by_id(verify(archive, None).findings)
     assert f["archive.checksums"].status == "fail"
     assert f["archive.checksums"].message == (f"1 member(s) differ from the manifest's sha256: {name}: changed or "
                                               f"corrupted after packing; {REPACK} from the cache")
@@ -162,7 +162,7 @@ def test_changed_byte_names_the_member(rewrite, fresh_config, capsys):
 def test_member_bigger_than_declared(rewrite, packed, fresh_config, capsys):
     archive = rewrite(bigger)
     info = next(m for m, _ in read_members(packed) if m.name.endswith("labels.npy"))
-    f = by_id(archive_findings(archive, None))
+    f = by_id(verify(archive, None).findings)
     assert f["archive.totals"].status == "fail"
     assert f["archive.completeness"].status == "fail"
     assert (f"member '{info.name}' is {info.size + 16:,} bytes, the manifest declares {info.size:,}"
@@ -181,7 +181,7 @@ def test_manifest_that_lies(edit, check, text, rewrite, packed, fresh_config, ca
     archive = rewrite(edit_manifest(edit))
     doc = json.loads(read_members(packed)[0][1] or b"")
     m = doc["members"][3]
-    f = by_id(archive_findings(archive, None))[check]
+    f = by_id(verify(archive, None).findings)[check]
     assert f.status == "fail"
     assert text.format(size=m["size"], lie=m["size"] + 1, name=m["name"]) in f.message
     assert_unpack_writes_nothing(archive, fresh_config, capsys)
@@ -189,7 +189,7 @@ def test_manifest_that_lies(edit, check, text, rewrite, packed, fresh_config, ca
 
 def test_manifest_not_json(rewrite, fresh_config, capsys):
     archive = rewrite(lambda ms: [file_info(ms[0][0].name, b"{not json")] + ms[1:])
-    f = by_id(archive_findings(archive, None))
+    f = by_id(verify(archive, None).findings)
     assert f["archive.completeness"].message == ("tusz-guard-archive.json: the manifest member is not valid: "
                                                  f"not JSON (JSONDecodeError); {REPACK}")
     assert f["archive.checksums"].status == "skip"
@@ -203,7 +203,7 @@ def test_truncated_stream_fails_readable(compression, what, keep, small_config, 
     data = whole.read_bytes()
     cut = tmp_path / f"cut.tar.{compression}"
     cut.write_bytes(data[: int(len(data) * keep)])
-    f = by_id(archive_findings(cut, None))
+    f = by_id(verify(cut, None).findings)
     assert f["archive.readable"].status == "fail"
     assert re.fullmatch(rf"cut\.tar\.{compression}: inside member '[^']+': truncated {what} stream: it ends inside "
                         "a compressed frame; the file is incomplete, copy or pack it again",
@@ -220,7 +220,7 @@ def test_uncompressed_tar_cut_at_a_member_boundary(packed, tmp_path, fresh_confi
     end = len(data.rstrip(b"\x00"))
     cut = tmp_path / "cut.tar"
     cut.write_bytes(data[: (end + 511) // 512 * 512])
-    f = by_id(archive_findings(cut, None))["archive.readable"]
+    f = by_id(verify(cut, None).findings)["archive.readable"]
     assert f.status == "fail"
     assert f.message == (f"cut.tar: after member '{members[-1][0].name}': the end-of-archive marker is "
                          "missing: the archive stops after a member; the file is incomplete, copy or pack it again")
@@ -237,7 +237,7 @@ def test_empty_archive(content, check, message, tmp_path, fresh_config, capsys):
         write_tar(path, [], mode="w")
     else:
         path.write_bytes(content)
-    f = by_id(archive_findings(path, None))[check]
+    f = by_id(verify(path, None).findings)[check]
     assert (f.status, f.message) == ("fail", message)
     assert run(["verify-archive", str(path)]) == 1
     assert_unpack_writes_nothing(path, fresh_config, capsys)
@@ -246,14 +246,14 @@ def test_empty_archive(content, check, message, tmp_path, fresh_config, capsys):
 def test_trailing_junk_after_the_stream(packed, tmp_path):
     path = tmp_path / "junk.tar.gz"
     path.write_bytes(packed.read_bytes() + b"junk")
-    f = by_id(archive_findings(path, None))["archive.readable"]
+    f = by_id(verify(path, None).findings)["archive.readable"]
     assert f.status == "fail" and "data after the end of the gzip stream" in f.message
 
 
 def test_unsupported_compression(tmp_path):
     path = tmp_path / "x.tar.xz"
     path.write_bytes(b"\xfd7zXZ\x00" + b"\x00" * 100)
-    f = by_id(archive_findings(path, None))["archive.readable"]
+    f = by_id(verify(path, None).findings)["archive.readable"]
     assert f.message == "x.tar.xz: xz compression is not supported (use gz or zst)"
 
 

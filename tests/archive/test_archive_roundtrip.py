@@ -9,7 +9,7 @@ import tarfile
 import pytest
 
 from tusz_guard.archive.pack import FIXED_MTIME, pack
-from tusz_guard.archive.verify import archive_findings
+from tusz_guard.app.archive import verify
 from tusz_guard.cli import run
 from tusz_guard.config import load_config
 from tusz_guard.errors import GuardError
@@ -22,7 +22,7 @@ def statuses(findings: list) -> dict[str, str]:
 def test_pack_verify_unpack_check_round_trip(compression, full_config, fresh_full_config, tmp_path, capsys):
     result = pack(load_config(full_config), tmp_path, compression, progress=False)
     assert result.path.name == f"cache-tusz-9cd21cce38854d56-train5of5-val4of4-test0of3.tar.{compression}"
-    assert statuses(archive_findings(result.path, load_config(full_config))) == {
+    assert statuses(verify(result.path, load_config(full_config)).findings) == {
         "archive.safety": "pass", "archive.readable": "pass", "archive.totals": "pass",
         "archive.completeness": "pass", "archive.checksums": "pass", "archive.prefix": "pass",
         "archive.fingerprint": "pass", "archive.coverage": "warn"}       # test role not built: a warning
@@ -61,7 +61,7 @@ def test_incident_plain_tar_of_smoke_cache_fails_the_full_config(smoke_config, f
     upload = tmp_path / "upload.tar.gz"
     with tarfile.open(upload, "w:gz", compresslevel=1) as tf:
         tf.add(smoke_config.parent.parent / "cache" / "train", arcname="cache/train")
-    findings = {f.id: f for f in archive_findings(upload, load_config(full_config))}
+    findings = {f.id: f for f in verify(upload, load_config(full_config)).findings}
     assert findings["archive.totals"].status == "warn"
     assert findings["archive.totals"].message.startswith("no manifest (made with plain tar?): ")
     assert findings["archive.completeness"].status == "warn"
@@ -78,7 +78,7 @@ def test_incident_plain_tar_of_smoke_cache_fails_the_full_config(smoke_config, f
     capsys.readouterr()
 
 
-def test_check_archive_adds_archive_findings(smoke_config, full_config, tmp_path, capsys):
+def test_check_archive_adds_verify(smoke_config, full_config, tmp_path, capsys):
     upload = tmp_path / "upload.tar"
     with tarfile.open(upload, "w") as tf:
         tf.add(smoke_config.parent.parent / "cache" / "train", arcname="cache/train")
@@ -97,7 +97,7 @@ def test_partial_pack(partial_config, tmp_path, capsys):
     result = pack(cfg, tmp_path, "zst", allow_partial=True, progress=False)
     assert result.path.name == "cache-tusz-9cd21cce38854d56-PARTIAL-train5of5-val0of4-test0of3.tar.zst"
     assert result.manifest.partial is True
-    totals = {f.id: f for f in archive_findings(result.path, None)}["archive.totals"]
+    totals = {f.id: f for f in verify(result.path, None).findings}["archive.totals"]
     assert totals.status == "warn"
     # 2 cache files + 5 entries x 3 files; byte counts vary with the build times recorded in meta.json
     assert re.fullmatch(r"17 files, [\d,]+ bytes as declared; packed with --allow-partial: it covers 5 of 5 train, "

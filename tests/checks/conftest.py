@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from tusz_guard.cache.store import CacheStore
-from tusz_guard.checks.gate import preflight
-from tusz_guard.checks.model import Finding
+from tusz_guard.app.preflight import preflight
+from tusz_guard.results import Finding
 from tusz_guard.cli import run
 from tusz_guard.config import load_config
 

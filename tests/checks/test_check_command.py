@@ -98,13 +98,47 @@ def test_archive_findings_join_the_report(project: Path, tmp_path: Path, capsys)
     bogus = tmp_path / "cache.tar.gz"
     bogus.write_text("not an archive")
     cfg = project / "configs" / "train.yaml"
-    assert run(["check", str(cfg), "--select", "config.*", "--archive", str(bogus), "--format", "json",
-                "-o", str(tmp_path / "r.json")]) == 1
+    assert run(["check", str(cfg), "--select", "config.*", "--select", "archive.*", "--archive", str(bogus),
+                "--format", "json", "-o", str(tmp_path / "r.json")]) == 1
     doc = json.loads((tmp_path / "r.json").read_text())
     ids = [c["id"] for c in doc["checks"]]
     assert ids[:3] == ["config.schema", "config.paths", "config.consistency"]
-    assert any(i.startswith("archive.") for i in ids[3:])
-    assert doc["sections"]["archive"]["path"] == str(bogus) and doc["sections"]["archive"]["status"] == "fail"
+    assert ids[3:] == ["archive.safety", "archive.readable", "archive.totals", "archive.completeness",
+                       "archive.checksums", "archive.prefix", "archive.fingerprint", "archive.coverage"]
+    # one shape of the archive section, whichever command wrote it (verify-archive's summary)
+    section = doc["sections"]["archive"]
+    assert section["archive"] == str(bogus) and section["status"]["archive.readable"] == "fail"
+
+
+def test_archive_checks_are_selected_like_any_other(project: Path, tmp_path: Path, capsys) -> None:
+    """Regression: `--skip archive.coverage` was 'no check id matches' (archive findings were not registered)."""
+    bogus = tmp_path / "cache.tar.gz"
+    bogus.write_text("not an archive")
+    cfg = str(project / "configs" / "train.yaml")
+    assert run(["check", cfg, "--select", "archive.*", "--skip", "archive.coverage", "--archive", str(bogus),
+                "--format", "json", "-o", str(tmp_path / "r.json")]) == 1
+    ids = [c["id"] for c in json.loads((tmp_path / "r.json").read_text())["checks"]]
+    assert "archive.coverage" not in ids and ids[0] == "archive.safety"
+
+
+@pytest.mark.parametrize(("pattern", "hint"), [
+    ("cache.nope", "no check id matches 'cache.nope'"),
+    ("expectations.nope", "no check id matches 'expectations.nope'"),      # was: ran nothing, exit 1
+    ("expectations.recordngs", "did you mean 'expectations.recordings'?"),
+    ("archive.*", "archive.* checks need an archive"),
+])
+def test_every_unknown_pattern_is_a_usage_error(project: Path, capsys, pattern: str, hint: str) -> None:
+    assert run(["check", str(project / "configs" / "train.yaml"), "--select", pattern]) == 2
+    assert hint in capsys.readouterr().err
+
+
+def test_list_names_every_check_with_its_inputs(capsys) -> None:
+    assert run(["check", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    ids = [line.split()[0] for line in lines]
+    assert ids[0] == "config.schema" and "archive.coverage" in ids and "expectations.windows" in ids
+    assert next(line for line in lines if line.startswith("archive.prefix")).split("  ")[1:3] != []
+    assert "archive + config + corpus" in next(line for line in lines if line.startswith("archive.prefix"))
 
 
 def test_deep_check_passes_on_a_sound_cache(project: Path, capsys) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tusz_guard.checks.gate import config_gate
+from tusz_guard.app.preflight import config_gate
 from tusz_guard.config import load_config
 
 

@@ -6,16 +6,18 @@ from pathlib import Path
 import pytest
 
 from tusz_guard.checks.base import Check
-from tusz_guard.checks.engine import all_ids, choose, run_one
-from tusz_guard.checks.gate import preflight
-from tusz_guard.checks.model import overall_status
+from tusz_guard.checks.engine import all_ids, choose, registered, run_one
+from tusz_guard.app.preflight import preflight
+from tusz_guard.results import overall_status
 from tusz_guard.checks.snapshot import gather_config_snapshot
 from tusz_guard.config import load_config
 from tusz_guard.errors import GuardError
 
 IDS = ["config.schema", "config.paths", "config.consistency", "corpus.layout", "corpus.ledger", "corpus.headers",
        "labels.vocabulary", "labels.parse", "labels.seizures", "splits.disjoint", "cache.fingerprint",
-       "cache.coverage", "cache.index", "cache.integrity", "windows.count"]
+       "cache.coverage", "cache.index", "cache.integrity", "windows.count", "archive.safety", "archive.readable",
+       "archive.totals", "archive.completeness", "archive.checksums", "archive.prefix", "archive.fingerprint",
+       "archive.coverage"]
 
 
 def test_every_documented_id_is_registered_in_report_order() -> None:
@@ -29,12 +31,14 @@ def test_every_documented_id_is_registered_in_report_order() -> None:
     ([], ["c*"], ["labels.vocabulary", "labels.parse", "labels.seizures", "splits.disjoint", "windows.count"]),
 ])
 def test_select_and_skip_take_globs(select: list[str], skip: list[str], expected: list[str]) -> None:
-    assert [c.id for c in choose(select, skip)] == expected
+    pool = [c for c in registered() if c.family != "archive"]
+    assert [c.id for c in choose(pool, select, skip)] == expected
 
 
 def test_an_unknown_id_is_a_usage_error() -> None:
-    with pytest.raises(GuardError, match="no check id matches 'cache.coverge'"):
-        choose(["cache.coverge"])
+    with pytest.raises(GuardError, match="no check id matches 'cache.coverge'") as caught:
+        choose(registered(), ["cache.coverge"])
+    assert "did you mean 'cache.coverage'?" in str(caught.value)
 
 
 def test_a_crashing_check_becomes_an_error_finding(project: Path) -> None:

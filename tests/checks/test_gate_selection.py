@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tusz_guard.checks.gate import preflight
+from tusz_guard.app.preflight import preflight
 from tusz_guard.config import load_config
 
 

@@ -17,6 +17,7 @@ from tusz_guard.config import LoadedConfig, load_config
 from tusz_guard.corpus.ledger import Ledger, build_ledger
 from tusz_guard.errors import GuardError
 from tusz_guard.expect import run_expectations
+from tusz_guard.expect.suites import read_suites
 
 SUITES = Path(__file__).resolve().parents[2] / "expectations"
 
@@ -58,7 +59,7 @@ def _first_entry(store: CacheStore) -> tuple[str, object]:
 
 def test_clean_corpus_passes_every_shipped_suite(project: tuple[LoadedConfig, Ledger]) -> None:
     cfg, ledger = project
-    found = _by_id(run_expectations(ledger, CacheStore(cfg.cache_dir), cfg, SUITES))
+    found = _by_id(run_expectations(ledger, CacheStore(cfg.cache_dir), cfg, read_suites(SUITES, str(SUITES))))
     assert sorted(found) == ["expectations.cache_entries", "expectations.recordings", "expectations.windows"]
     assert {f.status for f in found.values()} == {"pass"}
     included = len(ledger.included())
@@ -78,7 +79,7 @@ def test_nan_bearing_entry_fails_cache_entries_naming_the_recording(project, cac
     labels = np.array(cache_copy.load_labels(key, mmap=False))
     _, written = cache_copy.write_entry(key, signal, labels, replace(meta, **signal_stats(signal)), replace_existing=True)
     cache_copy.sync_index(meta.fingerprint, {key: written})
-    found = _by_id(run_expectations(ledger, cache_copy, cfg, SUITES))
+    found = _by_id(run_expectations(ledger, cache_copy, cfg, read_suites(SUITES, str(SUITES))))
     bad = found["expectations.cache_entries"]
     assert bad.status == "fail"
     assert [(f["type"], f["kwargs"]["column"], f["unexpected_count"]) for f in bad.details["failed"]] == [
@@ -96,7 +97,7 @@ def test_label_fraction_above_one_fails_windows_naming_the_recording(project, ca
     labels = np.full(meta.n_samples, 2, dtype=np.uint8)       # a label mask that is not 0/1
     _, written = cache_copy.write_entry(key, signal, labels, meta, replace_existing=True)
     cache_copy.sync_index(meta.fingerprint, {key: written})
-    found = _by_id(run_expectations(ledger, cache_copy, cfg, SUITES))
+    found = _by_id(run_expectations(ledger, cache_copy, cfg, read_suites(SUITES, str(SUITES))))
     bad = found["expectations.windows"]
     assert bad.status == "fail"
     failed = {f["kwargs"]["column"]: f for f in bad.details["failed"]}
@@ -125,7 +126,7 @@ def test_wrong_sampling_rate_fails_recordings_naming_the_recording(tiny_clean_co
     ledger = build_ledger(cfg)
     rate = ledger.get(path).sfreq
     assert ledger.get(path).included and rate not in (250, 256, 400, 512, 1000)
-    found = _by_id(run_expectations(ledger, None, cfg, SUITES))
+    found = _by_id(run_expectations(ledger, None, cfg, read_suites(SUITES, str(SUITES))))
     bad = found["expectations.recordings"]
     assert bad.status == "fail"
     assert [(f["type"], f["kwargs"]["column"]) for f in bad.details["failed"]] == [
@@ -138,7 +139,7 @@ def test_wrong_sampling_rate_fails_recordings_naming_the_recording(tiny_clean_co
 
 def test_cache_suites_skip_without_an_index(project, tmp_path: Path) -> None:
     cfg, ledger = project
-    found = _by_id(run_expectations(ledger, CacheStore(tmp_path / "nothing"), cfg, SUITES))
+    found = _by_id(run_expectations(ledger, CacheStore(tmp_path / "nothing"), cfg, read_suites(SUITES, str(SUITES))))
     reason = f"no cache index at {tmp_path / 'nothing' / 'index.json'}; build the cache first"
     assert found["expectations.windows"].status == "skip"
     assert found["expectations.windows"].message == f"{SUITES}/windows.json not run: {reason}"
@@ -151,7 +152,7 @@ def test_warning_severity_warns_and_custom_suites_run(project, tmp_path: Path) -
         {"type": "expect_column_values_to_be_between", "kwargs": {"column": "duration_s", "max_value": 60},
          "severity": "warning"}]}
     (tmp_path / "house_rules.json").write_text(json.dumps(doc))
-    [finding] = run_expectations(ledger, None, cfg, tmp_path)
+    [finding] = run_expectations(ledger, None, cfg, read_suites(tmp_path, str(tmp_path)))
     assert (finding.id, finding.status) == ("expectations.house_rules", "warn")
     assert finding.details["failed"][0]["severity"] == "warning"
     assert finding.details["failed"][0]["unexpected_count"] == len(ledger.included())
@@ -163,7 +164,7 @@ def test_malformed_suite_stops_before_anything_runs(project, tmp_path: Path) -> 
     (tmp_path / "windows.json").write_text('{"name": "windows", "expectations": [{"type": "expect_nothing", '
                                            '"kwargs": {}}]}')
     with pytest.raises(GuardError) as info:
-        run_expectations(ledger, None, cfg, tmp_path)
+        run_expectations(ledger, None, cfg, read_suites(tmp_path, str(tmp_path)))
     assert info.value.exit_code == 2
     assert str(info.value).startswith(f"==> File {tmp_path}/windows.json ==> At key: expectations[0] invalid "
                                       "expectation 'expect_nothing'")
@@ -176,7 +177,7 @@ def test_data_docs_are_built_and_no_temp_folder_is_left(project, tmp_path: Path,
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))     # anything GX puts in a temp dir lands here
     docs = tmp_path / "docs"
-    findings = run_expectations(ledger, CacheStore(cfg.cache_dir), cfg, SUITES, docs)
+    findings = run_expectations(ledger, CacheStore(cfg.cache_dir), cfg, read_suites(SUITES, str(SUITES)), docs)
     assert {f.details["data_docs"] for f in findings} == {str(docs / "index.html")}
     assert (docs / "index.html").is_file()
     assert sorted(p.name for p in (docs / "validations").iterdir()) == ["cache_entries", "recordings", "windows"]
@@ -186,7 +187,7 @@ def test_data_docs_are_built_and_no_temp_folder_is_left(project, tmp_path: Path,
 
 def test_gx_prints_nothing(project, capfd: pytest.CaptureFixture[str]) -> None:
     cfg, ledger = project
-    run_expectations(ledger, CacheStore(cfg.cache_dir), cfg, SUITES)
+    run_expectations(ledger, CacheStore(cfg.cache_dir), cfg, read_suites(SUITES, str(SUITES)))
     out, err = capfd.readouterr()
     assert (out, err) == ("", "")
 
@@ -195,7 +196,7 @@ def test_unreadable_labels_fail_the_windows_suite(project, cache_copy: CacheStor
     cfg, ledger = project
     key, _ = _first_entry(cache_copy)
     cache_copy.labels_path(key).unlink()
-    bad = _by_id(run_expectations(ledger, cache_copy, cfg, SUITES))["expectations.windows"]
+    bad = _by_id(run_expectations(ledger, cache_copy, cfg, read_suites(SUITES, str(SUITES))))["expectations.windows"]
     assert bad.status == "fail"
     assert bad.details["failed"] == []
     assert [p.split(" does not exist")[0] for p in bad.details["problems"]] == [str(cache_copy.labels_path(key))]
@@ -207,7 +208,7 @@ def test_an_expectation_that_raises_is_an_error(project, tmp_path: Path) -> None
     doc = {"name": "recordings", "expectations": [
         {"type": "expect_column_values_to_be_between", "kwargs": {"column": "path", "min_value": 0}}]}
     (tmp_path / "recordings.json").write_text(json.dumps(doc))
-    [finding] = run_expectations(ledger, None, cfg, tmp_path)
+    [finding] = run_expectations(ledger, None, cfg, read_suites(tmp_path, str(tmp_path)))
     assert finding.status == "error"
     assert finding.details["failed"][0]["error"]
     assert "expect_column_values_to_be_between on path: raised " in finding.message
@@ -221,6 +222,6 @@ def test_seizure_share_above_one_fails_cache_entries(project, cache_copy: CacheS
     bad_meta = replace(meta, seizure_samples=2 * meta.n_samples)
     _, written = cache_copy.write_entry(key, signal, labels, bad_meta, replace_existing=True)
     cache_copy.sync_index(meta.fingerprint, {key: written})
-    bad = _by_id(run_expectations(ledger, cache_copy, cfg, SUITES))["expectations.cache_entries"]
+    bad = _by_id(run_expectations(ledger, cache_copy, cfg, read_suites(SUITES, str(SUITES))))["expectations.cache_entries"]
     assert [(f["kwargs"]["column"], f["first_rows"]) for f in bad.details["failed"]] == [
         ("seizure_fraction", [{"path": meta.source, "seizure_fraction": 2.0}])]

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tusz_guard.checks.model import ConfigSummary, Finding, Report
+from tusz_guard.results import ConfigSummary, Finding, Report
 from tusz_guard.errors import GuardError
 from tusz_guard.report.html import render_html
 from tusz_guard.report.html_shot import screenshot
@@ -86,12 +86,19 @@ def verdict_of(doc: str) -> str:
     (("skip", "skip"), False, "BLOCKED", "No check ran, so nothing is known to be safe."),
 ])
 def test_verdict_banner(statuses: tuple[str, ...], strict: bool, word: str, summary: str) -> None:
-    doc = render_html(report(tuple(finding(s, f"c{i}") for i, s in enumerate(statuses))), strict=strict)
+    doc = render_html(report(tuple(finding(s, f"c{i}") for i, s in enumerate(statuses)), strict=strict))
     assert verdict_of(doc) == word
     assert f'<div class="banner {word.lower()}" id="verdict" role="status">' in doc
     assert f"<strong>{summary}</strong>" in doc
     assert f"<title>tusz-guard check: {word}</title>" in doc
     assert ("(strict: warnings block)" in doc) is strict
+
+
+def test_strict_report_is_titled_blocked_by_itself() -> None:
+    """Regression: render_html took its own strict=False, so a strict, exit-1 report was titled PASS."""
+    strict = report((finding("pass", "a"), finding("warn", "b")), strict=True)
+    assert strict.exit_code == 1
+    assert verdict_of(render_html(strict)) == "BLOCKED"
 
 
 def test_banner_counts_every_status() -> None:

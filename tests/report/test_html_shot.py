@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tusz_guard.checks.model import Finding, Report
+from tusz_guard.results import Finding, Report
 from tusz_guard.report.html import render_html
 from tusz_guard.report.html_shot import screenshot
 

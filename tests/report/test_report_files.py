@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tusz_guard.checks.model import Finding, Report
+from tusz_guard.results import Finding, Report
 from tusz_guard.report import write_reports
 
 

@@ -9,7 +9,7 @@ from xml.etree import ElementTree as ET
 import pytest
 import xmlschema
 
-from tusz_guard.checks.model import ConfigSummary, Finding, Report
+from tusz_guard.results import ConfigSummary, Finding, Report
 from tusz_guard.errors import GuardError
 from tusz_guard.report import write_reports
 from tusz_guard.report.json_report import render_json

@@ -9,14 +9,15 @@ import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Callable
 
-from tusz_guard.archive.layout import Place
+from tusz_guard.archive.layout import Place, config_prefix
 from tusz_guard.archive.manifest import Manifest
 from tusz_guard.archive.scan import Progress, Scan, scan_archive
-from tusz_guard.archive.verify import Expectation, evaluate, expectation, summary
+from tusz_guard.archive.verify import ArchiveView, Expectation, summary
 from tusz_guard.cache.store import ENTRY_FILES, INDEX_NAME, CacheStore, EntryMeta
-from tusz_guard.checks.model import Finding
+from tusz_guard import results
+from tusz_guard.results import Finding
 from tusz_guard.config import LoadedConfig
 from tusz_guard.errors import GuardError
 
@@ -24,6 +25,8 @@ STAGING_PREFIX = ".tusz-guard-unpack-"
 # coverage may fall short (a partial archive still seeds a cache that build-cache completes); nothing else may
 NON_BLOCKING = frozenset({"archive.coverage"})
 _WANTED = ("entry", "cache_meta", "index")
+# judges a finished scan with the registered archive.* checks (the application layer passes it in)
+Judge = Callable[[Scan], "tuple[ArchiveView, list[Finding]]"]
 
 
 @dataclass(frozen=True)
@@ -77,24 +80,24 @@ class StagingSink:
         self.accepted[target.relative_to(self.staging.resolve()).as_posix()] = sha256
 
 
-def unpack(archive: Path, cfg: LoadedConfig, progress: Progress | None = None) -> UnpackResult:
+def unpack(archive: Path, cfg: LoadedConfig, judge: Judge, progress: Progress | None = None) -> UnpackResult:
     """Verify while extracting into staging; move into cfg.cache_dir only when every blocking tier passed."""
     archive = Path(archive)
     if not archive.is_file():
         raise GuardError(f"archive {archive} does not exist or is not a file", hint="check the path")
     dest = cfg.cache_dir
     _check_destination(dest, cfg)
-    expect = expectation(cfg)
     made = _make_parents(dest.parent)
     staging = dest.parent / f"{STAGING_PREFIX}{dest.name}-{os.getpid()}-{secrets.token_hex(4)}"
     staging.mkdir()
     moved = False
     try:
-        sink = StagingSink(staging, expect.prefix)
-        scan = scan_archive(archive, sink=sink, progress=progress)
-        findings = evaluate(scan, expect)
-        info = summary(scan, expect, findings)
-        blocking = [f for f in findings if f.status in ("fail", "error") and f.id not in NON_BLOCKING]
+        sink = StagingSink(staging, config_prefix(cfg))
+        view, findings = judge(scan_archive(archive, sink=sink, progress=progress))
+        expect, scan = view.expect, view.scan
+        assert expect is not None
+        info = summary(view, findings)
+        blocking = results.blocking(findings, exempt=NON_BLOCKING)
         if blocking or sink.rejected:
             why = ", ".join(f.id for f in blocking) or f"{len(sink.rejected)} member(s) differ from the manifest"
             return UnpackResult(findings, info, refused=f"archive failed {why}: nothing was written to {dest}")

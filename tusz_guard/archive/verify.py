@@ -1,32 +1,23 @@
-"""Verify an archive in tiers, BagIt-style: safety, readable, totals, completeness, checksums; then, with a
-config, the prefix, the fingerprint and the coverage of the config's recordings. One streaming pass."""
+"""The rules for an archive, in tiers, BagIt-style: safety, readable, totals, completeness, checksums; then,
+with a config, the prefix, the fingerprint and the coverage of the config's recordings.
+
+Pure functions of one finished scan (archive/scan.py reads the archive in one streaming pass); they are
+registered as the archive.* checks in checks/archive_checks.py.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from tusz_guard.archive.contents import ArchivedCache, caches, layout_problems
 from tusz_guard.archive.layout import MANIFEST_NAME, config_prefix, place
-from tusz_guard.archive.scan import Member, Progress, Scan, scan_archive
+from tusz_guard.archive.scan import Member, Scan
 from tusz_guard.cache.fingerprint import diff_params, fingerprint, fingerprint_params
 from tusz_guard.cache.plan import plan
-from tusz_guard.checks.model import Finding, Status
+from tusz_guard.results import Finding, Outcome, Status
 from tusz_guard.config import LoadedConfig
-from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, Ledger, build_ledger
-from tusz_guard.errors import GuardError
+from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, Ledger
 
-TITLES: dict[str, str] = {
-    "archive.safety": "Archive members are safe to extract",
-    "archive.readable": "Archive reads to the end",
-    "archive.totals": "Archive totals",
-    "archive.completeness": "Archive completeness",
-    "archive.checksums": "Archive checksums",
-    "archive.prefix": "Archive path prefix is the config's cache dir",
-    "archive.fingerprint": "Archive fingerprint matches the config",
-    "archive.coverage": "Archive covers the config's recordings",
-}
-CHECK_IDS: tuple[str, ...] = tuple(TITLES)
 SHOW = 5          # names listed in a message before "and N more"
 KNOWN = ("entry", "cache_meta", "index", "lock")     # .lock is part of a cache but carries nothing
 REPACK = "pack it again with `tusz-guard pack CONFIG`"
@@ -34,7 +25,7 @@ REPACK = "pack it again with `tusz-guard pack CONFIG`"
 
 @dataclass(frozen=True)
 class Expectation:
-    """What a config expects of its archive: gathered once from the config and its corpus."""
+    """What a config expects of its archive: from the config and the ledger the other checks judge."""
 
     config: str                  # the config path as displayed
     prefix: str
@@ -43,44 +34,31 @@ class Expectation:
     ledger: Ledger
 
 
+@dataclass(frozen=True)
+class ArchiveView:
+    """One archive as the archive.* checks see it: the finished scan and, with a config, what it expects."""
+
+    scan: Scan
+    expect: Expectation | None
+    found: dict[str, ArchivedCache]
+    main: ArchivedCache | None
+
 
 def printable(name: str) -> str:
     """A member name as it may be shown: control characters escaped (no terminal escapes reach the user)."""
     return "".join(c if 32 <= ord(c) != 127 else c.encode("unicode_escape").decode("ascii") for c in name)
 
-def expectation(cfg: LoadedConfig) -> Expectation:
-    """The config's prefix, fingerprint and ledger (reads corpus headers and annotations)."""
+
+def expectation(cfg: LoadedConfig, ledger: Ledger) -> Expectation:
+    """The config's prefix, fingerprint and the ledger already built for it (no second corpus scan)."""
     return Expectation(config=cfg.display(cfg.path), prefix=config_prefix(cfg), fingerprint=fingerprint(cfg),
-                       params=fingerprint_params(cfg), ledger=build_ledger(cfg))
+                       params=fingerprint_params(cfg), ledger=ledger)
 
 
-def archive_findings(archive_path: Path, cfg: LoadedConfig | None, progress: Progress | None = None) -> list[Finding]:
-    """The archive.* findings for one archive, optionally against a config (the check engine's entry point)."""
-    return verify_archive(archive_path, cfg, progress)[2]
-
-
-def verify_archive(archive_path: Path, cfg: LoadedConfig | None,
-                   progress: Progress | None = None) -> tuple[Scan, Expectation | None, list[Finding], dict[str, Any]]:
-    """Scan once and judge: (scan, expectation, findings, summary for the report's archive section)."""
-    archive_path = Path(archive_path)
-    if not archive_path.is_file():
-        raise GuardError(f"archive {archive_path} does not exist or is not a file", hint="check the path")
-    expect = expectation(cfg) if cfg is not None else None
-    scan = scan_archive(archive_path, progress=progress)
-    findings = evaluate(scan, expect)
-    return scan, expect, findings, summary(scan, expect, findings)
-
-
-def evaluate(scan: Scan, expect: Expectation | None) -> list[Finding]:
-    """Every archive.* finding from a finished scan (pure)."""
+def view_of(scan: Scan, expect: Expectation | None) -> ArchiveView:
+    """The caches the scan holds and the one it is about (pure)."""
     found = caches(scan)
-    main = main_cache(scan, found, expect)
-    out = [safety(scan), readable(scan), totals(scan), completeness(scan, found), checksums(scan)]
-    if expect is None:
-        out += [_f(cid, "skip", "not checked: no --config given") for cid in CHECK_IDS[5:]]
-    else:
-        out += [prefix(scan, found, expect), fingerprint_finding(scan, main, expect), coverage(scan, main, expect)]
-    return out
+    return ArchiveView(scan=scan, expect=expect, found=found, main=main_cache(scan, found, expect))
 
 
 def main_cache(scan: Scan, found: dict[str, ArchivedCache], expect: Expectation | None) -> ArchivedCache | None:
@@ -92,8 +70,8 @@ def main_cache(scan: Scan, found: dict[str, ArchivedCache], expect: Expectation 
     return next(iter(found.values())) if len(found) == 1 else None
 
 
-def _f(cid: str, status: Status, message: str, **details: Any) -> Finding:
-    return Finding(id=cid, status=status, title=TITLES[cid], message=message, details=details)
+def _o(status: Status, message: str, **details: Any) -> Outcome:
+    return Outcome(status, message, details)
 
 
 def _names(items: list[str], n: int = SHOW) -> str:
@@ -107,61 +85,59 @@ def _payload(scan: Scan) -> list[Member]:
 
 
 # ---- tier 1: safety -----------------------------------------------------------------------------------
-def safety(scan: Scan) -> Finding:
+def safety(scan: Scan) -> Outcome:
     if scan.unsafe:
         listed = [f"'{printable(u.name)}' ({u.problem})" for u in scan.unsafe]
-        return _f("archive.safety", "fail",
+        return _o("fail",
                   f"{len(scan.unsafe):,} unsafe member(s): {_names(listed)}; unpack refuses this archive; "
                   f"{REPACK}", unsafe=[{"member": printable(u.name), "problem": u.problem} for u in scan.unsafe])
-    return _f("archive.safety", "pass", f"{len(scan.members):,} members: regular files and directories with "
+    return _o("pass", f"{len(scan.members):,} members: regular files and directories with "
               "relative, unique names", members=len(scan.members))
 
 
 # ---- tier 2: readable to the end --------------------------------------------------------------------------
-def readable(scan: Scan) -> Finding:
+def readable(scan: Scan) -> Outcome:
     if scan.read_error:
-        return _f("archive.readable", "fail", f"{scan.archive.name}: {scan.read_error}",
+        return _o("fail", f"{scan.archive.name}: {scan.read_error}",
                   error=scan.read_error, members_read=len(scan.members))
-    return Finding("archive.readable", "pass", TITLES["archive.readable"],
-                   f"read to the end: {scan.archive_bytes:,} bytes ({scan.compression}), {scan.decoded_bytes:,} "
-                   f"bytes of tar, {len(scan.members):,} members", {"compression": scan.compression},
-                   duration_s=scan.seconds)
+    return _o("pass", f"read to the end: {scan.archive_bytes:,} bytes ({scan.compression}), {scan.decoded_bytes:,} "
+              f"bytes of tar, {len(scan.members):,} members", compression=scan.compression)
 
 
-def _unreadable(cid: str) -> Finding:
-    return _f(cid, "skip", "not decided: the archive does not read to the end (see archive.readable)")
+def _unreadable() -> Outcome:
+    return _o("skip", "not decided: the archive does not read to the end (see archive.readable)")
 
 
 # ---- tier 3: totals ----------------------------------------------------------------------------------
-def totals(scan: Scan) -> Finding:
+def totals(scan: Scan) -> Outcome:
     if not scan.readable:
-        return _unreadable("archive.totals")
+        return _unreadable()
     files = _payload(scan)
     n, size = len(files), sum(m.size for m in files)
     if not scan.members:
-        return _f("archive.totals", "fail", "the archive holds no members: it is empty; " + REPACK)
+        return _o("fail", "the archive holds no members: it is empty; " + REPACK)
     m = scan.manifest
     if m is None:
-        return _f("archive.totals", "warn", f"no manifest (made with plain tar?): {n:,} files, {size:,} bytes; "
+        return _o("warn", f"no manifest (made with plain tar?): {n:,} files, {size:,} bytes; "
                   "completeness is checked against the entries' own meta.json and there are no checksums; "
                   f"use `tusz-guard pack` for archives", files=n, bytes=size, manifest=False)
     if n != len(m.members) or size != m.total_bytes:
-        return _f("archive.totals", "fail", f"holds {n:,} files ({size:,} bytes), the manifest declares "
+        return _o("fail", f"holds {n:,} files ({size:,} bytes), the manifest declares "
                   f"{len(m.members):,} ({m.total_bytes:,} bytes); {REPACK}", files=n, bytes=size,
                   declared_files=len(m.members), declared_bytes=m.total_bytes)
     if m.partial:
         cov = ", ".join(f"{c.covered:,} of {c.included:,} {r}" for r, c in m.coverage.items())
-        return _f("archive.totals", "warn", f"{n:,} files, {size:,} bytes as declared; packed with "
+        return _o("warn", f"{n:,} files, {size:,} bytes as declared; packed with "
                   f"--allow-partial: it covers {cov}", files=n, bytes=size, partial=True)
-    return _f("archive.totals", "pass", f"{n:,} files, {size:,} bytes, as the manifest declares", files=n, bytes=size)
+    return _o("pass", f"{n:,} files, {size:,} bytes, as the manifest declares", files=n, bytes=size)
 
 
 # ---- tier 4: completeness -------------------------------------------------------------------------------
-def completeness(scan: Scan, found: dict[str, ArchivedCache]) -> Finding:
+def completeness(scan: Scan, found: dict[str, ArchivedCache]) -> Outcome:
     if not scan.readable:
-        return _unreadable("archive.completeness")
+        return _unreadable()
     if scan.manifest_error:
-        return _f("archive.completeness", "fail", f"{MANIFEST_NAME}: {scan.manifest_error}; {REPACK}")
+        return _o("fail", f"{MANIFEST_NAME}: {scan.manifest_error}; {REPACK}")
     problems = manifest_problems(scan, found) if scan.manifest else []
     if not found:
         problems.append("the archive holds no tusz-guard cache (no tusz-guard-cache.json, no entries/)")
@@ -169,15 +145,15 @@ def completeness(scan: Scan, found: dict[str, ArchivedCache]) -> Finding:
         problems += layout_problems(cache)
     extra = [m.path or m.name for m in _payload(scan) if place(m.path).kind not in KNOWN]
     if problems:
-        return _f("archive.completeness", "fail", f"{len(problems):,} problem(s): {_names(problems)}; {REPACK}",
+        return _o("fail", f"{len(problems):,} problem(s): {_names(problems)}; {REPACK}",
                   problems=problems)
     entries = sum(len(c.files) for c in found.values())
     if scan.manifest is None or extra:
         note = f"; not part of the cache format, unpack skips them: {_names(extra)}" if extra else ""
         basis = "the manifest" if scan.manifest else "the entries' own meta.json (no manifest)"
-        return _f("archive.completeness", "warn", f"{entries:,} complete entries, consistent with {basis}{note}",
+        return _o("warn", f"{entries:,} complete entries, consistent with {basis}{note}",
                   entries=entries, not_cache=extra)
-    return _f("archive.completeness", "pass", f"every member the manifest lists is there with its size; "
+    return _o("pass", f"every member the manifest lists is there with its size; "
               f"{entries:,} complete entries", entries=entries)
 
 
@@ -203,61 +179,61 @@ def manifest_problems(scan: Scan, found: dict[str, ArchivedCache]) -> list[str]:
 
 
 # ---- tier 5: checksums ----------------------------------------------------------------------------------
-def checksums(scan: Scan) -> Finding:
+def checksums(scan: Scan) -> Outcome:
     if not scan.readable:
-        return _unreadable("archive.checksums")
+        return _unreadable()
     m = scan.manifest
     if m is None:
         status: Status = "skip" if scan.manifest_error else "warn"
-        return _f("archive.checksums", status, "no manifest, so no checksums to compare: sizes were checked against "
+        return _o(status, "no manifest, so no checksums to compare: sizes were checked against "
                   "each entry's meta.json only; use `tusz-guard pack` for archives with checksums")
     bad = [f.name for f in _payload(scan) if (d := m.member(f.name)) is not None and d.sha256 != f.sha256]
     if bad:
-        return _f("archive.checksums", "fail", f"{len(bad):,} member(s) differ from the manifest's sha256: "
+        return _o("fail", f"{len(bad):,} member(s) differ from the manifest's sha256: "
                   f"{_names(bad)}: changed or corrupted after packing; {REPACK} from the cache",
                   mismatched=bad)
     n = sum(1 for f in _payload(scan) if m.member(f.name) is not None)
-    return _f("archive.checksums", "pass", f"{n:,} sha256 sums match the manifest", checked=n)
+    return _o("pass", f"{n:,} sha256 sums match the manifest", checked=n)
 
 
 # ---- with a config: prefix, fingerprint, coverage --------------------------------------------------------------
-def prefix(scan: Scan, found: dict[str, ArchivedCache], expect: Expectation) -> Finding:
+def prefix(scan: Scan, found: dict[str, ArchivedCache], expect: Expectation) -> Outcome:
     held = [scan.manifest.prefix] if scan.manifest else list(found)
     shown = ", ".join(f"{p}/" if p else "(the archive root)" for p in held) or "no cache"
     details = {"archive_prefixes": held, "config_prefix": expect.prefix}
     if held == [expect.prefix]:
-        return _f("archive.prefix", "pass", f"members are under {expect.prefix}/, the cache dir of {expect.config}",
+        return _o("pass", f"members are under {expect.prefix}/, the cache dir of {expect.config}",
                   **details)
     if expect.prefix in held:
-        return _f("archive.prefix", "warn", f"the archive holds {shown}; {expect.config} reads {expect.prefix}/ "
+        return _o("warn", f"the archive holds {shown}; {expect.config} reads {expect.prefix}/ "
                   "(unpack takes only that one)", **details)
-    return _f("archive.prefix", "fail", f"the archive holds {shown}, but {expect.config} reads {expect.prefix}/ "
+    return _o("fail", f"the archive holds {shown}, but {expect.config} reads {expect.prefix}/ "
               f"(data.cache_dir): it is another config's cache; pack this one with "
               f"`tusz-guard pack {expect.config}`", **details)
 
 
-def fingerprint_finding(scan: Scan, main: ArchivedCache | None, expect: Expectation) -> Finding:
+def fingerprint_finding(scan: Scan, main: ArchivedCache | None, expect: Expectation) -> Outcome:
     fp = scan.manifest.fingerprint if scan.manifest else (main.fingerprint if main else None)
     if fp is None:
-        return _f("archive.fingerprint", "fail", "the archive carries no fingerprint (no cache metadata, no entry "
+        return _o("fail", "the archive carries no fingerprint (no cache metadata, no entry "
                   f"records); {REPACK}", config_fingerprint=expect.fingerprint)
     others = sorted(k for k, r in (main.records if main else {}).items() if r.fingerprint != expect.fingerprint)
     details = {"archive_fingerprint": fp, "config_fingerprint": expect.fingerprint, "other_entries": len(others)}
     if fp != expect.fingerprint:
         params = main.params if main else None
         why = "; ".join(diff_params(params, expect.params)) if params else "its cache metadata holds no params"
-        return _f("archive.fingerprint", "fail", f"the archive was built with fingerprint {fp}, {expect.config} "
+        return _o("fail", f"the archive was built with fingerprint {fp}, {expect.config} "
                   f"has {expect.fingerprint} ({why}): every entry would be stale; rebuild with "
                   f"`tusz-guard build-cache {expect.config}` and pack again", **details)
     if others:
-        return _f("archive.fingerprint", "warn", f"fingerprint {fp} matches, but {len(others):,} entries carry "
+        return _o("warn", f"fingerprint {fp} matches, but {len(others):,} entries carry "
                   f"another: {_names(others)} (they count as stale)", **details)
-    return _f("archive.fingerprint", "pass", f"fingerprint {fp} matches {expect.config}", **details)
+    return _o("pass", f"fingerprint {fp} matches {expect.config}", **details)
 
 
-def coverage(scan: Scan, main: ArchivedCache | None, expect: Expectation) -> Finding:
+def coverage(scan: Scan, main: ArchivedCache | None, expect: Expectation) -> Outcome:
     if not scan.readable:
-        return _unreadable("archive.coverage")
+        return _unreadable()
     roles = role_coverage(main, expect)
     details: dict[str, Any] = {"roles": roles}
     parts = [f"{r['covered']:,} of {r['included']:,} {role}" for role, r in roles.items() if r["included"]]
@@ -267,12 +243,12 @@ def coverage(scan: Scan, main: ArchivedCache | None, expect: Expectation) -> Fin
         live = sum(roles[r]["included"] - roles[r]["covered"] for r in TRAINING_ROLES)
         stale = _names([s for r in TRAINING_ROLES for s in roles[r]["stale"]], 3)
         why = f"; stale: {stale}" if stale else ""
-        return _f("archive.coverage", "fail", f"{text}: {live:,} training recordings would be processed live"
+        return _o("fail", f"{text}: {live:,} training recordings would be processed live"
                   f"{why}; build with `tusz-guard build-cache {expect.config}` and pack again", **details)
     if roles["test"]["covered"] < roles["test"]["included"]:
-        return _f("archive.coverage", "warn", f"{text}: test is incomplete (evaluation would process "
+        return _o("warn", f"{text}: test is incomplete (evaluation would process "
                   f"{roles['test']['included'] - roles['test']['covered']:,} live)", **details)
-    return _f("archive.coverage", "pass", text, **details)
+    return _o("pass", text, **details)
 
 
 def role_coverage(main: ArchivedCache | None, expect: Expectation) -> dict[str, dict[str, Any]]:
@@ -289,11 +265,10 @@ def role_coverage(main: ArchivedCache | None, expect: Expectation) -> dict[str, 
 
 
 # ---- the report's archive section ---------------------------------------------------------------------------
-def summary(scan: Scan, expect: Expectation | None, findings: list[Finding]) -> dict[str, Any]:
-    """Plain facts for the HTML report's archive section (Report.sections['archive'])."""
+def summary(view: ArchiveView, findings: list[Finding]) -> dict[str, Any]:
+    """Plain facts for the report's archive section (Report.sections['archive']), the one shape of it."""
+    scan, found, main = view.scan, view.found, view.main
     m = scan.manifest
-    found = caches(scan)
-    main = main_cache(scan, found, expect)
     mb = scan.decoded_bytes / 1e6
     out: dict[str, Any] = {
         "archive": str(scan.archive), "compression": scan.compression, "archive_bytes": scan.archive_bytes,

@@ -1,55 +1,74 @@
-"""What a check is: an id, a title, and a pure function from a Snapshot to one Outcome."""
+"""The one registry of checks: an id, a title, what it reads, and a pure function to one Outcome."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
-from tusz_guard.checks.model import Status
-from tusz_guard.checks.snapshot import Snapshot
+from tusz_guard.results import Outcome
 
-Need = Literal["ledger", "cache"]
+if TYPE_CHECKING:
+    from tusz_guard.checks.snapshot import Snapshot
+
+# What a check reads besides the configs: the engine skips it, saying why, when that input was not gathered.
+Need = Literal["ledger", "cache", "archive", "suites"]
+# A check judges either the whole Snapshot or, for archive.*, the archive's view alone (verify-archive runs
+# without a config, so without a Snapshot).
+Takes = Literal["snapshot", "archive"]
 # Lists in details are cut here; the message always carries the full counts.
 MAX_ROWS = 200
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """A check's verdict before the engine stamps id, title and timing on it."""
-
-    status: Status
-    message: str
-    details: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class Check:
-    """One registered check."""
+    """One check: a stable id, a title, what it reads, and a pure function to one Outcome."""
 
     id: str
     title: str
-    fn: Callable[[Snapshot], Outcome]
+    fn: Callable[[Any], Outcome]
     needs: tuple[Need, ...] = ()
+    takes: Takes = "snapshot"
+
+    @property
+    def family(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    @property
+    def inputs(self) -> str:
+        """What the check reads, for `check --list`."""
+        if self.takes == "archive":
+            return "archive" + (" + config + corpus" if "ledger" in self.needs else "")
+        return " + ".join(("config", *self.needs))
 
 
+# The static checks, registered by importing their modules (tusz_guard/checks/*_checks.py, found by name).
+# Expectation suites are checks too, made per run from the suite files (checks/suite_checks.py).
 REGISTRY: dict[str, Check] = {}
+SnapshotFn = Callable[["Snapshot"], Outcome]
 
 
-def check(check_id: str, title: str, needs: tuple[Need, ...] = ()) -> Callable[[Callable[[Snapshot], Outcome]], Callable[[Snapshot], Outcome]]:
-    """Register a check function under a stable id (ids are unique; order of registration is report order)."""
-    def register(fn: Callable[[Snapshot], Outcome]) -> Callable[[Snapshot], Outcome]:
-        if check_id in REGISTRY:
-            raise RuntimeError(f"check id {check_id} registered twice")
-        REGISTRY[check_id] = Check(check_id, title, fn, needs)
+def register(c: Check) -> None:
+    """Add one check (ids are unique)."""
+    if c.id in REGISTRY:
+        raise RuntimeError(f"check id {c.id} registered twice")
+    REGISTRY[c.id] = c
+
+
+def check(check_id: str, title: str, needs: tuple[Need, ...] = ()) -> Callable[[SnapshotFn], SnapshotFn]:
+    """Register a check of the Snapshot under a stable id."""
+    def decorate(fn: SnapshotFn) -> SnapshotFn:
+        register(Check(check_id, title, fn, needs))
         return fn
-    return register
+    return decorate
 
 
-def worst(statuses: Iterable[Status]) -> Status:
-    """The most severe status of several (pass when none)."""
-    order: tuple[Status, ...] = ("error", "fail", "warn", "pass", "skip")
-    present = set(statuses)
-    return next((s for s in order if s in present and s != "skip"), "pass")
+def archive_check(check_id: str, title: str, *, with_config: bool = False) -> Callable[[Callable[[Any], Outcome]],
+                                                                                     Callable[[Any], Outcome]]:
+    """Register a check of an archive's view; with_config: it also needs the config and its corpus ledger."""
+    def decorate(fn: Callable[[Any], Outcome]) -> Callable[[Any], Outcome]:
+        register(Check(check_id, title, fn, ("archive", "ledger") if with_config else ("archive",), "archive"))
+        return fn
+    return decorate
 
 
 def n(value: int) -> str:

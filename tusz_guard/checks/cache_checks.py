@@ -4,7 +4,8 @@ from __future__ import annotations
 from collections import Counter
 
 from tusz_guard.cache.fingerprint import diff_params, fingerprint_params
-from tusz_guard.checks.base import Outcome, check, listing, rows, worst
+from tusz_guard.checks.base import Outcome, check, listing, rows
+from tusz_guard.results import worst
 from tusz_guard.checks.coverage import by_stem, cache_plan, matching_siblings, orphans, role_counts, throughput
 from tusz_guard.checks.snapshot import Snapshot
 from tusz_guard.corpus.channels import CHANNELS_10_20

@@ -6,7 +6,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from tusz_guard.cache.fingerprint import diff_params, fingerprint_params
-from tusz_guard.checks.base import Outcome, check, listing, worst
+from tusz_guard.checks.base import Outcome, check, listing
+from tusz_guard.results import worst
 from tusz_guard.checks.snapshot import ConfigLoad, Snapshot
 from tusz_guard.config import LoadedConfig
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from tusz_guard.checks.base import Outcome, check, listing, n, rows, worst
+from tusz_guard.checks.base import Outcome, check, listing, n, rows
+from tusz_guard.results import worst
 from tusz_guard.checks.coverage import cache_plan
 from tusz_guard.checks.snapshot import Snapshot
 from tusz_guard.checks.windowing import WindowClasses, classify, seizure_samples

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tusz_guard.cache.fingerprint import fingerprint
 from tusz_guard.cache.store import (reconcile, ENTRIES_NAME, ENTRY_FILES, ENTRY_META_NAME, LABELS_NAME, ROOT_FILES,
@@ -16,6 +16,10 @@ from tusz_guard.config import LoadedConfig, load_config
 from tusz_guard.progress import Tick
 from tusz_guard.corpus.ledger import Ledger, build_ledger
 from tusz_guard.errors import ConfigError, GuardError
+from tusz_guard.results import Outcome
+
+if TYPE_CHECKING:
+    from tusz_guard.archive.verify import ArchiveView
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
 # Environment variables other scripts commonly read for a cache location (catalogue row 1: a second name).
@@ -100,6 +104,8 @@ class Snapshot:
     ledger_error: str | None = None
     env: dict[str, str] = field(default_factory=dict)
     deep: bool = False
+    archive: ArchiveView | None = None         # with --archive: the archive scanned once (app/archive.py)
+    suites: dict[str, Outcome] = field(default_factory=dict)   # expectations.<suite> -> its evaluated outcome
     # Derived values computed once by the checks that share them (plans, stem maps); never read from disk.
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 

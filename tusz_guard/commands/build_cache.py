@@ -98,17 +98,15 @@ def build_cache(cfg: LoadedConfig, *, roles: tuple[str, ...], spec: ExecutorSpec
 # ---- the config gate ----------------------------------------------------------------------------------------
 def run_gate(cfg: LoadedConfig, force: bool) -> str | bool:
     """'' when the config checks pass, the forced reason under --force, False when blocked (report written)."""
-    from tusz_guard.checks.gate import config_gate
-    from tusz_guard.checks.model import BLOCKING
+    from tusz_guard.app.preflight import config_gate
     from tusz_guard.report import write_reports
 
     report = config_gate(cfg)
-    failing = [f.id for f in report.findings if f.status in BLOCKING]
+    failing = [f.id for f in report.blocking]
     if not failing:
         return ""
-    for f in report.findings:
-        if f.status in BLOCKING:
-            click.echo(f"  {f.status.upper():5} {f.id}: {f.message}", err=True)
+    for f in report.blocking:
+        click.echo(f"  {f.status.upper():5} {f.id}: {f.message}", err=True)
     if force:
         click.echo(f"warning: config checks failed ({', '.join(failing)}); building anyway (--force, recorded)")
         return with_forced_reason(failing)

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from tusz_guard.checks.gate import preflight
+from tusz_guard.app.preflight import preflight
 from tusz_guard.config import load_config
 from tusz_guard.progress import count_bar
 from tusz_guard.report import FORMATS, check_output_option, write_reports
@@ -15,7 +15,9 @@ REPORTS_DIR = "reports"
 
 
 @click.command("check")
-@click.argument("configs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.argument("configs", nargs=-1, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--list", "list_checks", is_flag=True,
+              help="List every check id with its title and inputs (with CONFIG: its suites too), then exit.")
 @click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS), default=("text",), show_default=True,
               help="Repeatable. text goes to the terminal; json, junit and html are written to files.")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), help="Write the one file format here.")
@@ -32,7 +34,7 @@ REPORTS_DIR = "reports"
 @click.option("--expectations", "suite_dir", type=click.Path(file_okay=False),
               help="Folder of suite .json files (default: <project>/expectations/, else the bundled suites).")
 @click.option("--data-docs", type=click.Path(file_okay=False), help="Also build Great Expectations Data Docs here.")
-def command(configs: tuple[str, ...], formats: tuple[str, ...], out: str | None, report_dir: str | None,
+def command(configs: tuple[str, ...], list_checks: bool, formats: tuple[str, ...], out: str | None, report_dir: str | None,
             select: tuple[str, ...], skip: tuple[str, ...], strict: bool, fail_fast: bool, deep: bool,
             archive: str | None, no_expectations: bool, suite_dir: str | None, data_docs: str | None) -> int:
     """Check a training setup before the first batch: config paths, corpus, labels, splits, cache.
@@ -44,7 +46,12 @@ def command(configs: tuple[str, ...], formats: tuple[str, ...], out: str | None,
       tusz-guard check configs/train.yaml --format junit -o reports/check.xml --strict
       tusz-guard check configs/train.yaml --select 'cache.*' --deep
       tusz-guard check configs/train.yaml --no-expectations      # skip the Great Expectations suites
+      tusz-guard check --list                                     # every check id, its title and inputs
     """
+    if list_checks:
+        return print_list(configs, suite_dir, no_expectations)
+    if not configs:
+        raise click.UsageError("Missing argument 'CONFIGS...'.")
     files = [f for f in formats if f != "text"] or (["json"] if report_dir is not None else [])
     if out is not None and not files:
         files = ["text"]
@@ -62,3 +69,16 @@ def command(configs: tuple[str, ...], formats: tuple[str, ...], out: str | None,
     for path in write_reports(report, files, out, folder):
         click.echo(f"report: {path}")
     return report.exit_code
+
+
+def print_list(configs: tuple[str, ...], suite_dir: str | None, no_expectations: bool) -> int:
+    """`check --list`: id, title and inputs of every check, in report order (suites of CONFIG's project)."""
+    from tusz_guard.app.preflight import listed_checks
+
+    cfg = load_config(configs[0]) if configs else None
+    checks = listed_checks(cfg, suite_dir, expectations=not no_expectations)
+    width = max(len(c.id) for c in checks)
+    inputs = max(len(c.inputs) for c in checks)
+    for c in checks:
+        click.echo(f"{c.id:<{width}}  {c.inputs:<{inputs}}  {c.title}")
+    return 0

@@ -132,7 +132,7 @@ def render(config: dict[str, Any]) -> str:
 
 def _gate(train: Path, smoke: Path) -> int:
     """Run the config.* checks on the pair just written; print the full report only when blocked."""
-    from tusz_guard.checks.gate import preflight
+    from tusz_guard.app.preflight import preflight
     from tusz_guard.config import load_config
     from tusz_guard.report.text import render_text, summary_line
 

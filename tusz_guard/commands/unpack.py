@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
+from tusz_guard.app.archive import unpack
 from tusz_guard.archive.progress import byte_bar
-from tusz_guard.archive.unpack import unpack
 from tusz_guard.commands.common import echo_paths
-from tusz_guard.commands.verify_archive import _tag
+from tusz_guard.report.text import status_tag
 from tusz_guard.config import load_config
 
 
@@ -32,7 +32,7 @@ def command(archive: Path, config: str) -> int:
     color = sys.stdout.isatty()
     width = max(len(f.id) for f in result.findings)
     for f in result.findings:
-        click.echo(f"{_tag(f.status, color)} {f.id:<{width}}  {f.message}")
+        click.echo(f"{status_tag(f.status, color)} {f.id:<{width}}  {f.message}")
     if result.refused:
         click.echo(f"REFUSED to unpack {archive}: {result.refused}")
         return result.exit_code

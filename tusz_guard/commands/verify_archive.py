@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 import click
 
-from tusz_guard import __version__
+from tusz_guard.app.archive import verify
 from tusz_guard.archive.progress import byte_bar
-from tusz_guard.archive.verify import Expectation, verify_archive
-from tusz_guard.checks.model import ConfigSummary, Finding, Report
-from tusz_guard.config import LoadedConfig, load_config
+from tusz_guard.config import load_config
+from tusz_guard.report.text import status_tag
+from tusz_guard.results import Report
 
 FORMATS = ("text", "json", "junit", "html")
 
@@ -35,8 +33,7 @@ def command(archive: Path, config: str | None, fmt: str, out: str | None) -> int
     cfg = load_config(config) if config else None
     size = archive.stat().st_size if archive.is_file() else 0
     with byte_bar("verifying", size) as update:
-        _, expect, findings, summary = verify_archive(archive, cfg, progress=update)
-    report = archive_report(findings, summary, cfg, expect)
+        report = verify(archive, cfg, progress=update)
     if fmt == "text" and out is None:
         click.echo(render_archive_text(report, color=sys.stdout.isatty()))
     else:
@@ -48,23 +45,6 @@ def command(archive: Path, config: str | None, fmt: str, out: str | None) -> int
             for path in write_reports(report, [fmt], out, None):
                 click.echo(f"report: {path}", err=True)
     return report.exit_code
-
-
-def archive_report(findings: list[Finding], summary: dict[str, Any], cfg: LoadedConfig | None,
-                   expect: Expectation | None) -> Report:
-    """The check Report of an archive verification, for every renderer."""
-    configs: tuple[ConfigSummary, ...] = ()
-    if cfg is not None and expect is not None:
-        from tusz_guard.checks.summary import flatten
-
-        configs = (ConfigSummary(path=expect.config, name=cfg.name, kind=cfg.config.experiment.kind,
-                                 data_dir=str(cfg.data_dir), cache_dir=str(cfg.cache_dir),
-                                 fingerprint=expect.fingerprint, values=flatten(cfg.config.model_dump(mode="json"))),)
-    return Report(findings=tuple(findings), configs=configs, cache_dir=str(cfg.cache_dir) if cfg else "",
-                  fingerprint=expect.fingerprint if expect else (summary.get("fingerprint") or ""), totals={},
-                  sections={"archive": summary},
-                  generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), tool_version=__version__,
-                  command="verify-archive")
 
 
 def render_archive_text(report: Report, color: bool = False) -> str:
@@ -79,12 +59,6 @@ def render_archive_text(report: Report, color: bool = False) -> str:
         c = report.configs[0]
         lines.append(f"config:    {c.path} -> {c.cache_dir} (fingerprint {c.fingerprint})")
     width = max(len(f.id) for f in report.findings)
-    lines += [""] + [f"{_tag(f.status, color)} {f.id:<{width}}  {f.message}" for f in report.findings]
+    lines += [""] + [f"{status_tag(f.status, color)} {f.id:<{width}}  {f.message}" for f in report.findings]
     return "\n".join(lines + ["", summary_line(report)])
 
-
-def _tag(status: str, color: bool) -> str:
-    from tusz_guard.report.text import COLORS, LABELS
-
-    label = f"{LABELS.get(status, status.upper()):<5}"
-    return click.style(label, fg=COLORS.get(status), bold=status in ("fail", "error")) if color else label

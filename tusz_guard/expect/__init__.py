@@ -13,7 +13,7 @@ from tusz_guard.expect.schema import COLUMNS, NEEDS_CACHE, PARAMETERS, TABLES, T
 
 if TYPE_CHECKING:
     from tusz_guard.cache.store import CacheStore, EntryMeta
-    from tusz_guard.checks.model import Finding
+    from tusz_guard.results import Finding
     from tusz_guard.config import LoadedConfig
     from tusz_guard.corpus.ledger import Ledger
     from tusz_guard.expect.runner import Prepared
@@ -39,17 +39,15 @@ def resolve_suite_dir(cfg: LoadedConfig, override: str | Path | None = None) -> 
     return project if project.is_dir() else BUNDLED_SUITE_DIR
 
 
-def run_expectations(ledger: Ledger | None, store: CacheStore | None, cfg: LoadedConfig, suite_dir: Path,
+def run_expectations(ledger: Ledger | None, store: CacheStore | None, cfg: LoadedConfig, suites: list[SuiteFile],
                      data_docs_dir: Path | None = None, *,
                      index: Mapping[str, EntryMeta] | None = None) -> list[Finding]:
-    """One finding `expectations.<suite>` per suite file in suite_dir (GuardError exit 2 on a malformed suite).
+    """One finding `expectations.<suite>` per suite (read with expect.suites.read_suites).
 
-    `index` lets the caller pass the cache index it already read; otherwise it is read from `store`.
+    `index` lets the caller pass the cache entries it already reconciled; otherwise it is read from `store`.
     """
     from tusz_guard.expect.runner import run_suites
-    from tusz_guard.expect.suites import read_suites
 
-    suites = read_suites(suite_dir, cfg.display(suite_dir))
     tables = _prepare(suites, ledger, store, cfg, index)
     docs = None if data_docs_dir is None else Path(data_docs_dir).absolute()
     return run_suites(suites, tables, suite_parameters(cfg), docs)

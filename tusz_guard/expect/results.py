@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from tusz_guard.checks.model import Finding, Status
+from tusz_guard.results import Finding, Status
 from tusz_guard.expect.suites import SuiteFile
 
 Severity = Literal["critical", "warning", "info"]

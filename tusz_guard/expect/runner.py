@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tusz_guard.checks.model import Finding
+from tusz_guard.results import Finding
 from tusz_guard.errors import GuardError
 from tusz_guard.expect.results import ExpectationOutcome, outcome_of, suite_finding
 from tusz_guard.expect.schema import ID_COLUMNS, TableName

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tusz_guard.atomic import atomic_target
-from tusz_guard.checks.model import Report
+from tusz_guard.results import Report
 from tusz_guard.errors import GuardError
 
 FORMATS = ("text", "json", "junit", "html")
@@ -27,7 +27,7 @@ def render(report: Report, fmt: str) -> str:
         return render_junit(report)
     if fmt == "html":
         from tusz_guard.report.html import render_html
-        return render_html(report, strict=report.strict)
+        return render_html(report)
     raise GuardError(f"unknown report format '{fmt}'", hint=f"choose from {', '.join(FORMATS)}")
 
 

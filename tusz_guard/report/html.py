@@ -15,7 +15,7 @@ docs/report-sections.md is the contract):
 """
 from __future__ import annotations
 
-from tusz_guard.checks.model import Report, overall_status
+from tusz_guard.results import Report
 from tusz_guard.report.html_charts import coverage_section, funnel_section, labels_section, windows_section
 from tusz_guard.report.html_checks import checks_section
 from tusz_guard.report.html_configs import archive_section, configs_section
@@ -31,14 +31,14 @@ _NAV = (("checks", "Checks"), ("funnel", "Funnel"), ("coverage", "Coverage"), ("
 GO_AHEAD = {"check": "training", "verify-archive": "the upload"}
 
 
-def verdict(report: Report, strict: bool = False) -> str:
-    """PASS or BLOCKED, the same decision as the exit code."""
-    return "PASS" if overall_status(report.findings, strict) == "pass" else "BLOCKED"
+def verdict(report: Report) -> str:
+    """PASS or BLOCKED: the report's own verdict (results.overall_status), the same as the exit code."""
+    return "PASS" if report.status == "pass" else "BLOCKED"
 
 
-def _summary(report: Report, strict: bool) -> str:
+def _summary(report: Report) -> str:
     counts = report.counts()
-    blocking = counts["fail"] + counts["error"] + (counts["warn"] if strict else 0)
+    blocking = len(report.blocking)
     if not any(counts[s] for s in ("pass", "warn", "fail", "error")):
         return "No check ran, so nothing is known to be safe."
     action = GO_AHEAD.get(report.command, "training")
@@ -47,12 +47,13 @@ def _summary(report: Report, strict: bool) -> str:
     return f"No blocking finding: {action} may start."
 
 
-def _banner(report: Report, strict: bool) -> str:
-    word = verdict(report, strict)
+def _banner(report: Report) -> str:
+    word = verdict(report)
+    strict = report.strict
     counts = " \u00b7 ".join(f"{n:,} {s}" for s, n in report.counts().items())
     mode = " (strict: warnings block)" if strict else ""
     return (f'<div class="banner {word.lower()}" id="verdict" role="status">'
-            f'<span class="verdict">{word}</span><div><strong>{esc(_summary(report, strict))}</strong>'
+            f'<span class="verdict">{word}</span><div><strong>{esc(_summary(report))}</strong>'
             f'<p class="counts">{esc(counts + mode)}</p></div></div>')
 
 
@@ -69,12 +70,12 @@ def _nav(has_archive: bool) -> str:
     return f"<nav>{links}</nav>"
 
 
-def render_html(report: Report, *, strict: bool = False) -> str:
+def render_html(report: Report) -> str:
     """The whole report as one HTML document (str); pure formatting of `report`."""
     sections = report.sections if isinstance(report.sections, dict) else {}
     archive = archive_section(sections.get("archive"))
     body = "".join([
-        _header(report), _banner(report, strict), _nav(bool(archive)), "<main>",
+        _header(report), _banner(report), _nav(bool(archive)), "<main>",
         checks_section(report.findings), funnel_section(report.totals, report.funnel),
         coverage_section(sections, report.totals), windows_section(sections, report.totals),
         labels_section(sections), configs_section(report.configs), archive, "</main>",
@@ -84,5 +85,5 @@ def render_html(report: Report, *, strict: bool = False) -> str:
             f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">'
             '<meta name="referrer" content="no-referrer">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>tusz-guard {esc(report.command)}: {verdict(report, strict)}</title>"
+            f"<title>tusz-guard {esc(report.command)}: {verdict(report)}</title>"
             f"<style>{STYLESHEET}</style></head>\n<body><div class=\"page\">{body}</div></body></html>\n")

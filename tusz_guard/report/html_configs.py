@@ -5,7 +5,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from tusz_guard.checks.model import ConfigSummary
+from tusz_guard.results import ConfigSummary
 from tusz_guard.report.html_values import kv_table
 from tusz_guard.report.svg import esc
 

@@ -1,7 +1,7 @@
 """The report's stylesheet: system fonts only, status colours as variables, CSS-only filters."""
 from __future__ import annotations
 
-from tusz_guard.checks.model import STATUSES
+from tusz_guard.results import STATUSES
 
 _BASE = """
 :root {

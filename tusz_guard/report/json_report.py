@@ -5,7 +5,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from tusz_guard.checks.model import Report
+from tusz_guard.results import Report
 
 SCHEMA = "tusz-guard/check/v1"
 

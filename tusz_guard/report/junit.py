@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from xml.etree import ElementTree as ET
 
-from tusz_guard.checks.model import Finding, Report
+from tusz_guard.results import Finding, Report
 
 
 

@@ -1,19 +1,20 @@
 """The terminal rendering: the resolved cache path first, a line per check, totals, a summary line."""
 from __future__ import annotations
 
-from tusz_guard.checks.model import Report
+from tusz_guard.results import Report, blocking_statuses
 
 LABELS = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "error": "ERROR", "skip": "SKIP"}
 COLORS = {"pass": "green", "warn": "yellow", "fail": "red", "error": "magenta", "skip": "bright_black"}
 
 
-def _tag(status: str, color: bool) -> str:
+def status_tag(status: str, color: bool) -> str:
+    """'FAIL ', padded; coloured (errors and failures bold) on a terminal."""
     label = f"{LABELS.get(status, status.upper()):<5}"
     if not color:
         return label
     import click
 
-    return click.style(label, fg=COLORS.get(status), bold=status in ("fail", "error"))
+    return click.style(label, fg=COLORS.get(status), bold=status in blocking_statuses())
 
 
 def header_lines(report: Report) -> list[str]:
@@ -49,7 +50,7 @@ def render_text(report: Report, color: bool = False) -> str:
     """The whole terminal report as one string."""
     width = max((len(f.id) for f in report.findings), default=10)
     lines = header_lines(report) + [""]
-    lines += [f"{_tag(f.status, color)} {f.id:<{width}}  {f.message}" for f in report.findings]
+    lines += [f"{status_tag(f.status, color)} {f.id:<{width}}  {f.message}" for f in report.findings]
     if report.funnel:
         lines += ["", "funnel:"] + [f"  {line}" for line in report.funnel]
     if report.totals:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from tusz_guard.cache.plan import Plan, PlanItem
-from tusz_guard.checks.model import BLOCKING, Report
+from tusz_guard.results import Report
 from tusz_guard.config import LoadedConfig
 from tusz_guard.corpus.ledger import TRAINING_ROLES
 from tusz_guard.errors import GuardError
@@ -27,12 +27,12 @@ REPORTS_DIR = "reports"     # where `check` writes by default: a blocked run lea
 
 def blocking_ids(report: Report) -> list[str]:
     """Ids of the findings that block a run."""
-    return [f.id for f in report.findings if f.status in BLOCKING or (report.strict and f.status == "warn")]
+    return [f.id for f in report.blocking]
 
 
 def run_preflight(cfg: LoadedConfig, report_dir: Path, log: Log) -> tuple[Report, Snapshot]:
     """The same preflight as `check` (same defaults), its report written to report_dir, its verdict logged."""
-    from tusz_guard.checks.gate import preflight_with_snapshot
+    from tusz_guard.app.preflight import preflight_with_snapshot
     from tusz_guard.report import write_reports
     from tusz_guard.report.text import summary_line
 

@@ -1,0 +1,77 @@
+"""verify-archive and unpack: read the archive once, judge it with the registered archive.* checks."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tusz_guard import __version__
+from tusz_guard.archive.scan import Progress, Scan, Sink, scan_archive
+from tusz_guard.archive.verify import ArchiveView, expectation, summary, view_of
+from tusz_guard.checks.base import Check
+from tusz_guard.checks.engine import registered, run_checks
+from tusz_guard.config import LoadedConfig
+from tusz_guard.corpus.ledger import Ledger, build_ledger
+from tusz_guard.errors import GuardError
+from tusz_guard.results import ConfigSummary, Finding, Report
+
+if TYPE_CHECKING:
+    from tusz_guard.archive.unpack import UnpackResult
+
+FAMILY = "archive"
+
+
+def archive_checks() -> list[Check]:
+    """The registered archive.* checks, in report order."""
+    return [c for c in registered() if c.family == FAMILY]
+
+
+def read_archive(archive: Path, cfg: LoadedConfig | None, ledger: Ledger | None, *, sink: Sink | None = None,
+                 progress: Progress | None = None) -> ArchiveView:
+    """Scan the archive once; with a config and its ledger, what the config expects of it."""
+    if not archive.is_file():
+        raise GuardError(f"archive {archive} does not exist or is not a file", hint="check the path")
+    expect = expectation(cfg, ledger) if cfg is not None and ledger is not None else None
+    return view_of(scan_archive(archive, sink=sink, progress=progress), expect)
+
+
+def judge(view: ArchiveView) -> list[Finding]:
+    """Every archive.* finding for one view (the registry's checks, nothing else)."""
+    return run_checks(view, archive_checks())
+
+
+def verify(archive: Path, cfg: LoadedConfig | None, progress: Progress | None = None) -> Report:
+    """`verify-archive`: the archive's Report (with a config: against the config's corpus ledger)."""
+    ledger = build_ledger(cfg) if cfg is not None else None
+    view = read_archive(Path(archive), cfg, ledger, progress=progress)
+    return archive_report(view, judge(view), cfg)
+
+
+def unpack(archive: Path, cfg: LoadedConfig, progress: Progress | None = None) -> UnpackResult:
+    """`unpack`: extract through staging, judged by the same archive.* checks as verify-archive."""
+    from tusz_guard.archive.unpack import unpack as extract
+
+    ledger = build_ledger(cfg)
+
+    def judged(scan: Scan) -> tuple[ArchiveView, list[Finding]]:
+        view = view_of(scan, expectation(cfg, ledger))
+        return view, judge(view)
+    return extract(Path(archive), cfg, judged, progress=progress)
+
+
+def archive_report(view: ArchiveView, findings: list[Finding], cfg: LoadedConfig | None) -> Report:
+    """The Report of an archive verification, for every renderer."""
+    expect = view.expect
+    configs: tuple[ConfigSummary, ...] = ()
+    if cfg is not None and expect is not None:
+        from tusz_guard.checks.summary import flatten
+
+        configs = (ConfigSummary(path=expect.config, name=cfg.name, kind=cfg.config.experiment.kind,
+                                 data_dir=str(cfg.data_dir), cache_dir=str(cfg.cache_dir),
+                                 fingerprint=expect.fingerprint, values=flatten(cfg.config.model_dump(mode="json"))),)
+    facts = summary(view, findings)
+    return Report(findings=tuple(findings), configs=configs, cache_dir=str(cfg.cache_dir) if cfg else "",
+                  fingerprint=expect.fingerprint if expect else (facts.get("fingerprint") or ""), totals={},
+                  sections={"archive": facts},
+                  generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), tool_version=__version__,
+                  command="verify-archive")
