@@ -119,13 +119,13 @@ def test_index_sync_verify_and_corruption(tmp_path: Path) -> None:
     assert store.read_index() is None and verify_index(store) == []
     _write(store, "a_s001_t000")
     _write(store, "b_s001_t000")
-    assert verify_index(store) == [f"{store.index_path} does not exist"]
+    assert [p.code for p in verify_index(store)] == ["index_missing"]
     store.sync_index(FP)
     assert verify_index(store, deep=True) == [] and sorted(store.read_index()) == ["a_s001_t000", "b_s001_t000"]
     _write(store, "c_s001_t000")
     os.utime(store.entry_dir("b_s001_t000") / "meta.json", ns=(0, store.index_path.stat().st_mtime_ns + 10**9))
-    assert verify_index(store) == ["entries/c_s001_t000 is not in the index",
-                                   "entries/b_s001_t000/meta.json is newer than the index"]
+    assert [(p.code, p.keys) for p in verify_index(store)] == [("unlisted", ("c_s001_t000",)),
+                                                               ("meta_newer", ("b_s001_t000",))]
     (store.entry_dir("a_s001_t000") / "meta.json").unlink()
     store.index_path.write_text("{not json")
     with pytest.raises(GuardError, match=r"index.json: corrupt JSON at line 1, column 2 \(restore"):
@@ -139,7 +139,7 @@ def test_index_record_that_differs_from_meta_is_found(tmp_path: Path) -> None:
     _write(store, "a_s001_t000")
     store.write_index({"a_s001_t000": _meta("a_s001_t000", n_samples=5)}, FP)
     assert verify_index(store) == []
-    assert verify_index(store, deep=True) == ["index record of a_s001_t000 differs from entries/a_s001_t000/meta.json"]
+    assert [(p.code, p.keys) for p in verify_index(store, deep=True)] == [("record_differs", ("a_s001_t000",))]
 
 
 def test_cache_meta_create_is_first_writer_wins(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from tusz_guard.archive.layout import place
 from tusz_guard.archive.scan import Member, Scan
+from tusz_guard.cache.index_rules import IndexFacts, index_problems
 from tusz_guard.cache.store import ENTRY_FILES, ENTRY_META_NAME, INDEX_SCHEMA, EntryMeta
 from tusz_guard.errors import GuardError
 
@@ -112,22 +113,28 @@ def _record_problems(base: str, stem: str, rec: EntryMeta, files: dict[str, Memb
 
 
 def _index_problems(cache: ArchivedCache, base: str) -> list[str]:
-    if not cache.has_index_member:
-        return [f"{base}index.json is missing"] if cache.files else []
-    index = cache.index
-    if index is None or index.get("schema") != INDEX_SCHEMA or not isinstance(index.get("entries"), dict):
-        return [f"{base}index.json is not a tusz-guard cache index"]
-    complete = {s for s, f in cache.files.items() if ENTRY_META_NAME in f}
-    listed = set(index["entries"])
-    out = [f"{base}index.json lists {k}, but the archive holds no entries/{k}" for k in sorted(listed - complete)]
-    out += [f"{base}entries/{k} is in the archive but not in index.json" for k in sorted(complete - listed)]
-    out += [f"{base}index.json record of {k} differs from entries/{k}/meta.json" for k in sorted(listed & complete)
-            if k in cache.records and _record(index["entries"][k]) != cache.records[k]]
-    return out
+    """cache.index_rules over the archive's members (the same rule check and pack apply)."""
+    return [p.message for p in index_problems(index_facts(cache, base))]
 
 
-def _record(data: Any) -> EntryMeta | None:
+def index_facts(cache: ArchivedCache, base: str) -> IndexFacts:
+    """The archived cache as cache.index_rules reads it (no freshness: member mtimes prove nothing here)."""
+    doc = cache.index
+    entries = _records(doc.get("entries")) if isinstance(doc, dict) and doc.get("schema") == INDEX_SCHEMA else None
+    fingerprint = (cache.meta or {}).get("fingerprint")
+    return IndexFacts(where=base.rstrip("/") or ".", index=entries,
+                      complete=frozenset(s for s, f in cache.files.items() if ENTRY_META_NAME in f),
+                      index_present=cache.has_index_member,
+                      index_fingerprint=str(doc.get("fingerprint")) if isinstance(doc, dict) else None,
+                      cache_fingerprint=fingerprint if isinstance(fingerprint, str) else None,
+                      records=cache.records)
+
+
+def _records(data: Any) -> dict[str, EntryMeta] | None:
+    """The index's records; None when any is unusable (the whole index is then not a usable index)."""
+    if not isinstance(data, dict):
+        return None
     try:
-        return EntryMeta.from_json(data)
+        return {k: EntryMeta.from_json(v) for k, v in data.items()}
     except GuardError:
         return None

@@ -74,9 +74,10 @@ def _inventory(cfg: LoadedConfig, store: CacheStore) -> tuple[list[str], dict[st
                          hint=f"build it with `tusz-guard build-cache {cfg.display(cfg.path)}`")
     problems = verify_index(store)
     if problems:
-        raise GuardError(f"the index of {shown} disagrees with its entries: {problems[0]}"
+        raise GuardError(f"the index of {shown} disagrees with its entries: {problems[0].message}"
                          + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""),
-                         hint=f"run `tusz-guard build-cache {cfg.display(cfg.path)}` to resync it, then pack")
+                         hint=f"run `tusz-guard build-cache {cfg.display(cfg.path)}` to resync it, then pack",
+                         exit_code=1)
     keys = store.list_entries()
     return keys, store.scan_entries(), store.list_foreign() + store.list_temp()
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from tusz_guard.cache.index_rules import IndexFacts, IndexProblem, index_problems
 from tusz_guard.errors import GuardError
 
 if TYPE_CHECKING:      # numpy loads only when arrays are read or written: `check` reads JSON only
@@ -450,22 +451,22 @@ def reconcile(index: Mapping[str, EntryMeta] | None, on_disk: Iterable[str],
 
 
 # ---- index verification (tiers: key set, freshness, then records) -----------------------------------------
-def verify_index(store: CacheStore, deep: bool = False) -> list[str]:
-    """Problems that make the index disagree with the entries; deep=True also compares every meta.json."""
-    index = store.read_index()
-    if index is None:
-        return [f"{store.index_path} does not exist"] if store.list_entries() else []
-    on_disk = set(store.list_entries())
-    problems = [f"index lists {k} but entries/{k} is not a complete entry" for k in sorted(set(index) - on_disk)]
-    problems += [f"entries/{k} is not in the index" for k in sorted(on_disk - set(index))]
-    index_mtime = store.index_path.stat().st_mtime_ns
-    newer = [k for k in sorted(on_disk & set(index))
-             if (store.entry_dir(k) / ENTRY_META_NAME).stat().st_mtime_ns > index_mtime]
-    problems += [f"entries/{k}/meta.json is newer than the index" for k in newer]
-    if deep:
-        problems += [f"index record of {k} differs from entries/{k}/meta.json"
-                     for k in sorted(on_disk & set(index)) if store.read_entry_meta(k) != index[k]]
-    return problems
+def verify_index(store: CacheStore, deep: bool = False) -> list[IndexProblem]:
+    """cache.index_rules over this directory (what pack refuses on); deep=True also reads every meta.json."""
+    index_file = store.read_index_file()
+    meta = store.read_meta()
+    on_disk = frozenset(store.list_entries())
+    newer: frozenset[str] | None = None
+    if index_file is not None:
+        index_mtime = store.index_path.stat().st_mtime_ns
+        newer = frozenset(k for k in on_disk & set(index_file.entries)
+                          if (store.entry_dir(k) / ENTRY_META_NAME).stat().st_mtime_ns > index_mtime)
+    facts = IndexFacts(where=str(store.root), index=None if index_file is None else index_file.entries,
+                       complete=on_disk, index_present=index_file is not None,
+                       index_fingerprint=None if index_file is None else index_file.fingerprint,
+                       cache_fingerprint=None if meta is None else meta.fingerprint, meta_newer=newer,
+                       records={k: store.read_entry_meta(k) for k in sorted(on_disk)} if deep else {})
+    return index_problems(facts)
 
 
 # ---- file helpers -------------------------------------------------------------------------------------

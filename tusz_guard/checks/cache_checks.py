@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import Counter
 
 from tusz_guard.cache.fingerprint import diff_params, fingerprint_params
+from tusz_guard.cache.index_rules import IndexFacts, index_problems
 from tusz_guard.checks.base import Outcome, check, listing, rows
 from tusz_guard.results import worst
 from tusz_guard.checks.coverage import by_stem, cache_plan, matching_siblings, orphans, role_counts, throughput
@@ -103,35 +104,29 @@ def _index_problems(s: Snapshot) -> list[tuple[str, str]]:
     c = s.cache
     assert c is not None
     found: list[tuple[str, str]] = [("fail", e) for e in c.errors]
-    if c.index is None:
-        if c.files:
-            found.append(("fail", f"{s.show(c.root)}/index.json is missing but {len(c.files):,} entries exist; "
-                          f"{_build_hint(s)} to rebuild the index"))
-        return found
-    on_disk, listed = set(c.files), set(c.index)
-    if listed - on_disk:
-        found.append(("fail", f"index lists {len(listed - on_disk):,} entr(ies) that are not complete on disk: "
-                      f"{listing(sorted(listed - on_disk))}"))
-    if on_disk - listed:
-        found.append(("fail", f"{len(on_disk - listed):,} complete entr(ies) missing from the index: "
-                      f"{listing(sorted(on_disk - listed))}"))
-    newer = sorted(k for k in on_disk & listed if c.index_mtime_ns is not None
-                   and c.files[k].meta_mtime_ns > c.index_mtime_ns)
-    if newer:
-        found.append(("fail", f"{len(newer):,} entries/<key>/meta.json newer than index.json: {listing(newer)}"))
-    if c.meta is not None and c.index_fingerprint != c.meta.fingerprint:
-        found.append(("fail", f"index fingerprint {c.index_fingerprint} differs from the cache's {c.meta.fingerprint}"))
-    if c.scans is not None:
-        differ = sorted(k for k, scan in c.scans.items() if scan.disk_meta is not None and k in c.index
-                        and scan.disk_meta != c.index[k])
-        if differ:
-            found.append(("fail", f"{len(differ):,} index record(s) differ from their meta.json: {listing(differ)}"))
+    if c.index is None and c.errors:
+        return found          # the unreadable index is named above
+    found += [("fail", p.message) for p in index_problems(index_facts(s))]
     if c.temp:
         found.append(("warn", f"{len(c.temp):,} leftover temporary entr(ies) from an interrupted build: "
                       f"{listing(c.temp)}"))
     if c.foreign:
         found.append(("warn", f"{len(c.foreign):,} path(s) tusz-guard did not make: {listing(c.foreign)}"))
     return found
+
+
+def index_facts(s: Snapshot) -> IndexFacts:
+    """The cache view as cache.index_rules reads it (the same rule pack and verify-archive apply)."""
+    c = s.cache
+    assert c is not None
+    listed = set(c.index or ())
+    newer = None if c.index_mtime_ns is None else frozenset(
+        k for k in listed & set(c.files) if c.files[k].meta_mtime_ns > c.index_mtime_ns)
+    records = {k: scan.disk_meta for k, scan in (c.scans or {}).items() if scan.disk_meta is not None}
+    return IndexFacts(where=s.show(c.root), index=c.index, complete=frozenset(c.files),
+                      index_present=c.index is not None, index_fingerprint=c.index_fingerprint,
+                      cache_fingerprint=c.meta.fingerprint if c.meta is not None else None,
+                      meta_newer=newer, records=records)
 
 
 @check("cache.index", "index.json equals the entries on disk and is newer than each", needs=("cache",))
