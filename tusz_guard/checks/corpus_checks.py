@@ -5,6 +5,7 @@ from collections import Counter
 
 from tusz_guard.checks.base import Outcome, check, listing, n, rows
 from tusz_guard.checks.snapshot import Snapshot
+from tusz_guard.corpus.facts import HEADER_CODES
 from tusz_guard.corpus.funnel import funnel_lines
 from tusz_guard.corpus.ledger import REASONS, TRAINING_ROLES, Ledger
 
@@ -12,8 +13,6 @@ from tusz_guard.corpus.ledger import REASONS, TRAINING_ROLES, Ledger
 NEEDED_SPLITS = {"official": (("train", "train"), ("dev", "val"), ("eval", "test")),
                  "holdout": (("train", "train/val"), ("eval", "test"))}
 EXCLUDED_SHARE_WARN = 0.25
-MIXED_RATES_NOTE = "mixed EEG sampling rates"
-DISCONTINUOUS = "EDF+D"
 
 
 @check("corpus.layout", "data_dir holds the TUSZ layout")
@@ -70,9 +69,8 @@ def corpus_headers(s: Snapshot) -> Outcome:
     led = s.ledger
     assert led is not None
     used = [r for r in led.recordings if r.role is not None]
-    blocking = [f"{r.path}: {note}" for r in used if r.included
-                for note in (*[x for x in r.notes if x.startswith(MIXED_RATES_NOTE)],
-                             *[d for d in r.header_defects if DISCONTINUOUS in d])]
+    blocking = [f"{r.path}: {fact.message}" for r in used if r.included
+                for fact in r.header_facts if fact.code in HEADER_CODES]
     defects = [f"{r.path}: {d}" for r in used for d in r.header_defects]
     unreadable = [f"{r.path}: {r.notes[-1] if r.notes else 'unreadable'}" for r in used if r.reason == "unreadable"]
     interpolated = Counter(c for r in used if r.included for c in r.interpolated)

@@ -7,6 +7,7 @@ from tusz_guard.checks.base import Outcome, check, listing, n, rows
 from tusz_guard.results import worst
 from tusz_guard.checks.coverage import cache_plan
 from tusz_guard.checks.snapshot import Snapshot
+from tusz_guard.corpus.facts import ANNOTATION_CODES, FactCode
 from tusz_guard.checks.windowing import WindowClasses, classify, seizure_samples
 from tusz_guard.config.schema import BACKGROUND_LABELS, SEIZURE_LABELS
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES
@@ -45,8 +46,9 @@ def plural_files(paths: list[str]) -> str:
     return f"{len(paths):,} file" + ("" if len(paths) == 1 else "s")
 
 
-def _problems_of(kind_word: str, rec_problems: tuple[str, ...]) -> list[str]:
-    return [p for p in rec_problems if kind_word in p]
+# Fact codes that block an included recording's labels ("unparsed" rows are counted separately: the
+# ledger excludes such a file as bad_annotations).
+EVENT_CODES: frozenset[FactCode] = ANNOTATION_CODES - {"unparsed"}
 
 
 @check("labels.parse", "Annotation rows parse; events lie inside the recording and do not overlap",
@@ -56,10 +58,8 @@ def labels_parse(s: Snapshot) -> Outcome:
     used = [r for r in s.ledger.recordings if r.role is not None]
     unparsed = [f"{r.path}: {r.annotation_parsed:,} of {r.annotation_rows:,} rows parsed" for r in used
                 if r.annotation_rows != r.annotation_parsed or r.reason == "bad_annotations"]
-    inside = [f"{r.path} {p}" for r in used if r.included
-              for p in (*_problems_of("lie outside", r.annotation_problems), *_problems_of("lies outside", r.annotation_problems),
-                        *_problems_of("differs from the EDF", r.annotation_problems),
-                        *_problems_of("overlaps", r.annotation_problems))]
+    inside = [f"{r.path} {p.text}" for r in used if r.included
+              for p in r.annotation_problems if p.code in EVENT_CODES]
     missing = [r.path for r in used if r.reason == "no_annotations"]
     per_role = Counter(r.role for r in used if r.reason == "bad_annotations")
     found = Counter(r.role for r in used)

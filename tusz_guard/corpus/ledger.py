@@ -18,6 +18,7 @@ from tusz_guard.config import LoadedConfig
 from tusz_guard.corpus.annotations import DURATION_TOLERANCE_S, AnnotationError, AnnotationFile, parse_annotations
 from tusz_guard.corpus.channels import map_channels
 from tusz_guard.corpus.edf import EdfError, EdfHeader, read_header
+from tusz_guard.corpus.facts import Fact, from_problem
 from tusz_guard.corpus.paths import TuszPath, TuszPathError
 from tusz_guard.corpus.windows import n_samples_at, n_windows, window_geometry
 from tusz_guard.errors import GuardError
@@ -56,7 +57,8 @@ class Recording:
     labels: tuple[str, ...] = ()          # every label seen in the annotation file
     annotation_rows: int = 0
     annotation_parsed: int = 0
-    annotation_problems: tuple[str, ...] = ()
+    annotation_problems: tuple[Fact, ...] = ()    # typed: checks match on Fact.code
+    header_facts: tuple[Fact, ...] = ()           # mixed_rates, discontinuous
     seizure_seconds: float = 0.0
     seizure_intervals: tuple[tuple[float, float], ...] = ()
     label_seconds: tuple[tuple[str, float], ...] = ()   # (label, seconds) for every label seen
@@ -278,36 +280,42 @@ def _header_fields(header: EdfHeader, cfg: LoadedConfig) -> dict[str, object]:
     n_samples = n_samples_at(header.duration_s, pre.sampling_rate)
     length, stride = window_geometry(cfg.config.windows.length_s, cfg.config.windows.stride_s, pre.sampling_rate)
     notes = [f"header: {d}" for d in header.defects]
+    facts = []
     if len(eeg_rates) > 1:
-        notes.append(f"mixed EEG sampling rates {sorted(eeg_rates)} Hz")
+        facts.append(Fact("mixed_rates", f"mixed EEG sampling rates {sorted(eeg_rates)} Hz",
+                          value=",".join(f"{r:g}" for r in sorted(eeg_rates))))
+        notes.append(facts[-1].message)
+    if header.reserved.startswith("EDF+D"):
+        facts.append(Fact("discontinuous", "EDF+D (discontinuous) recording; TUSZ files are continuous"))
     if cmap.interpolated:
         notes.append(f"interpolates {', '.join(cmap.interpolated)}")
     return dict(sfreq=sfreq, duration_s=header.duration_s, n_signals=header.n_signals,
                 header_defects=header.defects, interpolated=cmap.interpolated, missing_channels=cmap.missing,
-                n_samples=n_samples, windows_expected=n_windows(n_samples, length, stride), notes=tuple(notes))
+                n_samples=n_samples, windows_expected=n_windows(n_samples, length, stride), notes=tuple(notes),
+                header_facts=tuple(facts))
 
 
 def _annotation_fields(ann: AnnotationFile, duration: float, cfg: LoadedConfig) -> dict[str, object]:
     clipped = _clip(ann.seizure_intervals(cfg.config.labels.seizure), duration)
-    problems = [f"line {p.line}: {p.message}" if p.line else p.message for p in ann.problems]
+    problems = [from_problem(p) for p in ann.problems]
     return dict(labels=tuple(sorted(ann.labels)), annotation_rows=ann.n_data_rows, annotation_parsed=ann.n_parsed,
                 annotation_problems=tuple(problems + _against_edf(ann, duration)),
                 seizure_intervals=clipped, seizure_seconds=sum(b - a for a, b in clipped),
                 label_seconds=_label_seconds(ann, duration))
 
 
-def _against_edf(ann: AnnotationFile, duration: float) -> list[str]:
+def _against_edf(ann: AnnotationFile, duration: float) -> list[Fact]:
     """Events the annotation file places beyond the EDF's own length: a wrong or misplaced file, never clipped silently."""
     limit = duration + DURATION_TOLERANCE_S
     out = []
     if ann.duration_s is not None and abs(ann.duration_s - duration) > DURATION_TOLERANCE_S:
-        out.append(f"annotation duration {ann.duration_s:g} s differs from the EDF's {duration:g} s "
-                   "(is it the annotation file of another recording?)")
+        out.append(Fact("duration_mismatch", f"annotation duration {ann.duration_s:g} s differs from the EDF's "
+                        f"{duration:g} s (is it the annotation file of another recording?)", value=f"{ann.duration_s:g}"))
     beyond = [e for e in ann.events if e.stop > limit]
     if beyond:
         e = beyond[0]
-        out.append(f"{len(beyond)} event(s) lie outside the EDF's [0, {duration:g}] s, e.g. {e.label} "
-                   f"{e.start:g}-{e.stop:g} s")
+        out.append(Fact("beyond_edf", f"{len(beyond)} event(s) lie outside the EDF's [0, {duration:g}] s, e.g. "
+                        f"{e.label} {e.start:g}-{e.stop:g} s", value=str(len(beyond))))
     return out
 
 

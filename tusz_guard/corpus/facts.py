@@ -1,0 +1,43 @@
+"""Typed facts the corpus parsers hand to the checks: a closed set of codes with their data.
+
+Checks match on codes, never on message text, so rewording a message cannot switch a check off; the
+test tests/corpus/test_facts.py proves every code reaches a check.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from tusz_guard.corpus.annotations import Problem
+
+FactCode = Literal[
+    # inside an annotation file (corpus/annotations.py ProblemKind)
+    "unparsed", "outside", "overlap", "header", "channel",
+    # an annotation file against its EDF (corpus/ledger.py)
+    "duration_mismatch", "beyond_edf",
+    # an EDF header that cannot be preprocessed as one signal (corpus/ledger.py)
+    "mixed_rates", "discontinuous",
+]
+ANNOTATION_CODES: frozenset[FactCode] = frozenset({"unparsed", "outside", "overlap", "header", "channel",
+                                                   "duration_mismatch", "beyond_edf"})
+HEADER_CODES: frozenset[FactCode] = frozenset({"mixed_rates", "discontinuous"})
+FACT_CODES: frozenset[FactCode] = ANNOTATION_CODES | HEADER_CODES
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One problem of one file: its code, the line (1-based, None for the whole file), a value, the words."""
+
+    code: FactCode
+    message: str
+    line: int | None = None
+    value: str | None = None
+
+    @property
+    def text(self) -> str:
+        return f"line {self.line}: {self.message}" if self.line else self.message
+
+
+def from_problem(p: Problem) -> Fact:
+    """An annotation parser problem as a fact (the parser's kinds are a subset of the codes)."""
+    return Fact(p.kind, p.message, p.line)
