@@ -15,6 +15,7 @@ import numpy as np
 from tusz_guard import __version__
 from tusz_guard.cache.executors import ExecutorSpec, run_tasks
 from tusz_guard.cache.fingerprint import diff_params, fingerprint_of
+from tusz_guard.cache.labels import annotation_path
 from tusz_guard.cache.plan import Plan
 from tusz_guard.cache.store import CacheMeta, CacheStore, EntryMeta, utc_now
 from tusz_guard.errors import GuardError
@@ -70,7 +71,7 @@ def make_entry(task: EntryTask) -> tuple[np.ndarray, np.ndarray, EntryMeta]:
     header = read_header(path)
     rate = task.params.sampling_rate
     labels = read_labels(path, task.annotations, task.seizure_labels, n_samples_at(header.duration_s, rate), rate)
-    ann_path = path.with_suffix(f".{task.annotations}")
+    ann_path = annotation_path(path, task.annotations)
     ann_st, ann_sha = ann_path.stat(), hashlib.sha256(ann_path.read_bytes()).hexdigest()
     processed = process(path, header, task.params)
     signal = processed.signal

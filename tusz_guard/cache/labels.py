@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from tusz_guard.corpus.annotations import AnnotationKind, parse_annotations
+from tusz_guard.corpus.paths import companion
 from tusz_guard.errors import GuardError
 
 # Times carry 4 decimals: a boundary within half of their last digit of a sample instant is that instant.
@@ -24,8 +25,8 @@ class LabelError(GuardError):
 
 
 def annotation_path(edf: Path, kind: AnnotationKind) -> Path:
-    """The companion annotation file of an EDF (same stem, .csv or .csv_bi)."""
-    return edf.with_suffix(f".{kind}")
+    """The companion annotation file of an EDF (corpus.paths.companion)."""
+    return Path(companion(str(edf), kind))
 
 
 def rasterize(intervals: Iterable[tuple[float, float]], n_samples: int, rate: float) -> np.ndarray:

@@ -6,6 +6,7 @@ from collections import defaultdict
 from tusz_guard.checks.base import Outcome, check, listing, n, rows
 from tusz_guard.checks.coverage import by_stem
 from tusz_guard.checks.snapshot import Snapshot
+from tusz_guard.corpus.ledger import ROLES
 
 
 def _shared(patients: dict[str, set[str]]) -> list[str]:
@@ -44,7 +45,7 @@ def splits_disjoint(s: Snapshot) -> Outcome:
         on_cache = _shared(cache_patients)
     details = {"ledger": rows(on_ledger), "cache": rows(on_cache), "misplaced_entries": rows(moved),
                "patients": {role: len({p for p, rs in ledger_patients.items() if role in rs})
-                            for role in ("train", "val", "test")}}
+                            for role in ROLES}}
     problems = []
     if on_ledger:
         problems.append(f"{n(len(on_ledger))} patient(s) in two roles in the corpus: {listing(on_ledger)}; "

@@ -4,9 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tusz_guard.corpus.ledger import Recording
-from tusz_guard.corpus.windows import n_windows
-
-FULL_RATIO = 0.99        # the recipe's threshold for a "full" seizure window
+from tusz_guard.corpus.windows import FULL_RATIO, n_windows
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from tusz_guard.errors import GuardError
 
 CHANNELS_10_20 = ("Fp1", "F3", "C3", "P3", "F7", "T3", "T5", "O1", "Fz", "Cz", "Pz",
                   "Fp2", "F4", "C4", "P4", "F8", "T4", "T6", "O2")
+N_CHANNELS = len(CHANNELS_10_20)    # what every cache entry and the model carry
 # TUSZ uses the old 10-20 names; the modern ones map onto them.
 SYNONYMS = {"T7": "T3", "T8": "T4", "P7": "T5", "P8": "T6"}
 REFERENCE_SUFFIXES = ("-REF", "-LE", "-AR", "-AVG")

@@ -19,7 +19,7 @@ from tusz_guard.corpus.annotations import DURATION_TOLERANCE_S, AnnotationError,
 from tusz_guard.corpus.channels import map_channels
 from tusz_guard.corpus.edf import EdfError, EdfHeader, read_header
 from tusz_guard.corpus.facts import Fact, from_problem
-from tusz_guard.corpus.paths import TuszPath, TuszPathError
+from tusz_guard.corpus.paths import TuszPath, TuszPathError, companion
 from tusz_guard.corpus.windows import n_samples_at, n_windows, window_geometry
 from tusz_guard.errors import GuardError
 
@@ -247,7 +247,7 @@ def _decide(path: str, fields: dict[str, object], cfg: LoadedConfig) -> tuple[Re
     if not header.size_ok:
         return "unreadable", header.size_problem or "file size disagrees with the header"
     kind = cfg.config.data.annotations
-    ann_path = f"{os.path.splitext(path)[0]}.{kind}"
+    ann_path = companion(path, kind)
     ann_name = os.path.basename(ann_path)
     try:
         ann = parse_annotations(ann_path, kind)

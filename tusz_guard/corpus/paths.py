@@ -1,6 +1,7 @@
 """TUSZ path convention as an immutable value object: parse and format, no file I/O."""
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import PurePath, PurePosixPath
@@ -80,6 +81,11 @@ class TuszPath:
 
     def __str__(self) -> str:
         return self.format()
+
+
+def companion(edf_path: str, kind: str) -> str:
+    """The annotation file beside an EDF: same stem, suffix '.csv' or '.csv_bi' (any path, absolute or not)."""
+    return f"{os.path.splitext(edf_path)[0]}.{kind}"
 
 
 def _posix_parts(text: str) -> tuple[str, ...]:

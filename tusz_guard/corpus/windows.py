@@ -1,6 +1,10 @@
 """The window formula shared by the ledger, the cache, the checks and the trainer."""
 from __future__ import annotations
 
+# The recipe's threshold for a "full" seizure window (seizure samples / window samples); one definition for
+# the checks (checks/windowing.py), the suites' windows table and the trainer's balanced sampler.
+FULL_RATIO = 0.99
+
 
 def n_samples_at(duration_s: float, rate: float) -> int:
     """Sample count of a recording of `duration_s` seconds at `rate` Hz (what the cache stores)."""

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tusz_guard.corpus.channels import N_CHANNELS
 from tusz_guard.errors import ConfigError, GuardError
 from tusz_guard.expect.schema import COLUMNS, NEEDS_CACHE, PARAMETERS, TABLES, TableName
 
@@ -56,7 +57,7 @@ def run_expectations(ledger: Ledger | None, store: CacheStore | None, cfg: Loade
 def suite_parameters(cfg: LoadedConfig) -> dict[str, object]:
     """The values behind {"$PARAMETER": name} in suites, from the config."""
     pre, win = cfg.config.preprocessing, cfg.config.windows
-    return {"sampling_rate": pre.sampling_rate, "clip": pre.clip, "n_channels": 19,
+    return {"sampling_rate": pre.sampling_rate, "clip": pre.clip, "n_channels": N_CHANNELS,
             "window_length_s": win.length_s, "window_stride_s": win.stride_s}
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tusz_guard.corpus.channels import N_CHANNELS
+from tusz_guard.corpus.windows import FULL_RATIO
 from tusz_guard.cache.store import CacheStore, EntryMeta
 from tusz_guard.config import LoadedConfig
 from tusz_guard.corpus.ledger import Ledger, Recording
@@ -18,8 +20,6 @@ from tusz_guard.corpus.windows import n_samples_at, n_windows, window_geometry
 from tusz_guard.errors import GuardError
 from tusz_guard.expect.schema import COLUMNS, TableName
 
-N_CHANNELS = 19
-FULL_SEIZURE = 0.99          # per-window seizure ratio at or above which a window counts as full seizure
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def _entry_windows(meta: EntryMeta, rec: Recording | None, labels: np.ndarray, l
 
 
 def _classes(fraction: np.ndarray) -> np.ndarray:
-    return np.where(fraction <= 0, "background", np.where(fraction >= FULL_SEIZURE, "full", "partial"))
+    return np.where(fraction <= 0, "background", np.where(fraction >= FULL_RATIO, "full", "partial"))
 
 
 def _frame(rows: list[dict[str, object]], name: TableName) -> pd.DataFrame:

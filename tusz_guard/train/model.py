@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-N_CHANNELS = 19
+from tusz_guard.corpus.channels import N_CHANNELS
 
 
 def _block(c_in: int, c_out: int, kernel: int, stride: int) -> nn.Sequential:
