@@ -5,13 +5,13 @@ import json
 import os
 from dataclasses import replace
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from tusz_guard.cache.plan import entry_state, plan
 from tusz_guard.cache.store import CacheMeta, CacheStore, EntryMeta, utc_now, verify_index
+from tusz_guard.corpus.ledger import Ledger, Recording
 from tusz_guard.errors import GuardError
 
 FP = "0123456789abcdef"
@@ -33,11 +33,12 @@ def _write(store: CacheStore, key: str = "aaaaaaac_s001_t000", value: float = 0.
     return store.write_entry(key, signal, labels, _meta(key), replace_existing)
 
 
-def _rec(key: str = "aaaaaaac_s001_t000", **changes: object) -> SimpleNamespace:
-    values = {"path": f"train/aaaaaaac/s001_2002/01_tcp_ar/{key}.edf", "file_size": 1234,
-              "mtime_ns": 1_732_800_000_123_456_789, "stem": key, "duration_s": 3600.0}
-    values.update(changes)
-    return SimpleNamespace(**values)
+def _rec(key: str = "aaaaaaac_s001_t000", **changes: object) -> Recording:
+    """A real ledger Recording (the plan is typed: no duck-typed stand-ins)."""
+    rec = Recording(path=f"train/aaaaaaac/s001_2002/01_tcp_ar/{key}.edf", split="train", role="train",
+                    patient="aaaaaaac", session="s001_2002", montage="01_tcp_ar", file_size=1234,
+                    mtime_ns=1_732_800_000_123_456_789, duration_s=3600.0)
+    return replace(rec, **changes)  # type: ignore[arg-type]
 
 
 def test_entry_meta_json_round_trip_keeps_big_integers() -> None:
@@ -181,10 +182,10 @@ def test_entry_state_missing() -> None:
 
 
 def test_plan_states_hours_and_orphans() -> None:
-    recs = {"train": [_rec("a_s001_t000"), _rec("b_s001_t000")], "val": [_rec("c_s001_t000", file_size=9)],
-            "test": [_rec("d_s001_t000")]}
-    ledger = SimpleNamespace(included=lambda role: recs.get(role, []),
-                             recordings=[r for rows in recs.values() for r in rows])
+    recs = {"train": [_rec("a_s001_t000"), _rec("b_s001_t000")],
+            "val": [_rec("c_s001_t000", file_size=9, role="val")], "test": [_rec("d_s001_t000", role="test")]}
+    ledger = Ledger(data_dir=Path("/corpus"), policy="official",
+                    recordings=tuple(r for rows in recs.values() for r in rows))
     entries = {"a_s001_t000": _meta("a_s001_t000", source=recs["train"][0].path),
                "c_s001_t000": _meta("c_s001_t000", source=recs["val"][0].path), "zz_s001_t000": _meta("zz")}
     p = plan(ledger, entries, FP)

@@ -8,14 +8,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Literal
 
 from tusz_guard.cache.store import CacheStore, EntryMeta
+from tusz_guard.corpus.ledger import TRAINING_ROLES, Ledger, Recording
 
 EntryState = Literal["current", "stale", "missing"]
 
 
-def entry_state(entry: EntryMeta | None, rec: Any, fingerprint: str) -> tuple[EntryState, str]:
+def entry_state(entry: EntryMeta | None, rec: Recording, fingerprint: str) -> tuple[EntryState, str]:
     """current / stale (with the reason) / missing for one ledger Recording against its entry record."""
     if entry is None:
         return "missing", "no cache entry"
@@ -32,12 +33,11 @@ def entry_state(entry: EntryMeta | None, rec: Any, fingerprint: str) -> tuple[En
     return "current", "cached"
 
 
-def _labels_changed(entry: EntryMeta, rec: Any) -> bool:
+def _labels_changed(entry: EntryMeta, rec: Recording) -> bool:
     """By content when both sides know the file's sha256 (a `touch` is not a change), else by size and mtime."""
-    sha = getattr(rec, "annotation_sha256", None)
-    if entry.labels_source_sha256 is not None and sha is not None:
-        return entry.labels_source_sha256 != sha
-    now = (getattr(rec, "annotation_size", None), getattr(rec, "annotation_mtime_ns", None))
+    if entry.labels_source_sha256 is not None and rec.annotation_sha256 is not None:
+        return entry.labels_source_sha256 != rec.annotation_sha256
+    now = (rec.annotation_size, rec.annotation_mtime_ns)
     return entry.labels_source_size is not None and now[0] is not None \
         and (entry.labels_source_size, entry.labels_source_mtime_ns) != now
 
@@ -50,7 +50,7 @@ def _mtime(ns: int) -> str:
 class PlanItem:
     """One included recording of a planned role and what the cache holds for it."""
 
-    recording: Any                  # tusz_guard.corpus.ledger.Recording
+    recording: Recording
     state: EntryState
     reason: str
     entry: EntryMeta | None
@@ -88,8 +88,8 @@ class Plan:
         return sum((i.recording.duration_s or 0.0) for i in self.items if state in (None, i.state)) / 3600.0
 
 
-def plan(ledger: Any, index: "CacheStore | Mapping[str, EntryMeta] | None", fingerprint: str,
-         roles: tuple[str, ...] | list[str] = ("train", "val")) -> Plan:
+def plan(ledger: Ledger, index: CacheStore | Mapping[str, EntryMeta] | None, fingerprint: str,
+         roles: tuple[str, ...] | list[str] = TRAINING_ROLES) -> Plan:
     """The cache state of every included recording of `roles`; a store is read through its reconciled index."""
     entries = _entries_of(index)
     items = []
@@ -102,7 +102,7 @@ def plan(ledger: Any, index: "CacheStore | Mapping[str, EntryMeta] | None", fing
     return Plan(fingerprint, tuple(roles), tuple(items), tuple(sorted(k for k in entries if k not in stems)))
 
 
-def _entries_of(index: "CacheStore | Mapping[str, EntryMeta] | None") -> Mapping[str, EntryMeta]:
+def _entries_of(index: CacheStore | Mapping[str, EntryMeta] | None) -> Mapping[str, EntryMeta]:
     if index is None:
         return {}
     return index.reconciled_entries() if isinstance(index, CacheStore) else index

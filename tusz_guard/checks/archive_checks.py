@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from tusz_guard.archive import verify as v
 from tusz_guard.archive.verify import ArchiveView
-from tusz_guard.checks.base import Outcome, archive_check
+from tusz_guard.checks.base import archive_check
+from tusz_guard.results import Outcome
 
 
 @archive_check("archive.safety", "Archive members are safe to extract")

@@ -5,8 +5,8 @@ from collections import Counter
 
 from tusz_guard.cache.fingerprint import diff_params, fingerprint_params
 from tusz_guard.cache.index_rules import IndexFacts, index_problems
-from tusz_guard.checks.base import Outcome, check, listing, rows
-from tusz_guard.results import worst
+from tusz_guard.checks.base import check, listing, rows
+from tusz_guard.results import Outcome, Status, worst
 from tusz_guard.checks.coverage import by_stem, cache_plan, matching_siblings, orphans, role_counts, throughput
 from tusz_guard.checks.snapshot import Snapshot
 from tusz_guard.corpus.channels import CHANNELS_10_20
@@ -100,10 +100,10 @@ def cache_coverage(s: Snapshot) -> Outcome:
     return Outcome("pass", f"{head} and all {int(test['needed']):,} test recordings", details)
 
 
-def _index_problems(s: Snapshot) -> list[tuple[str, str]]:
+def _index_problems(s: Snapshot) -> list[tuple[Status, str]]:
     c = s.cache
     assert c is not None
-    found: list[tuple[str, str]] = [("fail", e) for e in c.errors]
+    found: list[tuple[Status, str]] = [("fail", e) for e in c.errors]
     if c.index is None and c.errors:
         return found          # the unreadable index is named above
     found += [("fail", p.message) for p in index_problems(index_facts(s))]

@@ -4,15 +4,16 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from tusz_guard.cache.fingerprint import diff_params, fingerprint_params
-from tusz_guard.checks.base import Outcome, check, listing
-from tusz_guard.results import worst
+from tusz_guard.checks.base import check, listing
+from tusz_guard.results import Outcome, Status, worst
 from tusz_guard.checks.snapshot import ConfigLoad, Snapshot
 from tusz_guard.config import LoadedConfig
 
 
-def _get(raw: dict, dotted: str) -> object:
+def _get(raw: dict[str, Any], dotted: str) -> object:
     node: object = raw
     for part in dotted.split("."):
         if not isinstance(node, dict) or part not in node:
@@ -52,10 +53,10 @@ def config_schema(s: Snapshot) -> Outcome:
     return Outcome("pass", f"{ok:,} config(s) validate against the schema and set only keys that are read", details)
 
 
-def _path_problems(load: ConfigLoad, s: Snapshot) -> list[tuple[str, str]]:
+def _path_problems(load: ConfigLoad, s: Snapshot) -> list[tuple[Status, str]]:
     cfg = load.config
     assert cfg is not None
-    found: list[tuple[str, str]] = []
+    found: list[tuple[Status, str]] = []
     if _get(cfg.raw, "data.cache_dir") is None:
         found.append(("warn", f"{load.shown}: data.cache_dir is not set; the default "
                       f"'{cfg.config.data.cache_dir}' -> {cfg.cache_dir} is used (set it explicitly)"))
@@ -114,7 +115,7 @@ def _pair_problems(a: ConfigLoad, b: ConfigLoad) -> str | None:
 @check("config.consistency", "Configs that share preprocessing share one cache, and only those")
 def config_consistency(s: Snapshot) -> Outcome:
     loaded = [c for c in s.configs if c.config is not None]
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[Status, str]] = []
     for i, a in enumerate(loaded):
         for b in loaded[i + 1:]:
             msg = _pair_problems(a, b)

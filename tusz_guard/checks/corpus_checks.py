@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tusz_guard.checks.base import Outcome, check, listing, n, rows
+from tusz_guard.checks.base import check, listing, n, rows
+from tusz_guard.results import Outcome
 from tusz_guard.checks.snapshot import Snapshot
 from tusz_guard.corpus.facts import HEADER_CODES
 from tusz_guard.corpus.funnel import funnel_lines
@@ -74,13 +75,14 @@ def corpus_headers(s: Snapshot) -> Outcome:
     defects = [f"{r.path}: {d}" for r in used for d in r.header_defects]
     unreadable = [f"{r.path}: {r.notes[-1] if r.notes else 'unreadable'}" for r in used if r.reason == "unreadable"]
     interpolated = Counter(c for r in used if r.included for c in r.interpolated)
-    details = {"sampling_rates": {f"{k:g}": v for k, v in sorted(Counter(r.sfreq for r in used if r.sfreq).items())},
+    rates = {f"{k:g}": v for k, v in sorted(Counter(r.sfreq for r in used if r.sfreq).items())}
+    details = {"sampling_rates": rates,
                "montages": dict(sorted(Counter(r.montage for r in used).items())),
                "interpolated": dict(interpolated),
                "files_interpolated": sum(bool(r.interpolated) for r in used if r.included),
                "missing_channels": sum(r.reason == "missing_channels" for r in used),
                "defects": rows(defects), "unreadable": rows(unreadable), "blocking": rows(blocking)}
-    summary = (f"rates {', '.join(f'{k} Hz {v:,}' for k, v in details['sampling_rates'].items())}; "
+    summary = (f"rates {', '.join(f'{k} Hz {v:,}' for k, v in rates.items())}; "
                f"{details['files_interpolated']:,} file(s) interpolate {', '.join(sorted(interpolated)) or 'nothing'}; "
                f"{details['missing_channels']:,} excluded for missing channels")
     if blocking:

@@ -1,6 +1,8 @@
 """Pure coverage arithmetic shared by cache.coverage, the totals and the report sections."""
 from __future__ import annotations
 
+from typing import cast
+
 from tusz_guard.cache.plan import Plan, plan
 from tusz_guard.checks.snapshot import CacheView, Snapshot
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, Recording
@@ -16,7 +18,7 @@ def cache_plan(s: Snapshot, view: CacheView | None = None, roles: tuple[str, ...
     key = f"plan:{view.root if view is not None else ''}:{','.join(roles)}"
     if key not in s.memo:
         s.memo[key] = plan(s.ledger, view.usable if view is not None else {}, s.fingerprint, roles)
-    return s.memo[key]
+    return cast(Plan, s.memo[key])
 
 
 def by_stem(s: Snapshot) -> dict[str, Recording]:
@@ -24,7 +26,7 @@ def by_stem(s: Snapshot) -> dict[str, Recording]:
     assert s.ledger is not None
     if "by_stem" not in s.memo:
         s.memo["by_stem"] = {r.stem: r for r in s.ledger.recordings}
-    return s.memo["by_stem"]
+    return cast("dict[str, Recording]", s.memo["by_stem"])
 
 
 def role_counts(p: Plan, role: str) -> dict[str, float]:

@@ -7,12 +7,12 @@ import importlib
 import pkgutil
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import tusz_guard.checks
-from tusz_guard.checks.base import REGISTRY, Check, Outcome
+from tusz_guard.checks.base import REGISTRY, Check
 from tusz_guard.errors import GuardError
-from tusz_guard.results import STATUSES, Finding, blocks
+from tusz_guard.results import STATUSES, Finding, Outcome, blocks
 
 if TYPE_CHECKING:
     from tusz_guard.archive.verify import ArchiveView
@@ -110,7 +110,7 @@ def _argument(inputs: Snapshot | ArchiveView, c: Check) -> tuple[Any, str | None
 
     snapshot = inputs if isinstance(inputs, Snapshot) else None
     if c.takes == "archive":
-        view = snapshot.archive if snapshot is not None else inputs
+        view = snapshot.archive if snapshot is not None else cast("ArchiveView", inputs)
         if view is None:
             return None, "not run: no archive was given"
         if "ledger" in c.needs and view.expect is None:

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from typing import cast
 
-from tusz_guard.checks.base import Outcome, check, listing, n, rows
-from tusz_guard.results import worst
+from tusz_guard.checks.base import check, listing, n, rows
+from tusz_guard.results import Outcome, Status, worst
 from tusz_guard.checks.coverage import cache_plan
 from tusz_guard.checks.snapshot import Snapshot
 from tusz_guard.corpus.facts import ANNOTATION_CODES, FactCode
@@ -67,7 +68,7 @@ def labels_parse(s: Snapshot) -> Outcome:
                 if per_role[role] / found[role] > SYSTEMIC_SHARE]
     details = {"unparsed": rows(unparsed), "outside_or_overlap": rows(inside), "no_annotations": rows(missing),
                "rows": sum(r.annotation_rows for r in used), "parsed": sum(r.annotation_parsed for r in used)}
-    findings: list[tuple[str, str]] = []
+    findings: list[tuple[Status, str]] = []
     if systemic:
         findings.append(("fail", f"annotation files fail to parse in bulk ({'; '.join(systemic)}): the parser and "
                          f"the files disagree on the format (data.annotations={s.cfg.config.data.annotations}); "
@@ -96,7 +97,7 @@ def recording_windows(s: Snapshot) -> dict[str, WindowClasses]:
                                          pre.sampling_rate)
         s.memo["recording_windows"] = {r.path: classify(r, pre.sampling_rate, length, stride)
                                        for r in s.ledger.included()}
-    return s.memo["recording_windows"]
+    return cast("dict[str, WindowClasses]", s.memo["recording_windows"])
 
 
 def role_windows(s: Snapshot) -> dict[str, WindowClasses]:
@@ -109,7 +110,7 @@ def role_windows(s: Snapshot) -> dict[str, WindowClasses]:
             if r.role is not None:
                 out[r.role] = out.get(r.role, WindowClasses()) + per_path[r.path]
         s.memo["role_windows"] = out
-    return s.memo["role_windows"]
+    return cast("dict[str, WindowClasses]", s.memo["role_windows"])
 
 
 def cache_seizure_mismatches(s: Snapshot) -> list[str]:
@@ -120,6 +121,7 @@ def cache_seizure_mismatches(s: Snapshot) -> list[str]:
     out = []
     for item in cache_plan(s).current:
         r, entry = item.recording, item.entry
+        assert entry is not None                      # a current item has its entry
         want = seizure_samples(r, rate)
         tolerance = 2 * len(r.seizure_intervals)     # each interval edge may round by one sample
         scan = scans.get(entry.key)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from tusz_guard.checks.base import Outcome, check, listing, n, rows
+from tusz_guard.checks.base import check, listing, n, rows
+from tusz_guard.results import Outcome
 from tusz_guard.checks.coverage import by_stem
 from tusz_guard.checks.snapshot import Snapshot
 from tusz_guard.corpus.ledger import ROLES
@@ -18,7 +19,7 @@ def cached_roles(s: Snapshot) -> tuple[dict[str, set[str]], list[str]]:
     assert s.ledger is not None and s.cache is not None
     stems = by_stem(s)
     patients: dict[str, set[str]] = defaultdict(set)
-    moved = []
+    moved: list[str] = []
     for key, entry in s.cache.usable.items():
         rec, source = stems.get(key), s.ledger.get(entry.source)
         role = source.role if source is not None else (rec.role if rec is not None else None)
@@ -39,18 +40,20 @@ def splits_disjoint(s: Snapshot) -> Outcome:
         if r.role is not None:
             ledger_patients[r.patient].add(r.role)
     on_ledger = _shared(ledger_patients)
-    on_cache, moved = ([], [])
+    on_cache: list[str] = []
+    moved: list[str] = []
     if s.cache is not None and s.cache.index:
         cache_patients, moved = cached_roles(s)
         on_cache = _shared(cache_patients)
+    patients = {role: len({p for p, rs in ledger_patients.items() if role in rs}) for role in ROLES}
     details = {"ledger": rows(on_ledger), "cache": rows(on_cache), "misplaced_entries": rows(moved),
-               "patients": {role: len({p for p, rs in ledger_patients.items() if role in rs})
-                            for role in ROLES}}
+               "patients": patients}
     problems = []
     if on_ledger:
         problems.append(f"{n(len(on_ledger))} patient(s) in two roles in the corpus: {listing(on_ledger)}; "
                         "move each patient's sessions into one split folder (or use data.split_policy: holdout)")
     if on_cache:
+        assert s.cache is not None
         problems.append(f"{n(len(on_cache))} patient(s) in two roles in the cache {s.show(s.cache.root)}: "
                         f"{listing(on_cache)}")
     if moved:
@@ -58,6 +61,6 @@ def splits_disjoint(s: Snapshot) -> Outcome:
                         "rebuild them with `tusz-guard build-cache --rebuild-stale`")
     if problems:
         return Outcome("fail", "; ".join(problems), details)
-    counts = ", ".join(f"{role} {k:,}" for role, k in details["patients"].items())
+    counts = ", ".join(f"{role} {k:,}" for role, k in patients.items())
     where = "corpus and cache" if s.cache is not None and s.cache.index else "corpus"
     return Outcome("pass", f"patients per role: {counts}; no patient in two roles ({where})", details)

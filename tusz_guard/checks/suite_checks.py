@@ -7,9 +7,11 @@ only returns its suite's outcome.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tusz_guard.checks.base import Check, Outcome
+from tusz_guard.checks.base import Check
+from tusz_guard.results import Outcome
 
 if TYPE_CHECKING:
     from tusz_guard.checks.snapshot import Snapshot
@@ -28,7 +30,7 @@ def suite_checks(suites: list[SuiteFile]) -> list[Check]:
             for s in suites]
 
 
-def _reader(check_id: str) -> object:
+def _reader(check_id: str) -> Callable[[Snapshot], Outcome]:
     def outcome(s: Snapshot) -> Outcome:
         return s.suites[check_id]
     return outcome

@@ -123,6 +123,8 @@ def cached_classes(s: Snapshot) -> dict[str, WindowClasses]:
     out: dict[str, WindowClasses] = {}
     for item in cache_plan(s).current:
         role = item.recording.role
+        if role is None:
+            continue
         out[role] = out.get(role, WindowClasses()) + per_path[item.recording.path]
     return out
 

@@ -1,7 +1,8 @@
 """windows.count: windows each role yields, from the headers and from what the cache holds."""
 from __future__ import annotations
 
-from tusz_guard.checks.base import Outcome, check, listing, n, rows
+from tusz_guard.checks.base import check, listing, n, rows
+from tusz_guard.results import Outcome
 from tusz_guard.checks.coverage import cache_plan
 from tusz_guard.checks.label_checks import role_windows
 from tusz_guard.checks.snapshot import Snapshot
@@ -14,11 +15,11 @@ def cached_windows(s: Snapshot) -> tuple[dict[str, int], list[str]]:
     assert s.ledger is not None
     w = s.cfg.config.windows
     length, stride = window_geometry(w.length_s, w.stride_s, s.cfg.config.preprocessing.sampling_rate)
-    per_role = {role: 0 for role in ROLES}
+    per_role: dict[str, int] = {role: 0 for role in ROLES}
     differ = []
     for item in cache_plan(s).items:
         r, e = item.recording, item.entry
-        if e is None or e.fingerprint != s.fingerprint:
+        if e is None or r.role is None or e.fingerprint != s.fingerprint:
             continue
         got = n_windows(e.n_samples, length, stride)
         per_role[r.role] += got

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from math import isfinite
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from tusz_guard.corpus.files import open_regular
 from tusz_guard.errors import GuardError
@@ -128,9 +128,9 @@ def parse_annotation_text(text: str, kind: AnnotationKind, path: str = "<string>
                           tuple(e for e, _ in events), n_rows, tuple(problems), sha256)
 
 
-def _read_header(path: str, lines: list[str]) -> tuple[dict, list[Problem], int]:
+def _read_header(path: str, lines: list[str]) -> tuple[dict[str, Any], list[Problem], int]:
     """Parse '# key = value' lines and find the column header; return (meta, problems, its index)."""
-    meta: dict = {}
+    meta: dict[str, Any] = {}
     problems: list[Problem] = []
     for i, line in enumerate(lines):
         stripped = line.strip()
@@ -147,7 +147,7 @@ def _read_header(path: str, lines: list[str]) -> tuple[dict, list[Problem], int]
     raise AnnotationError(path, f"no column header line; expected '{COLUMNS}'")
 
 
-def _read_meta(body: str, line: int, meta: dict, problems: list[Problem]) -> None:
+def _read_meta(body: str, line: int, meta: dict[str, Any], problems: list[Problem]) -> None:
     key, sep, value = body.partition("=")
     key, value = key.strip(), value.strip()
     if not sep or key not in ("version", "bname", "duration"):

@@ -154,7 +154,7 @@ def scan_edf_files(data_dir: Path) -> list[str]:
     return sorted(found)
 
 
-def _is_dir(entry: os.DirEntry) -> bool:
+def _is_dir(entry: os.DirEntry[str]) -> bool:
     try:
         return entry.is_dir()
     except OSError:
@@ -225,27 +225,24 @@ def _inspect(path: str, rel: str, tp: TuszPath, role: Role | None, cfg: LoadedCo
         size, mtime = st.st_size, st.st_mtime_ns
     except OSError:                 # a dangling or looping symlink: read_header below says why, as unreadable
         size, mtime = 0, 0
-    fields: dict[str, object] = dict(path=rel, split=tp.split, role=role, patient=tp.patient,
-                                     session=tp.session_dir, montage=tp.montage, file_size=size, mtime_ns=mtime)
-    reason, note = _decide(path, fields, cfg)
-    notes = list(fields.pop("notes", ()))
+    base = Recording(path=rel, split=tp.split, role=role, patient=tp.patient, session=tp.session_dir,
+                     montage=tp.montage, file_size=size, mtime_ns=mtime)
+    rec, reason, note = _decide(path, base, cfg)
     if reason is not None:
-        notes.append(note)
-        fields.update(status="excluded" if role is not None else "unused", reason=reason)
-    elif role is None:
-        fields["status"] = "unused"
-    return Recording(**fields, notes=tuple(notes))  # type: ignore[arg-type]
+        return replace(rec, status="excluded" if role is not None else "unused", reason=reason,
+                       notes=rec.notes + (note,))
+    return replace(rec, status="unused") if role is None else rec
 
 
-def _decide(path: str, fields: dict[str, object], cfg: LoadedConfig) -> tuple[Reason | None, str]:
-    """Fill `fields` from the header and annotations; return the exclusion reason (or None) and its note."""
+def _decide(path: str, rec: Recording, cfg: LoadedConfig) -> tuple[Recording, Reason | None, str]:
+    """The recording filled from its header and annotations, its exclusion reason (or None) and its note."""
     try:
         header = read_header(path)
     except EdfError as exc:
-        return "unreadable", exc.reason
-    fields.update(_header_fields(header, cfg))
+        return rec, "unreadable", exc.reason
+    rec = _with_header(rec, header, cfg)
     if not header.size_ok:
-        return "unreadable", header.size_problem or "file size disagrees with the header"
+        return rec, "unreadable", header.size_problem or "file size disagrees with the header"
     kind = cfg.config.data.annotations
     ann_path = companion(path, kind)
     ann_name = os.path.basename(ann_path)
@@ -253,25 +250,23 @@ def _decide(path: str, fields: dict[str, object], cfg: LoadedConfig) -> tuple[Re
         ann = parse_annotations(ann_path, kind)
     except AnnotationError as exc:
         if not os.path.exists(ann_path):
-            return "no_annotations", f"no {ann_name} next to the EDF"
-        return "bad_annotations", f"{ann_name}: {exc.reason}"
-    fields.update(_annotation_fields(ann, float(fields["duration_s"]), cfg))  # type: ignore[arg-type]
+            return rec, "no_annotations", f"no {ann_name} next to the EDF"
+        return rec, "bad_annotations", f"{ann_name}: {exc.reason}"
     ann_st = os.stat(ann_path)
-    fields.update(annotation_size=ann_st.st_size, annotation_mtime_ns=ann_st.st_mtime_ns,
-                  annotation_sha256=ann.sha256)
+    rec = replace(_with_annotations(rec, ann, cfg), annotation_size=ann_st.st_size,
+                  annotation_mtime_ns=ann_st.st_mtime_ns, annotation_sha256=ann.sha256)
     if ann.n_data_rows == 0 or ann.n_data_rows != ann.n_parsed:
-        return "bad_annotations", f"{ann_name}: {ann.n_parsed} of {ann.n_data_rows} data rows parsed"
-    if fields["missing_channels"]:
-        return "missing_channels", f"missing {', '.join(fields['missing_channels'])} (not interpolated)"  # type: ignore[arg-type]
+        return rec, "bad_annotations", f"{ann_name}: {ann.n_parsed} of {ann.n_data_rows} data rows parsed"
+    if rec.missing_channels:
+        return rec, "missing_channels", f"missing {', '.join(rec.missing_channels)} (not interpolated)"
     length = window_geometry(cfg.config.windows.length_s, cfg.config.windows.stride_s,
                              cfg.config.preprocessing.sampling_rate)[0]
-    if int(fields["n_samples"]) < length:  # type: ignore[call-overload]
-        return "too_short", (f"{fields['duration_s']:g} s is shorter than one "
-                             f"{cfg.config.windows.length_s:g} s window")
-    return None, ""
+    if rec.n_samples < length:
+        return rec, "too_short", f"{rec.duration_s:g} s is shorter than one {cfg.config.windows.length_s:g} s window"
+    return rec, None, ""
 
 
-def _header_fields(header: EdfHeader, cfg: LoadedConfig) -> dict[str, object]:
+def _with_header(rec: Recording, header: EdfHeader, cfg: LoadedConfig) -> Recording:
     pre = cfg.config.preprocessing
     cmap = map_channels(header.labels, pre.interpolate)
     rates = header.sfreqs
@@ -289,19 +284,20 @@ def _header_fields(header: EdfHeader, cfg: LoadedConfig) -> dict[str, object]:
         facts.append(Fact("discontinuous", "EDF+D (discontinuous) recording; TUSZ files are continuous"))
     if cmap.interpolated:
         notes.append(f"interpolates {', '.join(cmap.interpolated)}")
-    return dict(sfreq=sfreq, duration_s=header.duration_s, n_signals=header.n_signals,
-                header_defects=header.defects, interpolated=cmap.interpolated, missing_channels=cmap.missing,
-                n_samples=n_samples, windows_expected=n_windows(n_samples, length, stride), notes=tuple(notes),
-                header_facts=tuple(facts))
+    return replace(rec, sfreq=sfreq, duration_s=header.duration_s, n_signals=header.n_signals,
+                   header_defects=header.defects, interpolated=cmap.interpolated, missing_channels=cmap.missing,
+                   n_samples=n_samples, windows_expected=n_windows(n_samples, length, stride), notes=tuple(notes),
+                   header_facts=tuple(facts))
 
 
-def _annotation_fields(ann: AnnotationFile, duration: float, cfg: LoadedConfig) -> dict[str, object]:
+def _with_annotations(rec: Recording, ann: AnnotationFile, cfg: LoadedConfig) -> Recording:
+    duration = rec.duration_s or 0.0
     clipped = _clip(ann.seizure_intervals(cfg.config.labels.seizure), duration)
     problems = [from_problem(p) for p in ann.problems]
-    return dict(labels=tuple(sorted(ann.labels)), annotation_rows=ann.n_data_rows, annotation_parsed=ann.n_parsed,
-                annotation_problems=tuple(problems + _against_edf(ann, duration)),
-                seizure_intervals=clipped, seizure_seconds=sum(b - a for a, b in clipped),
-                label_seconds=_label_seconds(ann, duration))
+    return replace(rec, labels=tuple(sorted(ann.labels)), annotation_rows=ann.n_data_rows,
+                   annotation_parsed=ann.n_parsed, annotation_problems=tuple(problems + _against_edf(ann, duration)),
+                   seizure_intervals=clipped, seizure_seconds=sum(b - a for a, b in clipped),
+                   label_seconds=_label_seconds(ann, duration))
 
 
 def _against_edf(ann: AnnotationFile, duration: float) -> list[Fact]:
