@@ -34,6 +34,20 @@ class CheckFailed(Exception):
         self.strict = strict
 
 
+def one_line(exc: BaseException) -> str:
+    """Any error as one line: the user's error as the CLI prints it, anything else named as a tusz-guard bug.
+
+    pytest's default report of an exception raised inside a plugin is pages of pytest internals.
+    """
+    from tusz_guard.errors import GuardError
+    from tusz_guard.textsafe import safe
+
+    if isinstance(exc, GuardError):
+        return f"tusz-guard: {safe(str(exc))}"
+    return (f"tusz-guard internal error: {type(exc).__name__}: {safe(str(exc))} (a bug in tusz-guard; "
+            "`tusz-guard check` writes its traceback to a log file)")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("tusz-guard", "tusz-guard preflight checks as test items")
     group.addoption("--tusz-guard", action="append", dest="tusz_guard", default=[], metavar="CONFIG",
@@ -105,11 +119,7 @@ class GuardConfig(pytest.File):
         return items
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:  # type: ignore[override]
-        from tusz_guard.errors import GuardError
-
-        if isinstance(excinfo.value, GuardError):
-            return f"tusz-guard: {excinfo.value}"
-        return str(super().repr_failure(excinfo))
+        return one_line(excinfo.value)
 
     def finding(self, check: Check) -> Finding:
         """Run one check on the shared snapshot (gathered on first use)."""
@@ -134,6 +144,8 @@ class GuardConfig(pytest.File):
                                                  corpus=beyond, caches=beyond)
             except GuardError as exc:
                 self._gather_error = str(exc)
+            except Exception as exc:     # a bug: every item reports it in one line, not a traceback each
+                self._gather_error = one_line(exc)
         return self._snapshot
 
 
@@ -162,7 +174,7 @@ class GuardItem(pytest.Item):
             f = excinfo.value.finding
             why = " (--tusz-guard-strict: warnings fail)" if f.status == "warn" else ""
             return f"{f.status.upper()} {f.id}: {f.title}{why}\n{f.message}"
-        return str(super().repr_failure(excinfo))
+        return one_line(excinfo.value)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"tusz-guard {self.check.id}"

@@ -15,6 +15,7 @@ from tusz_guard.checks.model import Finding, Status
 from tusz_guard.config import LoadedConfig
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, Ledger, build_ledger
 from tusz_guard.errors import GuardError
+from tusz_guard.textsafe import safe
 
 TITLES: dict[str, str] = {
     "archive.safety": "Archive members are safe to extract",
@@ -46,7 +47,7 @@ class Expectation:
 
 def printable(name: str) -> str:
     """A member name as it may be shown: control characters escaped (no terminal escapes reach the user)."""
-    return "".join(c if 32 <= ord(c) != 127 else c.encode("unicode_escape").decode("ascii") for c in name)
+    return safe(name)
 
 def expectation(cfg: LoadedConfig) -> Expectation:
     """The config's prefix, fingerprint and ledger (reads corpus headers and annotations)."""
