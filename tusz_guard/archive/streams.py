@@ -99,7 +99,7 @@ class _ZstDecoder:
 
 def _zstd_problem(exc: zstandard.ZstdError) -> str:
     if "too much memory" in str(exc):
-        return f"a zstd frame asks for a window over {MAX_WINDOW >> 20} MiB (refused; tusz-guard packs with 2 MiB)"
+        return f"a zstd frame asks for a decoding window over {MAX_WINDOW >> 20} MiB; refused"
     return f"corrupt zstd data ({exc})"
 
 
