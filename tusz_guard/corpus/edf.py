@@ -136,7 +136,7 @@ def _signal_count(name: str, size: int, fixed: bytes) -> int:
     """The signal count, bounded before anything is read or allocated from it."""
     n_signals = _int_field(name, _text(fixed[252:256]), "number of signals")
     if n_signals <= 0:
-        raise EdfError(name, f"number of signals is {n_signals}; an EDF file needs at least one")
+        raise EdfError(name, f"number of signals is {_num(n_signals)}; an EDF file needs at least one")
     if size < SIGNAL_BYTES * (n_signals + 1):      # the file size says so without reading (or allocating) more
         raise _truncated(name, size, n_signals)
     if n_signals > MAX_SIGNALS:
@@ -152,7 +152,7 @@ def _truncated(name: str, have: int, n_signals: int) -> EdfError:
 
 def _num(n: int) -> str:
     """An integer from a header as a reader can take it in: 1e+30, not thirty-one groups of digits."""
-    return f"{n:,}" if abs(n) < 10 ** 12 else f"{float(min(n, 10 ** 300)):.3g}"
+    return f"{n:,}" if abs(n) < 10 ** 12 else f"{_float(n):.3g}"
 
 
 def _check_fixed(name: str, size: int, fixed: bytes) -> None:
@@ -245,7 +245,7 @@ def _check_numbers(h: EdfHeader) -> None:
     if h.record_duration <= 0:
         raise EdfError(h.path, f"data record duration is {h.record_duration:g}; it must be > 0")
     if h.n_records < -1:
-        raise EdfError(h.path, f"number of data records is {h.n_records}; it must be >= 0 (or -1)")
+        raise EdfError(h.path, f"number of data records is {_num(h.n_records)}; it must be >= 0 (or -1)")
     if h.n_records > MAX_DURATION_S / h.record_duration:       # a division: never overflows on huge counts
         raise EdfError(h.path, f"{_num(h.n_records)} records of {h.record_duration:g} s declare "
                        f"{_seconds(h.n_records, h.record_duration)}; more than a day "
@@ -257,7 +257,7 @@ def _check_numbers(h: EdfHeader) -> None:
 def _check_signal(h: EdfHeader, i: int, label: str) -> None:
     n = h.samples_per_record[i]
     if n <= 0:
-        raise EdfError(h.path, f"signal '{label}' has {n} samples per record; it must be > 0")
+        raise EdfError(h.path, f"signal '{label}' has {_num(n)} samples per record; it must be > 0")
     low, high = RATE_RANGE_HZ
     if not low * h.record_duration <= n <= high * h.record_duration:   # compared, not divided: n may be huge
         raise EdfError(h.path, f"signal '{label}' has {_num(n)} samples per {h.record_duration:g} s record "
@@ -277,13 +277,20 @@ def _check_signal(h: EdfHeader, i: int, label: str) -> None:
 
 
 def _seconds(n_records: int, record_duration: float) -> str:
-    seconds = float(min(n_records, 10 ** 300)) * record_duration
+    seconds = _float(n_records) * record_duration
     return f"{_num(int(seconds))} s" if math.isfinite(seconds) else "an endless recording"
 
 
 def _rate(n: int, record_duration: float) -> str:
-    rate = float(min(n, 10 ** 300)) / record_duration
+    rate = _float(n) / record_duration
     return f"{rate:g} Hz" if math.isfinite(rate) else "an infinite rate"
+
+
+def _float(n: int) -> float:
+    try:
+        return float(n)
+    except OverflowError:           # beyond 1.8e308: an 8-character field cannot write it, but never crash on it
+        return math.inf
 
 
 def _date_time_defects(h: EdfHeader) -> list[str]:
