@@ -33,6 +33,11 @@ def safe(text: str) -> str:
     return _UNSAFE.sub(_escape, text)
 
 
+def is_plain(text: str) -> bool:
+    """True when `safe` would leave `text` unchanged (no control, bidi or surrogate character)."""
+    return _UNSAFE.search(text) is None
+
+
 def safe_value(value: Any) -> Any:
     """`safe` applied to every string inside nested lists, tuples and dicts (keys included)."""
     if isinstance(value, str):
