@@ -112,7 +112,12 @@ def fresh_cfg(packed: tuple[Path, Path], tmp_path: Path) -> Path:
 
 def members_of(archive: Path) -> list[tuple[tarfile.TarInfo, bytes]]:
     with tarfile.open(archive, "r:gz") as tar:
-        return [(m, tar.extractfile(m).read() if m.isfile() else b"") for m in tar.getmembers()]  # type: ignore[union-attr]
+        return [(m, _read(tar, m)) for m in tar.getmembers()]
+
+
+def _read(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    f = tar.extractfile(member) if member.isfile() else None
+    return f.read() if f is not None else b""
 
 
 def write_tar_gz(path: Path, members: list[tuple[tarfile.TarInfo, bytes]]) -> Path:
@@ -399,7 +404,8 @@ def test_member_larger_than_the_free_space_is_refused_unwritten(packed: tuple[Pa
     import tusz_guard.archive.unpack as unpack_module
 
     _, archive = packed
-    monkeypatch.setattr(unpack_module.shutil, "disk_usage", lambda p: shutil._ntuple_diskusage(10, 10, 10))  # type: ignore[attr-defined]
+    tiny = shutil.disk_usage(fresh_cfg.parent)._replace(free=10)
+    monkeypatch.setattr(unpack_module.shutil, "disk_usage", lambda p: tiny)
     unpack = invoke(["unpack", archive, "--config", fresh_cfg], capsys)
     assert unpack.code == 1 and "bytes free: the destination is too small" in unpack.text, unpack.text
 
@@ -429,3 +435,4 @@ def test_plugin_one_line_names_user_errors_and_bugs() -> None:
 
     assert one_line(GuardError("configs/x.yaml: bad\nline")) == "tusz-guard: configs/x.yaml: bad\\nline"
     assert one_line(OverflowError("big")).startswith("tusz-guard internal error: OverflowError: big (a bug")
+

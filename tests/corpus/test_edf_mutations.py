@@ -9,14 +9,17 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tusz_guard.cache.edfread import EdfReadError, read_channels
+from tusz_guard.cli import run
 from tusz_guard.config import load_config
 from tusz_guard.corpus.edf import MAX_DURATION_S, MAX_SIGNALS, RATE_RANGE_HZ, EdfError, EdfHeader, read_header
 from tusz_guard.corpus.ledger import REASONS, Recording, build_ledger
 
+SMALL = {"sampling_rate": 64, "bandpass": [0.5, 30.0], "notch": None, "dtype": "float16"}   # fast builds
 # (name, offset, width) of the fixed header fields
 FIXED = [("version", 0, 8), ("patient", 8, 80), ("recording", 88, 80), ("start_date", 168, 8),
          ("start_time", 176, 8), ("header_bytes", 184, 8), ("reserved", 192, 44), ("n_records", 236, 8),
@@ -112,7 +115,8 @@ def ledger_row(corpus: Path) -> Recording:
     if not cfg_path.exists():
         cfg_path.parent.mkdir(parents=True)
         (project / "pyproject.toml").write_text("[project]\nname = 'p'\n")
-        cfg_path.write_text(f"data: {{data_dir: '{corpus / 'edf'}', cache_dir: cache/tusz}}\n")
+        cfg_path.write_text(yaml.safe_dump({"data": {"data_dir": str(corpus / "edf"), "cache_dir": "cache/tusz"},
+                                            "preprocessing": SMALL}))
     ledger = build_ledger(load_config(cfg_path))
     rel = target_of(corpus).relative_to(corpus / "edf").as_posix()
     rows = [r for r in ledger.recordings if r.path == rel]
@@ -218,3 +222,44 @@ def test_sample_reader_never_allocates_from_a_declared_count(mini: Path, tmp_pat
     header = replace(read_header(path), n_records=10 ** 12)
     with pytest.raises(EdfReadError, match="truncated"):
         read_channels(path, [0], header=header)
+
+
+# ---- the same mutations through the CLI: inventory, check and build-cache ----------------------------------------
+mutations = st.one_of(
+    st.tuples(st.just("header"), st.sampled_from(FIELDS), st.integers(0, 40), values),
+    st.tuples(st.just("annotation"), st.integers(0, 12).map(str), st.integers(0, 5), ANNOTATION_VALUES))
+
+
+def cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    capsys.readouterr()
+    code = run(argv)
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert code in (0, 1, 2), text
+    assert "Traceback" not in text and "internal error" not in text, text
+    return code, text
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(mutation=mutations)
+def test_any_mutation_through_inventory_check_and_build_cache(mini_copy: Path, mutation: tuple[str, str, int, str],
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    kind, where, index, value = mutation
+    edf = target_of(mini_copy)
+    path = edf if kind == "header" else edf.with_suffix(".csv_bi")
+    original = path.read_bytes()
+    cfg = mini_copy.parent / "project" / "configs" / "train.yaml"
+    try:
+        mutate(path, where, index, value) if kind == "header" else mutate_annotation(path, int(where), index, value)
+        row = ledger_row(mini_copy)
+        _, inventory = cli(["inventory", str(cfg), "--all"], capsys)
+        assert edf.stem in inventory
+        _, check = cli(["check", str(cfg), "--no-expectations"], capsys)
+        if row.reason in ("unreadable", "bad_annotations"):
+            assert edf.stem in check, check
+        _, build = cli(["build-cache", str(cfg), "--workers", "1"], capsys)
+        if "failed 0" not in build:
+            assert edf.stem in build, build
+    finally:
+        path.write_bytes(original)
+        shutil.rmtree(cfg.parents[1] / "cache", ignore_errors=True)

@@ -74,8 +74,8 @@ def render_archive_text(report: Report, color: bool = False) -> str:
 
     a = report.sections["archive"]
     kind = "manifest" if a["manifest"] else "no manifest"
-    lines = [f"archive:   {safe(str(a['archive']))} ({a['compression']}, {a['archive_bytes']:,} bytes, {a['members']:,} "
-             f"members, {kind})"]
+    lines = [f"archive:   {safe(str(a['archive']))} ({a['compression']}, {a['archive_bytes']:,} bytes, "
+             f"{a['members']:,} members, {kind})"]
     if report.configs:
         c = report.configs[0]
         lines.append(f"config:    {safe(c.path)} -> {safe(c.cache_dir)} (fingerprint {c.fingerprint})")
