@@ -224,6 +224,19 @@ def test_output_dir_through_a_symlink_into_the_cache_fails(corpus: Path, tmp_pat
     assert check.code == 1 and "experiment.output_dir" in check.text and "overlaps data.cache_dir" in check.text
 
 
+@pytest.mark.slow      # train runs the whole preflight (about 15 s)
+def test_train_refuses_an_output_dir_aliased_into_the_cache(packed: tuple[Path, Path], tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    cfg, _ = packed
+    project = tmp_path / "project"
+    shutil.copytree(cfg.parents[1], project, symlinks=True)
+    (project / "results").symlink_to(project / "cache" / "tusz")
+    before = sorted(p.name for p in (project / "cache" / "tusz").rglob("*"))
+    train = invoke(["train", project / "configs" / "train.yaml", "--epochs", "1"], capsys)
+    assert train.code == 1 and "overlaps data.cache_dir" in train.text, train.text
+    assert sorted(p.name for p in (project / "cache" / "tusz").rglob("*")) == before
+
+
 def test_cache_dir_inside_data_dir_through_an_alias_fails(corpus: Path, tmp_path: Path,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     project = tmp_path / "project"
