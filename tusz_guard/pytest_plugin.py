@@ -40,12 +40,18 @@ def one_line(exc: BaseException) -> str:
     pytest's default report of an exception raised inside a plugin is pages of pytest internals.
     """
     from tusz_guard.errors import GuardError
-    from tusz_guard.textsafe import safe
 
     if isinstance(exc, GuardError):
-        return f"tusz-guard: {safe(str(exc))}"
-    return (f"tusz-guard internal error: {type(exc).__name__}: {safe(str(exc))} (a bug in tusz-guard; "
+        return f"tusz-guard: {_safe(str(exc))}"
+    return (f"tusz-guard internal error: {type(exc).__name__}: {_safe(str(exc))} (a bug in tusz-guard; "
             "`tusz-guard check` writes its traceback to a log file)")
+
+
+def _safe(text: str) -> str:
+    # imported when first needed: without --tusz-guard the plugin imports nothing from tusz-guard
+    from tusz_guard.textsafe import safe
+
+    return safe(text)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -166,14 +172,14 @@ class GuardItem(pytest.Item):
             raise CheckFailed(finding, strict)
         if finding.status == "warn":
             # Attributed to the config file, not to this module, in pytest's warnings summary.
-            warnings.warn_explicit(GuardWarning(f"{finding.id}: {finding.message}"), GuardWarning,
+            warnings.warn_explicit(GuardWarning(f"{finding.id}: {_safe(finding.message)}"), GuardWarning,
                                    filename=str(self.path), lineno=1)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:  # type: ignore[override]
         if isinstance(excinfo.value, CheckFailed):
             f = excinfo.value.finding
             why = " (--tusz-guard-strict: warnings fail)" if f.status == "warn" else ""
-            return f"{f.status.upper()} {f.id}: {f.title}{why}\n{f.message}"
+            return f"{f.status.upper()} {f.id}: {f.title}{why}\n{_safe(f.message)}"
         return one_line(excinfo.value)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
