@@ -331,6 +331,24 @@ def test_huge_extended_header_is_refused_before_reading(kind: bytes, word: str, 
     assert peak < 48 << 20, peak
 
 
+@pytest.mark.parametrize("fmt", [tarfile.PAX_FORMAT, tarfile.GNU_FORMAT])
+def test_real_long_names_still_read(fmt: int) -> None:
+    from tusz_guard.archive.streams import DecodedReader
+    from tusz_guard.archive.tarstream import TarStream
+
+    name = "cache/tusz/" + "d" * 200 + "/" + "n" * 4000
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=fmt) as tar:
+        info = tarfile.TarInfo(name)
+        info.size = 3
+        tar.addfile(info, io.BytesIO(b"abc"))
+    reader = DecodedReader(io.BytesIO(buf.getvalue()), "tar")
+    try:
+        assert [m.name for m in TarStream(reader).members()] == [name]
+    finally:
+        reader.close()
+
+
 def _rle_frame(n_blocks: int, byte: bytes = b"a", window: int = 0x58) -> bytes:
     """One zstd frame of RLE blocks: 4 bytes each, 128 KiB each when decoded."""
     block = (((128 << 10) << 3) | 2).to_bytes(3, "little") + byte
