@@ -34,6 +34,26 @@ class CheckFailed(Exception):
         self.strict = strict
 
 
+def one_line(exc: BaseException) -> str:
+    """Any error as one line: the user's error as the CLI prints it, anything else named as a tusz-guard bug.
+
+    pytest's default report of an exception raised inside a plugin is pages of pytest internals.
+    """
+    from tusz_guard.errors import GuardError
+
+    if isinstance(exc, GuardError):
+        return f"tusz-guard: {_safe(str(exc))}"
+    return (f"tusz-guard internal error: {type(exc).__name__}: {_safe(str(exc))} (a bug in tusz-guard; "
+            "`tusz-guard check` writes its traceback to a log file)")
+
+
+def _safe(text: str) -> str:
+    # imported when first needed: without --tusz-guard the plugin imports nothing from tusz-guard
+    from tusz_guard.textsafe import safe
+
+    return safe(text)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("tusz-guard", "tusz-guard preflight checks as test items")
     group.addoption("--tusz-guard", action="append", dest="tusz_guard", default=[], metavar="CONFIG",
@@ -106,11 +126,7 @@ class GuardConfig(pytest.File):
         return items
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:  # type: ignore[override]
-        from tusz_guard.errors import GuardError
-
-        if isinstance(excinfo.value, GuardError):
-            return f"tusz-guard: {excinfo.value}"
-        return str(super().repr_failure(excinfo))
+        return one_line(excinfo.value)
 
     def finding(self, check: Check) -> Finding:
         """Run one check on the shared snapshot (gathered on first use)."""
@@ -135,6 +151,8 @@ class GuardConfig(pytest.File):
                                                  corpus=beyond, caches=beyond)
             except GuardError as exc:
                 self._gather_error = str(exc)
+            except Exception as exc:     # a bug: every item reports it in one line, not a traceback each
+                self._gather_error = one_line(exc)
         return self._snapshot
 
 
@@ -157,15 +175,15 @@ class GuardItem(pytest.Item):
             raise CheckFailed(finding, strict)
         if finding.status == "warn":
             # Attributed to the config file, not to this module, in pytest's warnings summary.
-            warnings.warn_explicit(GuardWarning(f"{finding.id}: {finding.message}"), GuardWarning,
+            warnings.warn_explicit(GuardWarning(f"{finding.id}: {_safe(finding.message)}"), GuardWarning,
                                    filename=str(self.path), lineno=1)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:  # type: ignore[override]
         if isinstance(excinfo.value, CheckFailed):
             f = excinfo.value.finding
             why = " (--tusz-guard-strict: warnings fail)" if f.status == "warn" else ""
-            return f"{f.status.upper()} {f.id}: {f.title}{why}\n{f.message}"
-        return str(super().repr_failure(excinfo))
+            return f"{f.status.upper()} {f.id}: {f.title}{why}\n{_safe(f.message)}"
+        return one_line(excinfo.value)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"tusz-guard {self.check.id}"

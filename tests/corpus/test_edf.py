@@ -183,10 +183,10 @@ signal_st = st.fixed_dictionaries({
     "transducer": printable, "unit": printable,
     "pmin": st.integers(-99999, -1), "pmax": st.integers(1, 9999999),
     "dmin": st.integers(-32768, -1), "dmax": st.integers(1, 32767),
-    "prefilter": printable, "samples": st.integers(1, 9999),
+    "prefilter": printable, "samples": st.integers(4, 9999),   # 1-100,000 Hz at every record duration
 })
 header_st = st.fixed_dictionaries({
-    "patient": printable, "recording": printable, "n_records": st.integers(0, 99999),
+    "patient": printable, "recording": printable, "n_records": st.integers(0, 21600),   # at most a day
     "duration": st.sampled_from([0.5, 1.0, 2.0, 4.0]),
     "signals": st.lists(signal_st, min_size=1, max_size=40),
 })

@@ -9,6 +9,7 @@ from typing import Literal
 from tusz_guard.cache.store import (ENTRY_FILES, INDEX_NAME, LOCK_NAME, META_NAME, TEMP_PREFIX)
 from tusz_guard.config import LoadedConfig
 from tusz_guard.errors import GuardError
+from tusz_guard.textsafe import is_plain
 
 MANIFEST_NAME = "tusz-guard-archive.json"
 Kind = Literal["manifest", "cache_meta", "index", "entry", "lock", "temp", "other"]
@@ -41,6 +42,8 @@ def name_problem(name: str) -> str | None:
     if any(ord(c) < 32 or ord(c) == 127 for c in name):
         # terminal escapes in a name can rewrite what a user reads; tusz-guard never writes such names
         return "name holds control characters"
+    if not is_plain(name):      # C1 controls (U+009B is a CSI), bidi overrides, bytes that are not UTF-8
+        return "name holds control, bidi-override or undecodable characters"
     if name.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", name):
         return "absolute path"
     parts = name.replace("\\", "/").split("/")

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from tusz_guard.archive.layout import Place, name_problem, normalise, place
 from tusz_guard.archive.manifest import MAX_MANIFEST_BYTES, Manifest, ManifestError, parse_manifest
@@ -49,11 +49,18 @@ class Unsafe:
     problem: str
 
 
+class Writer(Protocol):
+    """Where a sink takes a member's bytes."""
+
+    def write(self, data: bytes | memoryview) -> int: ...
+    def close(self) -> None: ...
+
+
 class Sink(Protocol):
     """Receives safe regular files while they stream by (unpack)."""
 
     def wants(self, path: str, where: Place) -> bool: ...
-    def open(self, path: str) -> BinaryIO: ...
+    def open(self, path: str, size: int, manifest: Manifest | None) -> Writer | None: ...   # None: not staged
     def done(self, path: str, sha256: str, size: int, manifest: Manifest | None) -> None: ...
 
 
@@ -155,7 +162,8 @@ class _Walker:
         where = place(path) if path else Place("other")
         first = not self.scan.members
         keep = _keep_limit(where, first)
-        out = self.sink.open(path) if safe and self.sink and self.sink.wants(path, where) else None
+        wanted = safe and self.sink is not None and self.sink.wants(path, where)
+        out = self.sink.open(path, info.size, self.scan.manifest) if wanted else None  # type: ignore[union-attr]
         digest, kept = self.stream(tar, out, keep)
         if out is not None:
             out.close()
@@ -164,7 +172,7 @@ class _Walker:
             self.document(path, where, first, kept, info.size > keep)
         return digest
 
-    def stream(self, tar: TarStream, out: BinaryIO | None, keep: int) -> tuple[str, bytes | None]:
+    def stream(self, tar: TarStream, out: Writer | None, keep: int) -> tuple[str, bytes | None]:
         h = hashlib.sha256()
         kept: list[bytes] = []
         kept_n = 0

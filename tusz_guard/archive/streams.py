@@ -70,11 +70,11 @@ class _GzDecoder:
 
 
 class _ZstDecoder:
-    """One zstd frame; the input is fed in slices sized so that one step yields about OUT_LIMIT bytes."""
+    """One zstd frame, fed in slices that _FrameWalk bounds: no slice decodes to much more than OUT_LIMIT."""
 
     def __init__(self) -> None:
-        self._d = zstandard.ZstdDecompressor().decompressobj()
-        self._step = 4096                # small until the ratio is known: a bomb cannot flood memory
+        self._d = zstandard.ZstdDecompressor(max_window_size=MAX_WINDOW).decompressobj()
+        self._walk = _FrameWalk()
         self.unused = b""
 
     @property
@@ -84,19 +84,94 @@ class _ZstDecoder:
     def feed(self, data: bytes) -> Iterator[bytes]:
         view, pos = memoryview(data), 0
         while pos < len(view):
-            piece = view[pos:pos + self._step]
-            pos += len(piece)
+            end = self._walk.slice_end(view, pos)
+            piece, pos = view[pos:end], end
             try:
                 out = self._d.decompress(piece)
             except zstandard.ZstdError as exc:
-                raise StreamError(f"corrupt zstd data ({exc})") from None
+                raise StreamError(_zstd_problem(exc)) from None
             if out:
                 yield out
-            ratio = max(1.0, len(out) / len(piece))
-            self._step = int(min(CHUNK, max(4096, OUT_LIMIT / ratio)))
             if self._d.eof:
                 self.unused = self._d.unused_data + bytes(view[pos:])
                 return
+
+
+def _zstd_problem(exc: zstandard.ZstdError) -> str:
+    if "too much memory" in str(exc):
+        return f"a zstd frame asks for a decoding window over {MAX_WINDOW >> 20} MiB; refused"
+    return f"corrupt zstd data ({exc})"
+
+
+# zstd frame format (RFC 8878): frame content size and dictionary id field widths by their flag values
+_FCS_BYTES, _DID_BYTES = (0, 2, 4, 8), (0, 1, 2, 4)
+BLOCK_MAX = 128 << 10                # a compressed block decodes to at most 128 KiB
+MAX_WINDOW = 32 << 20                # what the decoder may allocate per frame; level 19 uses 8 MiB
+_LOST_STEP = 256                     # not a frame we can follow: the decoder rejects it within a few bytes
+
+
+class _FrameWalk:
+    """Follows the headers of one zstd frame to know what each input slice can decode to at most.
+
+    decompressobj() returns everything a slice decodes to, and a 4-byte RLE block decodes to 128 KiB: a 1 MiB
+    slice of them is 32 GiB. Block headers declare their output (RLE, raw) or bound it (compressed).
+    """
+
+    def __init__(self) -> None:
+        self._phase = "frame"            # frame -> frame_rest -> block (body) ... -> checksum -> end
+        self._want, self._head = 5, bytearray()   # bytes of the structure being read: magic + descriptor first
+        self._body = 0                   # bytes of the current block's body still to pass
+        self._checksum = False
+
+    def slice_end(self, view: memoryview, start: int) -> int:
+        """The end of the next slice from `start` that decodes to at most about OUT_LIMIT bytes."""
+        pos, out = start, 0
+        while pos < len(view) and out < OUT_LIMIT:
+            if self._phase == "end":
+                return len(view)         # the decoder stops at the frame's end: the rest becomes unused data
+            if self._phase == "lost":
+                return min(len(view), pos + _LOST_STEP)
+            if self._body:
+                step = min(self._body, len(view) - pos)
+                self._body -= step
+                pos += step
+                continue
+            take = min(self._want - len(self._head), len(view) - pos)
+            self._head += view[pos:pos + take]
+            pos += take
+            if len(self._head) == self._want:
+                out += self._parsed(bytes(self._head))
+                self._head = bytearray()
+        return pos
+
+    def _expect(self, phase: str, n: int) -> None:
+        self._phase, self._want = phase, n
+
+    def _parsed(self, head: bytes) -> int:
+        """Move past one complete structure; the output bound of a block, else 0."""
+        if self._phase == "frame":
+            if head[:4] != _MAGIC["zst"]:
+                self._phase = "lost"
+                return 0
+            fhd = head[4]
+            single = bool(fhd & 0x20)
+            fcs = _FCS_BYTES[fhd >> 6] or (1 if single else 0)
+            self._checksum = bool(fhd & 0x04)
+            self._expect("frame_rest", (0 if single else 1) + _DID_BYTES[fhd & 3] + fcs)
+        elif self._phase == "frame_rest":
+            self._expect("block", 3)
+        elif self._phase == "block":
+            return self._block(int.from_bytes(head, "little"))
+        else:                            # the checksum after the last block
+            self._phase = "end"
+        return 0
+
+    def _block(self, h: int) -> int:
+        last, kind, size = h & 1, (h >> 1) & 3, h >> 3
+        self._body = 1 if kind == 1 else size          # an RLE block stores one byte, repeated size times
+        if last:
+            self._expect("checksum", 4) if self._checksum else self._expect("end", 0)
+        return size if kind in (0, 1) else BLOCK_MAX
 
 
 def decoded_chunks(fh: BinaryIO, kind: Compression) -> Iterator[bytes]:

@@ -16,8 +16,13 @@ BLOCK = tarfile.BLOCKSIZE
 _PAX = (tarfile.XHDTYPE, tarfile.SOLARIS_XHDTYPE)
 _LONG = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK)
 _NO_DATA = (tarfile.LNKTYPE, tarfile.SYMTYPE, tarfile.CHRTYPE, tarfile.BLKTYPE, tarfile.DIRTYPE, tarfile.FIFOTYPE)
+_EXTENDED = (*_PAX, tarfile.XGLTYPE, *_LONG)
+_KIND = {tarfile.XHDTYPE: "pax", tarfile.SOLARIS_XHDTYPE: "pax", tarfile.XGLTYPE: "pax global"}
 _RECORD = re.compile(rb"(\d+) ")
 ENCODING, ERRORS = "utf-8", "surrogateescape"
+# pax and GNU long-name headers are read whole: a header declaring gigabytes must be refused before reading.
+# Real ones hold a path or a few attributes (a long path is 4 KiB); 256 KiB is generous.
+MAX_HEADER_BYTES = 256 << 10
 
 
 class TarReadError(Exception):
@@ -66,6 +71,8 @@ class TarStream:
             if info is None:
                 return
             size = info.size
+            if info.type in _EXTENDED:
+                self._check_extended(info)
             if info.type in _PAX or info.type == tarfile.XGLTYPE:
                 records = _pax(self._exact(_blocks(size), "a pax header"))
                 (self._globals if info.type == tarfile.XGLTYPE else overrides).update(records)
@@ -79,6 +86,12 @@ class TarStream:
             self._left = 0 if info.type in _NO_DATA else info.size
             self._pad = _blocks(self._left) - self._left
             yield info
+
+    def _check_extended(self, info: tarfile.TarInfo) -> None:
+        if info.size > MAX_HEADER_BYTES:
+            raise TarReadError(f"a {_KIND.get(info.type, 'GNU long-name')} header at byte {self.offset - BLOCK:,} "
+                               f"declares {info.size:,} bytes; more than {MAX_HEADER_BYTES:,} is not a tar header "
+                               "(refused before reading it)")
 
     def _header(self) -> tarfile.TarInfo | None:
         start = self.offset

@@ -3,6 +3,7 @@ cache, and move entries into place only after the whole archive verified (docs/a
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import secrets
@@ -60,13 +61,19 @@ class StagingSink:
             raise GuardError(f"member {path} would land outside the staging directory", exit_code=1)
         return target
 
-    def open(self, path: str) -> BinaryIO:
+    def open(self, path: str, size: int, manifest: Manifest | None) -> _StagedFile | None:
+        """A staging file for a member, or None (rejected unwritten) when its size is not the manifest's."""
+        declared = manifest.member(path) if manifest is not None else None
+        if manifest is not None and (declared is None or declared.size != size):
+            self.rejected.append(path)      # judged by its header: not one byte of it is written
+            return None
         part = self._target(path).with_name(self._target(path).name + ".part")
         try:
             part.parent.mkdir(parents=True, exist_ok=True)
-            return open(part, "xb")
+            _check_room(part.parent, size, path)
+            return _StagedFile(open(part, "xb"), part)
         except OSError as exc:
-            raise GuardError(f"cannot write {part}: {exc.strerror or exc}", exit_code=1) from None
+            raise destination_error(part, exc) from None
 
     def done(self, path: str, sha256: str, size: int, manifest: Manifest | None) -> None:
         target = self._target(path)
@@ -78,6 +85,51 @@ class StagingSink:
             return
         os.rename(part, target)
         self.accepted[target.relative_to(self.staging.resolve()).as_posix()] = sha256
+
+
+class _StagedFile:
+    """A staging file whose write errors are the destination's (a full disk is not a damaged archive)."""
+
+    def __init__(self, fh: BinaryIO, path: Path) -> None:
+        self._fh, self._path = fh, path
+
+    def write(self, data: bytes | memoryview) -> int:
+        try:
+            return self._fh.write(data)
+        except OSError as exc:
+            raise destination_error(self._path, exc) from None
+
+    def close(self) -> None:
+        try:
+            self._fh.close()
+        except OSError as exc:
+            raise destination_error(self._path, exc) from None
+
+
+def destination_error(path: Path, exc: OSError) -> GuardError:
+    """A write failure in staging as the destination's problem, naming the folder and the free space."""
+    folder = path.parent
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return GuardError(f"no space left in {folder} while unpacking ({_free(folder)} free): the destination "
+                          "is full, the archive is not at fault; nothing was moved into the cache",
+                          hint="free space or set data.cache_dir on a larger disk, then unpack again", exit_code=1)
+    return GuardError(f"cannot write {path}: {exc.strerror or exc}; nothing was moved into the cache", exit_code=1)
+
+
+def _check_room(folder: Path, size: int, member: str) -> None:
+    """Refuse a member larger than the free space before writing any of it."""
+    free = shutil.disk_usage(folder).free
+    if size > free:
+        raise GuardError(f"member {member} is {size:,} bytes, but {folder} has {free:,} bytes free: the destination "
+                         "is too small; nothing was moved into the cache",
+                         hint="free space or set data.cache_dir on a larger disk, then unpack again", exit_code=1)
+
+
+def _free(folder: Path) -> str:
+    try:
+        return f"{shutil.disk_usage(folder).free:,} bytes"
+    except OSError:
+        return "unknown"
 
 
 def unpack(archive: Path, cfg: LoadedConfig, judge: Judge, progress: Progress | None = None) -> UnpackResult:

@@ -17,6 +17,7 @@ from tusz_guard.cache.plan import plan
 from tusz_guard.results import Finding, Outcome, Status
 from tusz_guard.config import LoadedConfig
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, Ledger
+from tusz_guard.textsafe import safe
 
 SHOW = 5          # names listed in a message before "and N more"
 KNOWN = ("entry", "cache_meta", "index", "lock")     # .lock is part of a cache but carries nothing
@@ -46,7 +47,7 @@ class ArchiveView:
 
 def printable(name: str) -> str:
     """A member name as it may be shown: control characters escaped (no terminal escapes reach the user)."""
-    return "".join(c if 32 <= ord(c) != 127 else c.encode("unicode_escape").decode("ascii") for c in name)
+    return safe(name)
 
 
 def expectation(cfg: LoadedConfig, ledger: Ledger) -> Expectation:

@@ -186,6 +186,7 @@ def tasks_for(p: Plan, store: CacheStore, cfg: Any, rebuild_stale: bool) -> list
     """One task per missing recording, plus the stale ones under --rebuild-stale (longest first)."""
     from tusz_guard.cache.preprocess import PipelineParams
 
+    refuse_duplicate_stems(p)
     params = PipelineParams.from_config(cfg)
     chosen = p.missing + (p.stale if rebuild_stale else [])
     chosen = sorted(chosen, key=lambda i: -(i.recording.duration_s or 0.0))   # long files first: better packing
@@ -193,6 +194,17 @@ def tasks_for(p: Plan, store: CacheStore, cfg: Any, rebuild_stale: bool) -> list
     return [EntryTask(str(store.root), str(cfg.data_dir), i.recording.path, i.recording.stem, p.fingerprint, params,
                       c.data.annotations, tuple(c.labels.seizure), i.recording.duration_s or 0.0,
                       replace=i.state == "stale") for i in chosen]
+
+
+def refuse_duplicate_stems(p: Plan) -> None:
+    """Two recordings with one stem would share one entry and replace each other on every --rebuild-stale."""
+    from tusz_guard.corpus.stems import describe, duplicate_stems
+
+    shared = describe(duplicate_stems(i.recording.path for i in p.items))
+    if shared:
+        raise GuardError(f"{len(shared):,} stem(s) name more than one recording ({'; '.join(shared[:3])}); "
+                         "cache entries are keyed by stem, so nothing was built",
+                         hint="remove or rename the copies; `tusz-guard check` lists them under corpus.layout", exit_code=1)
 
 
 def estimate_minutes(hours: float, meta: CacheMeta | None, workers: int) -> tuple[float, str]:

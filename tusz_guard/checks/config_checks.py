@@ -77,7 +77,9 @@ def _path_problems(load: ConfigLoad, s: Snapshot) -> list[tuple[Status, str]]:
 
 
 def _overlaps(a: Path, b: Path) -> bool:
-    return a == b or a.is_relative_to(b) or b.is_relative_to(a)
+    # Compare real paths too: a symlink alias of the cache (or of data_dir) is the same folder on disk.
+    return any(x == y or x.is_relative_to(y) or y.is_relative_to(x)
+               for x, y in ((a, b), (Path(os.path.realpath(a)), Path(os.path.realpath(b)))))
 
 
 @check("config.paths", "Effective paths (defaults included) and no second cache path")

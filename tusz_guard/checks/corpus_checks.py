@@ -9,6 +9,7 @@ from tusz_guard.checks.snapshot import Snapshot
 from tusz_guard.corpus.facts import HEADER_CODES
 from tusz_guard.corpus.funnel import funnel_lines
 from tusz_guard.corpus.ledger import REASONS, TRAINING_ROLES, Ledger
+from tusz_guard.corpus.stems import describe, duplicate_stems
 
 # Folders each split policy needs, and the role each feeds.
 NEEDED_SPLITS = {"official": (("train", "train"), ("dev", "val"), ("eval", "test")),
@@ -25,6 +26,11 @@ def corpus_layout(s: Snapshot) -> Outcome:
     missing = [f"{split}/ (role {role})" for split, role in NEEDED_SPLITS[led.policy] if not present[split]]
     ignored = [f"{path}: {problem}" for path, problem in led.layout_problems]
     details = {"data_dir": str(led.data_dir), "files_per_split": dict(present), "ignored": rows(ignored)}
+    shared = describe(duplicate_stems(r.path for r in led.recordings))
+    if shared:    # the cache keys entries by stem: two recordings would share, and keep swapping, one entry
+        return Outcome("fail", f"{n(len(shared))} stem(s) name more than one recording: {listing(shared, 2)}; "
+                       "a stem must be unique across the corpus: remove or rename the copy",
+                       {**details, "duplicate_stems": rows(shared)})
     if missing:
         return Outcome("fail", f"{s.show(led.data_dir)} has no recordings under {', '.join(missing)}; data.data_dir "
                        f"must be the folder holding train/ dev/ eval/ ({n(len(ignored))} file(s) outside the "

@@ -11,7 +11,7 @@ from tusz_guard.checks.snapshot import Snapshot
 from tusz_guard.corpus.facts import ANNOTATION_CODES, FactCode
 from tusz_guard.checks.windowing import WindowClasses, classify, seizure_samples
 from tusz_guard.config.schema import BACKGROUND_LABELS, SEIZURE_LABELS
-from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES
+from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, Recording
 from tusz_guard.corpus.windows import window_geometry
 
 # Every label TUSZ (and NEDC tooling) uses: a configured label outside it can never match (e.g. 'spkz').
@@ -52,12 +52,19 @@ def plural_files(paths: list[str]) -> str:
 EVENT_CODES: frozenset[FactCode] = ANNOTATION_CODES - {"unparsed"}
 
 
+def _unparsed_line(r: Recording) -> str:
+    # A file that could not be read at all has no rows: "0 of 0 rows parsed" would hide why (the ledger's note says).
+    if r.annotation_rows == 0 and r.reason == "bad_annotations" and r.notes:
+        return f"{r.path}: {r.notes[-1]}"
+    return f"{r.path}: {r.annotation_parsed:,} of {r.annotation_rows:,} rows parsed"
+
+
 @check("labels.parse", "Annotation rows parse; events lie inside the recording and do not overlap",
        needs=("ledger",))
 def labels_parse(s: Snapshot) -> Outcome:
     assert s.ledger is not None
     used = [r for r in s.ledger.recordings if r.role is not None]
-    unparsed = [f"{r.path}: {r.annotation_parsed:,} of {r.annotation_rows:,} rows parsed" for r in used
+    unparsed = [_unparsed_line(r) for r in used
                 if r.annotation_rows != r.annotation_parsed or r.reason == "bad_annotations"]
     inside = [f"{r.path} {p.text}" for r in used if r.included
               for p in r.annotation_problems if p.code in EVENT_CODES]

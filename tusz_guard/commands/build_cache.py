@@ -17,6 +17,7 @@ from tusz_guard.commands.common import CONFIG_ARG, echo_paths
 from tusz_guard.config import LoadedConfig, load_config
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, build_ledger
 from tusz_guard.errors import GuardError
+from tusz_guard.textsafe import safe
 
 MAX_LISTED = 20
 
@@ -106,7 +107,7 @@ def run_gate(cfg: LoadedConfig, force: bool) -> str | bool:
     if not failing:
         return ""
     for f in report.blocking:
-        click.echo(f"  {f.status.upper():5} {f.id}: {f.message}", err=True)
+        click.echo(f"  {f.status.upper():5} {f.id}: {safe(f.message)}", err=True)
     if force:
         click.echo(f"warning: config checks failed ({', '.join(failing)}); building anyway (--force, recorded)")
         return with_forced_reason(failing)
@@ -149,7 +150,7 @@ def _listing(title: str, lines: list[str]) -> None:
         return
     click.echo(f"{title}:")
     for line in lines[:MAX_LISTED]:
-        click.echo(f"  {line}")
+        click.echo(f"  {safe(line)}")      # sources and reasons quote file names: escaped
     if len(lines) > MAX_LISTED:
         click.echo(f"  ... and {len(lines) - MAX_LISTED} more")
 

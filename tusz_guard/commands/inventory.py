@@ -12,6 +12,7 @@ from tusz_guard.config import load_config
 from tusz_guard.progress import count_bar
 from tusz_guard.corpus.funnel import funnel_lines
 from tusz_guard.corpus.ledger import Ledger, Recording, build_ledger
+from tusz_guard.textsafe import safe, safe_value
 
 SCHEMA = "tusz-guard/inventory/v1"
 FIELDS = ("path", "role", "patient", "session", "montage", "sfreq", "duration_s", "n_signals", "status",
@@ -69,7 +70,7 @@ def inventory_csv(ledger: Ledger) -> str:
     for rec in ledger.recordings:
         row = row_dict(rec)
         row["notes"] = "; ".join(rec.notes)
-        writer.writerow(row)
+        writer.writerow(safe_value(row))     # names may hold newlines or undecodable bytes
     return buf.getvalue()
 
 
@@ -77,11 +78,11 @@ def inventory_table(ledger: Ledger, validation_split: float, show_all: bool) -> 
     lines = []
     rows = ledger.recordings if show_all else [r for r in ledger.recordings if not r.included]
     if rows:
-        width = max(len(r.path) for r in rows)
+        width = max(len(safe(r.path)) for r in rows)
         lines.append(f"{'path':<{width}}  {'role':<5}  {'status':<8}  {'reason':<16}  notes")
-        for r in rows:
-            lines.append(f"{r.path:<{width}}  {r.role or '-':<5}  {r.status:<8}  {r.reason or '':<16}  "
-                         f"{'; '.join(r.notes)}")
+        for r in rows:     # paths and notes are foreign text: escaped (a name must not print a line of its own)
+            lines.append(f"{safe(r.path):<{width}}  {r.role or '-':<5}  {r.status:<8}  {r.reason or '':<16}  "
+                         f"{safe('; '.join(r.notes))}")
         lines.append("")
     lines.append(f"{'role':<5}  {'found':>7}  {'included':>8}  {'patients':>8}  {'hours':>8}  {'windows':>9}  "
                  f"{'seizure_s':>10}  excluded")
@@ -90,8 +91,8 @@ def inventory_table(ledger: Ledger, validation_split: float, show_all: bool) -> 
         lines.append(f"{role:<5}  {t.found:>7,}  {t.included:>8,}  {t.patients:>8,}  {t.hours:>8.2f}  "
                      f"{t.windows_expected:>9,}  {t.seizure_seconds:>10.1f}  {excluded}")
     lines.append("")
-    lines.extend(funnel_lines(ledger, validation_split))
+    lines.extend(safe(line) for line in funnel_lines(ledger, validation_split))
     for path, problem in ledger.layout_problems:
-        lines.append(f"  ignored {path}: {problem}")
+        lines.append(f"  ignored {safe(path)}: {safe(problem)}")
     return "\n".join(lines)
 

@@ -11,6 +11,7 @@ from tusz_guard.archive.progress import byte_bar
 from tusz_guard.commands.common import echo_paths
 from tusz_guard.report.text import status_tag
 from tusz_guard.config import load_config
+from tusz_guard.textsafe import safe
 
 
 @click.command("unpack")
@@ -32,9 +33,9 @@ def command(archive: Path, config: str) -> int:
     color = sys.stdout.isatty()
     width = max(len(f.id) for f in result.findings)
     for f in result.findings:
-        click.echo(f"{status_tag(f.status, color)} {f.id:<{width}}  {f.message}")
+        click.echo(f"{status_tag(f.status, color)} {f.id:<{width}}  {safe(f.message)}")   # messages quote member names
     if result.refused:
-        click.echo(f"REFUSED to unpack {archive}: {result.refused}")
+        click.echo(f"REFUSED to unpack {safe(str(archive))}: {safe(result.refused)}")
         return result.exit_code
     click.echo(f"unpacked {len(result.added):,} entries into {cfg.display(cfg.cache_dir)}"
                + (f"; {len(result.identical):,} were already there, identical" if result.identical else ""))

@@ -50,15 +50,16 @@ def command(archive: Path, config: str | None, fmt: str, out: str | None) -> int
 def render_archive_text(report: Report, color: bool = False) -> str:
     """The archive first, the config it was checked against, a line per check, the verdict."""
     from tusz_guard.report.text import summary_line
+    from tusz_guard.textsafe import safe   # member names are foreign text: no name may print a line of its own
 
     a = report.sections["archive"]
     kind = "manifest" if a["manifest"] else "no manifest"
-    lines = [f"archive:   {a['archive']} ({a['compression']}, {a['archive_bytes']:,} bytes, {a['members']:,} "
-             f"members, {kind})"]
+    lines = [f"archive:   {safe(str(a['archive']))} ({a['compression']}, {a['archive_bytes']:,} bytes, "
+             f"{a['members']:,} members, {kind})"]
     if report.configs:
         c = report.configs[0]
-        lines.append(f"config:    {c.path} -> {c.cache_dir} (fingerprint {c.fingerprint})")
+        lines.append(f"config:    {safe(c.path)} -> {safe(c.cache_dir)} (fingerprint {c.fingerprint})")
     width = max(len(f.id) for f in report.findings)
-    lines += [""] + [f"{status_tag(f.status, color)} {f.id:<{width}}  {f.message}" for f in report.findings]
+    lines += [""] + [f"{status_tag(f.status, color)} {f.id:<{width}}  {safe(f.message)}" for f in report.findings]
     return "\n".join(lines + ["", summary_line(report)])
 

@@ -102,6 +102,12 @@ def _sfreqs(samples_per_record: tuple[int, ...], record_duration: float) -> tupl
     return tuple(n / record_duration for n in samples_per_record)
 
 
+# Plausibility bounds: a header outside them is unreadable before any size, plan or allocation uses it.
+MAX_SIGNALS = 512
+MAX_DURATION_S = 86_400.0            # TUSZ recordings last at most about an hour; a day is generous
+RATE_RANGE_HZ = (1.0, 100_000.0)
+DIGITAL_RANGE = (-32768, 32767)      # samples are int16
+MAX_PHYSICAL = 1e12                  # any unit: real ranges are a few thousand uV
 FIRST_READ_SIGNALS = 40       # TUSZ files carry 26-36 signals: one read of 10.5 KB holds the whole header
 
 
@@ -114,18 +120,39 @@ def read_header(path: str | Path) -> EdfHeader:
             head = f.read(FIXED_BYTES + FIRST_READ_SIGNALS * SIGNAL_BYTES)   # one read covers a typical header
             fixed = head[:FIXED_BYTES]
             _check_fixed(name, size, fixed)
-            n_signals = _int_field(name, _text(fixed[252:256]), "number of signals")
-            if n_signals <= 0:
-                raise EdfError(name, f"number of signals is {n_signals}; an EDF file needs at least one")
-            signal_block = head[FIXED_BYTES:FIXED_BYTES + n_signals * SIGNAL_BYTES]
-            if len(signal_block) < n_signals * SIGNAL_BYTES and len(head) == FIXED_BYTES + FIRST_READ_SIGNALS * SIGNAL_BYTES:
-                signal_block += f.read(n_signals * SIGNAL_BYTES - len(signal_block))
+            n_signals = _signal_count(name, size, fixed)
+            want = n_signals * SIGNAL_BYTES          # bounded by MAX_SIGNALS and by the file size
+            signal_block = head[FIXED_BYTES:FIXED_BYTES + want]
+            if len(signal_block) < want:
+                signal_block += f.read(want - len(signal_block))
     except OSError as exc:
         raise EdfError(name, f"cannot read: {exc.strerror or exc}") from None
     if len(signal_block) < n_signals * SIGNAL_BYTES:
-        raise EdfError(name, f"header truncated: {FIXED_BYTES + len(signal_block):,} bytes, but "
-                       f"{n_signals} signals need {SIGNAL_BYTES * (n_signals + 1):,}")
+        raise _truncated(name, FIXED_BYTES + len(signal_block), n_signals)
     return _build(name, size, fixed, n_signals, signal_block)
+
+
+def _signal_count(name: str, size: int, fixed: bytes) -> int:
+    """The signal count, bounded before anything is read or allocated from it."""
+    n_signals = _int_field(name, _text(fixed[252:256]), "number of signals")
+    if n_signals <= 0:
+        raise EdfError(name, f"number of signals is {_num(n_signals)}; an EDF file needs at least one")
+    if size < SIGNAL_BYTES * (n_signals + 1):      # the file size says so without reading (or allocating) more
+        raise _truncated(name, size, n_signals)
+    if n_signals > MAX_SIGNALS:
+        raise EdfError(name, f"number of signals is {_num(n_signals)}; more than {MAX_SIGNALS} is not a plausible "
+                       "EEG recording")
+    return n_signals
+
+
+def _truncated(name: str, have: int, n_signals: int) -> EdfError:
+    return EdfError(name, f"header truncated: {have:,} bytes, but {_num(n_signals)} signals need "
+                    f"{_num(SIGNAL_BYTES * (n_signals + 1))}")
+
+
+def _num(n: int) -> str:
+    """An integer from a header as a reader can take it in: 1e+30, not thirty-one groups of digits."""
+    return f"{n:,}" if abs(n) < 10 ** 12 else f"{_float(n):.3g}"
 
 
 def _check_fixed(name: str, size: int, fixed: bytes) -> None:
@@ -214,13 +241,56 @@ def _split_signal_fields(block: bytes, ns: int) -> dict[str, tuple[str, ...]]:
 
 
 def _check_numbers(h: EdfHeader) -> None:
+    """Refuse numbers no recording has, before anything sizes an allocation, a plan or a window count on them."""
     if h.record_duration <= 0:
         raise EdfError(h.path, f"data record duration is {h.record_duration:g}; it must be > 0")
     if h.n_records < -1:
-        raise EdfError(h.path, f"number of data records is {h.n_records}; it must be >= 0 (or -1)")
-    for label, n in zip(h.labels, h.samples_per_record):
-        if n <= 0:
-            raise EdfError(h.path, f"signal '{label}' has {n} samples per record; it must be > 0")
+        raise EdfError(h.path, f"number of data records is {_num(h.n_records)}; it must be >= 0 (or -1)")
+    if h.n_records > MAX_DURATION_S / h.record_duration:       # a division: never overflows on huge counts
+        raise EdfError(h.path, f"{_num(h.n_records)} records of {h.record_duration:g} s declare "
+                       f"{_seconds(h.n_records, h.record_duration)}; more than a day "
+                       f"({MAX_DURATION_S:,.0f} s) is not a plausible recording")
+    for i, label in enumerate(h.labels):
+        _check_signal(h, i, label)
+
+
+def _check_signal(h: EdfHeader, i: int, label: str) -> None:
+    n = h.samples_per_record[i]
+    if n <= 0:
+        raise EdfError(h.path, f"signal '{label}' has {_num(n)} samples per record; it must be > 0")
+    low, high = RATE_RANGE_HZ
+    if not low * h.record_duration <= n <= high * h.record_duration:   # compared, not divided: n may be huge
+        raise EdfError(h.path, f"signal '{label}' has {_num(n)} samples per {h.record_duration:g} s record "
+                       f"({_rate(n, h.record_duration)}); sampling rates outside {low:g}-{high:,.0f} Hz are "
+                       "not plausible")
+    for field, value in (("digital min", h.digital_min[i]), ("digital max", h.digital_max[i])):
+        if not DIGITAL_RANGE[0] <= value <= DIGITAL_RANGE[1]:
+            raise EdfError(h.path, f"signal '{label}' has {field} {_num(value)}; EDF samples are 16-bit "
+                           f"({DIGITAL_RANGE[0]:,}..{DIGITAL_RANGE[1]:,})")
+    if h.digital_min[i] == h.digital_max[i]:
+        raise EdfError(h.path, f"signal '{label}' has digital min == max ({h.digital_min[i]}): its scale "
+                       "factor is undefined (degenerate)")
+    if max(abs(h.physical_min[i]), abs(h.physical_max[i])) > MAX_PHYSICAL:
+        # squares of such values overflow: z-scoring would turn the whole recording into zeros
+        raise EdfError(h.path, f"signal '{label}' has physical range {h.physical_min[i]:g}..{h.physical_max[i]:g}; "
+                       f"beyond +-{MAX_PHYSICAL:g} its scale factor gives no finite signal")
+
+
+def _seconds(n_records: int, record_duration: float) -> str:
+    seconds = _float(n_records) * record_duration
+    return f"{_num(int(seconds))} s" if math.isfinite(seconds) else "an endless recording"
+
+
+def _rate(n: int, record_duration: float) -> str:
+    rate = _float(n) / record_duration
+    return f"{rate:g} Hz" if math.isfinite(rate) else "an infinite rate"
+
+
+def _float(n: int) -> float:
+    try:
+        return float(n)
+    except OverflowError:           # beyond 1.8e308: an 8-character field cannot write it, but never crash on it
+        return math.inf
 
 
 def _date_time_defects(h: EdfHeader) -> list[str]:
@@ -259,8 +329,8 @@ def _signal_defects(labels: tuple[str, ...], pmin: tuple[float, ...], pmax: tupl
         seen.add(label)
         if pmin[i] == pmax[i]:
             found.append(f"signal '{label}' has physical min == max ({pmin[i]:g})")
-        if dmin[i] >= dmax[i]:
-            found.append(f"signal '{label}' has digital min {dmin[i]} >= max {dmax[i]}")
+        if dmin[i] > dmax[i]:
+            found.append(f"signal '{label}' has digital min {dmin[i]} > max {dmax[i]}")
     return found
 
 

@@ -5,22 +5,24 @@ import json
 from xml.etree import ElementTree as ET
 
 from tusz_guard.results import Finding, Report
-
+from tusz_guard.textsafe import safe
 
 
 def _case(f: Finding, strict: bool) -> ET.Element:
     case = ET.Element("testcase", {"classname": f"tusz-guard.{f.id.split('.')[0]}", "name": f.id,
                                    "time": f"{f.duration_s:.6f}"})
-    details = json.dumps(f.details, indent=1, default=str) if f.details else ""
-    body = f"{f.title}\n{f.message}" + (f"\n{details}" if details else "")
+    # XML 1.0 cannot hold most controls and a strict UTF-8 writer cannot hold surrogates: escape first.
+    details = json.dumps(f.details, indent=1, default=str) if f.details else ""   # ASCII: \u escapes
+    message = safe(f.message)
+    body = f"{safe(f.title)}\n{message}" + (f"\n{details}" if details else "")
     if f.status == "fail" or (strict and f.status == "warn"):
-        ET.SubElement(case, "failure", {"message": f.message, "type": f.status}).text = body
+        ET.SubElement(case, "failure", {"message": message, "type": f.status}).text = body
     elif f.status == "error":
-        ET.SubElement(case, "error", {"message": f.message, "type": "error"}).text = body
+        ET.SubElement(case, "error", {"message": message, "type": "error"}).text = body
     elif f.status == "skip":
-        ET.SubElement(case, "skipped", {"message": f.message, "type": "skip"})
+        ET.SubElement(case, "skipped", {"message": message, "type": "skip"})
     elif f.status == "warn":
-        ET.SubElement(case, "system-out").text = f"warning: {f.message}"
+        ET.SubElement(case, "system-out").text = f"warning: {message}"
     return case
 
 
@@ -51,7 +53,7 @@ def render_junit(report: Report) -> str:
     props = ET.SubElement(suite, "properties")
     for name, value in (("cache_dir", report.cache_dir), ("fingerprint", report.fingerprint),
                         ("configs", ", ".join(c.path for c in report.configs)), ("status", report.status)):
-        ET.SubElement(props, "property", {"name": name, "value": value})
+        ET.SubElement(props, "property", {"name": name, "value": safe(value)})
     suite.extend(cases)
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

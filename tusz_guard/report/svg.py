@@ -5,13 +5,15 @@ import re
 from dataclasses import dataclass
 from html import escape
 
+from tusz_guard.textsafe import safe
+
 _CSS_SAFE = re.compile(r"[^a-z0-9_-]")
 _MAX_LABEL = 24
 
 
 def esc(value: object) -> str:
     """Escape any value for HTML text and quoted attributes (quotes included)."""
-    return escape(str(value), quote=True)
+    return escape(safe(str(value)), quote=True)   # controls and undecodable bytes first, then markup
 
 
 def css_class(name: str) -> str:

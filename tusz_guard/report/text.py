@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from tusz_guard.results import Report, blocking_statuses
+from tusz_guard.textsafe import safe
 
 LABELS = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "error": "ERROR", "skip": "SKIP"}
 COLORS = {"pass": "green", "warn": "yellow", "fail": "red", "error": "magenta", "skip": "bright_black"}
@@ -19,11 +20,11 @@ def status_tag(status: str, color: bool) -> str:
 
 def header_lines(report: Report) -> list[str]:
     """Where the data is: cache path first (the one number people got wrong), then the configs."""
-    lines = [f"cache_dir: {report.cache_dir}  (fingerprint {report.fingerprint})"]
+    lines = [f"cache_dir: {safe(report.cache_dir)}  (fingerprint {report.fingerprint})"]
     paths = report.sections.get("paths", {})
     if paths:
-        lines.append(f"data_dir:  {paths.get('data_dir')}")
-    lines += [f"config:    {c.path} ({c.kind})" for c in report.configs[:1]]
+        lines.append(f"data_dir:  {safe(str(paths.get('data_dir')))}")
+    lines += [f"config:    {safe(c.path)} ({c.kind})" for c in report.configs[:1]]
     return lines
 
 
@@ -50,9 +51,10 @@ def render_text(report: Report, color: bool = False) -> str:
     """The whole terminal report as one string."""
     width = max((len(f.id) for f in report.findings), default=10)
     lines = header_lines(report) + [""]
-    lines += [f"{status_tag(f.status, color)} {f.id:<{width}}  {f.message}" for f in report.findings]
+    # messages quote file and member names: escaped, so no name can print a line or a terminal sequence
+    lines += [f"{status_tag(f.status, color)} {f.id:<{width}}  {safe(f.message)}" for f in report.findings]
     if report.funnel:
-        lines += ["", "funnel:"] + [f"  {line}" for line in report.funnel]
+        lines += ["", "funnel:"] + [f"  {safe(line)}" for line in report.funnel]
     if report.totals:
         lines += ["", "totals:"] + totals_lines(report)
     lines += ["", summary_line(report)]
