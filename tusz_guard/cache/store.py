@@ -15,7 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from tusz_guard.corpus.files import open_regular
 from tusz_guard.errors import GuardError
+from tusz_guard.jsonread import MAX_BYTES, JsonLimitError, loads_bounded
 
 if TYPE_CHECKING:      # numpy loads only when arrays are read or written: `check` reads JSON only
     import numpy as np
@@ -478,18 +480,31 @@ def _names(folder: Path) -> list[str]:
 
 
 def _read_json(path: Path) -> Any:
+    """A cache JSON file, None when absent: opened as a regular file (a FIFO must not hang), parsed with limits."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with open_regular(str(path)) as f:
+            data = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GuardError(f"{path}: cannot read ({exc.__class__.__name__})",
-                         hint="check permissions or restore the file") from None
+    except OSError as exc:
+        raise GuardError(f"{path}: cannot read ({_read_reason(exc)})",
+                         hint="remove or restore the file (a cache file must be a regular file)") from None
     try:
-        return json.loads(text)
+        return loads_bounded(data)
+    except UnicodeDecodeError:
+        raise GuardError(f"{path}: cannot read (not UTF-8)", hint="restore the file, or rebuild with "
+                         "`tusz-guard build-cache`") from None
+    except JsonLimitError as exc:
+        raise GuardError(f"{path}: refused: {exc}", hint="restore the file, or rebuild with "
+                         "`tusz-guard build-cache`") from None
     except json.JSONDecodeError as exc:
         raise GuardError(f"{path}: corrupt JSON at line {exc.lineno}, column {exc.colno}",
                          hint="restore the file, or rebuild with `tusz-guard build-cache`") from None
+
+
+def _read_reason(exc: OSError) -> str:
+    """Why a cache file could not be opened, in words ('not a regular file (FIFO ...)', 'Permission denied')."""
+    return exc.strerror or exc.__class__.__name__
 
 
 def _write_json(path: Path, doc: Any) -> None:
@@ -505,16 +520,26 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
         np.save(f, np.ascontiguousarray(array), allow_pickle=False)
 
 
-def _load_npy(path: Path, mmap: bool) -> np.ndarray:
+def _load_npy(path: Path, mmap: bool, kinds: str = "fiub") -> np.ndarray:
+    """One entry array; GuardError naming the file when it is absent, not a regular file, truncated or not numeric."""
     import numpy as np
 
+    hint = "rebuild the entry with `tusz-guard build-cache --rebuild-damaged`"
     try:
-        return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+        with open_regular(str(path)):      # np.load opens by name: a FIFO would block it forever
+            pass
+        array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
     except FileNotFoundError:
-        raise GuardError(f"{path} does not exist", hint="rebuild the entry with `tusz-guard build-cache`") from None
+        raise GuardError(f"{path} does not exist", hint=hint) from None
+    except EOFError:                       # an empty .npy: NumPy raises EOFError, which click turns into Abort
+        raise GuardError(f"{path}: unreadable array (empty file)", hint=hint) from None
     except (ValueError, OSError) as exc:
-        raise GuardError(f"{path}: unreadable array ({exc})",
-                         hint="rebuild the entry with `tusz-guard build-cache --rebuild-stale`") from None
+        reason = _read_reason(exc) if isinstance(exc, OSError) else str(exc)
+        raise GuardError(f"{path}: unreadable array ({reason})", hint=hint) from None
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in kinds:
+        raise GuardError(f"{path}: unreadable array (dtype {getattr(array, 'dtype', '?')} is not numeric)",
+                         hint=hint)
+    return array
 
 
 def _unlink(path: Path) -> None:

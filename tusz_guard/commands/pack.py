@@ -28,12 +28,13 @@ def command(config: str, output: Path | None, compression: str, allow_partial: b
       tusz-guard pack configs/smoke.yaml --allow-partial
     """
     cfg = load_config(config)
-    echo_paths(cfg)
+    echo_paths(cfg, err=str(output) == "-")
     result = pack(cfg, output, compression, allow_partial)  # type: ignore[arg-type]
     m = result.manifest
+    to_err = str(output) == "-"         # -o -: stdout carries the archive alone
     click.echo(f"packed {len(m.members):,} files ({m.total_bytes:,} bytes) of {m.prefix}/ into {result.path} "
-               f"({result.archive_bytes:,} bytes, {compression})")
-    click.echo(f"fingerprint {m.fingerprint}; covers {coverage_text(m.coverage)} recordings")
+               f"({result.archive_bytes:,} bytes, {compression})", err=to_err)
+    click.echo(f"fingerprint {m.fingerprint}; covers {coverage_text(m.coverage)} recordings", err=to_err)
     if m.partial:
         click.echo("PARTIAL: packed with --allow-partial; the manifest and the file name say so", err=True)
     for name in result.skipped:

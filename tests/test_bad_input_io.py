@@ -1,0 +1,191 @@
+"""Bad input and faults around files (issue 12): outputs that are devices or links, FIFOs and damage in the cache,
+deep JSON, full disks, locks, killed builders and workers, temp-file ownership.
+
+CLI-level tests assert exit 1 or 2 (never 3), a one-line message naming the path, and no traceback.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from tusz_guard.cli import run
+
+SMALL = {"preprocessing": {"sampling_rate": 64, "bandpass": [0.5, 30.0], "notch": None, "dtype": "float16"}}
+ROOT = os.geteuid() == 0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    code: int
+    text: str       # stdout + stderr
+    out: str        # stdout alone
+    err: str
+
+
+def invoke(argv: list[object], capsys: pytest.CaptureFixture[str]) -> Outcome:
+    """Run the CLI in-process; never a traceback, an internal error or a bare 'aborted'."""
+    capsys.readouterr()
+    code = run([str(a) for a in argv])
+    captured = capsys.readouterr()
+    outcome = Outcome(code, captured.out + captured.err, captured.out, captured.err)
+    assert "Traceback" not in outcome.text, outcome.text
+    assert code != 3 and "internal error" not in outcome.text, outcome.text
+    assert "aborted" not in outcome.text, outcome.text
+    return outcome
+
+
+def failed(outcome: Outcome, *needles: str, codes: frozenset[int] = frozenset({1, 2})) -> None:
+    """Exit 1/2 and one error line naming every needle."""
+    assert outcome.code in codes, outcome.text
+    lines = [line for line in outcome.text.splitlines() if all(n in line for n in needles)]
+    assert lines, f"no line names {needles}:\n{outcome.text}"
+
+
+def write_config(project: Path, data_dir: str, **data: object) -> Path:
+    (project / "configs").mkdir(parents=True, exist_ok=True)
+    (project / "pyproject.toml").write_text("[project]\nname = 'user-project'\n")
+    doc = {"experiment": {"name": "tusz_train", "kind": "full", "output_dir": "results/train"},
+           "data": {"data_dir": data_dir, "cache_dir": "cache/tusz", **data},
+           "training": {"epochs": 1, "batch_size": 8}, **SMALL}
+    path = project / "configs" / "train.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def built(tiny_clean_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project whose cache/tusz covers train and val of the clean tiny corpus (read-only; copy it)."""
+    cfg = write_config(tmp_path_factory.mktemp("built") / "project", str(tiny_clean_corpus / "edf"))
+    assert run(["build-cache", str(cfg), "--workers", "1"]) == 0
+    return cfg.parent.parent
+
+
+@pytest.fixture
+def project(built: Path, tmp_path: Path) -> Path:
+    """A private copy of the built project; returns its config."""
+    shutil.copytree(built, tmp_path / "project", symlinks=True)
+    return tmp_path / "project" / "configs" / "train.yaml"
+
+
+def cache_of(cfg: Path) -> Path:
+    return cfg.parent.parent / "cache" / "tusz"
+
+
+def an_entry(cfg: Path) -> Path:
+    return sorted((cache_of(cfg) / "entries").iterdir())[0]
+
+
+def check(cfg: Path, *extra: object) -> list[object]:
+    return ["check", cfg, "--no-expectations", *extra]
+
+
+# ---- item 1: -o writes through devices and FIFOs, replaces a link's target, '-' is stdout ----------------------
+def test_check_output_dev_null_stays_a_device(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outcome = invoke(check(project, "--format", "json", "-o", "/dev/null"), capsys)
+    assert outcome.code == 0, outcome.text
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_check_output_dash_is_stdout_alone(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outcome = invoke(check(project, "--format", "json", "-o", "-"), capsys)
+    assert outcome.code == 0, outcome.text
+    assert json.loads(outcome.out)["schema"]                 # stdout is the report and nothing else
+    assert not (Path.cwd() / "-").exists()
+    assert "cache_dir" in outcome.err
+
+
+def test_check_output_fifo_is_written_through(project: Path, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import threading
+
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    outcome = invoke(check(project, "--format", "json", "-o", fifo), capsys)
+    reader.join(timeout=30)
+    assert outcome.code == 0, outcome.text
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert json.loads(got[0])["schema"]
+
+
+def test_check_output_symlink_replaces_the_target(project: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "real.json"
+    target.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    outcome = invoke(check(project, "--format", "json", "-o", link), capsys)
+    assert outcome.code == 0, outcome.text
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert json.loads(target.read_text())["schema"]
+
+
+def test_check_output_dangling_symlink_creates_the_target(project: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    link = tmp_path / "link.json"
+    link.symlink_to(tmp_path / "new.json")
+    assert invoke(check(project, "--format", "json", "-o", link), capsys).code == 0
+    assert link.is_symlink() and json.loads((tmp_path / "new.json").read_text())["schema"]
+
+
+def test_check_output_socket_is_refused(project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    path = tmp_path / "s.sock"
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(path))
+        failed(invoke(check(project, "--format", "json", "-o", path), capsys), str(path), "socket", codes=frozenset({2}))
+    assert stat.S_ISSOCK(path.lstat().st_mode)
+
+
+def test_report_dir_latest_symlink_keeps_the_link(project: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "latest.json").symlink_to(tmp_path / "kept.json")
+    assert invoke(check(project, "--format", "json", "--report-dir", folder), capsys).code == 0
+    assert (folder / "latest.json").is_symlink()
+    assert json.loads((tmp_path / "kept.json").read_text())["schema"]
+
+
+def test_pack_output_dev_null_and_dash(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outcome = invoke(["pack", project, "--compression", "gz", "-o", "/dev/null"], capsys)
+    assert outcome.code == 0, outcome.text
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    proc = subprocess.run([sys.executable, "-m", "tusz_guard.cli", "pack", str(project), "--compression", "gz",
+                           "-o", "-"], capture_output=True, timeout=120, cwd=project.parent)
+    assert proc.returncode == 0, proc.stderr
+    assert b"packed" in proc.stderr and proc.stdout[:2] == b"\x1f\x8b"     # stdout is the gzip archive alone
+    with tarfile.open(fileobj=io.BytesIO(proc.stdout), mode="r:gz") as tf:
+        assert any(n.endswith("tusz-guard-archive.json") for n in tf.getnames())
+    assert not (project.parent / "-").exists()
+
+
+def test_pack_output_dangling_symlink_writes_the_target(project: Path, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    link = tmp_path / "a.tar.gz"
+    link.symlink_to(tmp_path / "real.tar.gz")
+    assert invoke(["pack", project, "--compression", "gz", "-o", link], capsys).code == 0
+    assert link.is_symlink() and (tmp_path / "real.tar.gz").stat().st_size > 0
+
+
+def test_write_output_unit_rules(tmp_path: Path) -> None:
+    from tusz_guard.atomic import output_kind
+
+    assert output_kind("-")[0] == "stdout"
+    assert output_kind("/dev/null") == ("through", Path("/dev/null"))
+    assert output_kind(tmp_path / "new.json") == ("file", tmp_path / "new.json")
