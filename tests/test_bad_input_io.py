@@ -189,3 +189,137 @@ def test_write_output_unit_rules(tmp_path: Path) -> None:
     assert output_kind("-")[0] == "stdout"
     assert output_kind("/dev/null") == ("through", Path("/dev/null"))
     assert output_kind(tmp_path / "new.json") == ("file", tmp_path / "new.json")
+
+
+# ---- item 14: report writes that cannot succeed: one line naming the path and the fix ----------------------------
+@pytest.mark.parametrize(("case", "make", "needle"), [
+    ("under-a-file", lambda t: (t / "afile").write_text("x") and t / "afile" / "r.json", "is a file, not a folder"),
+    ("name-too-long", lambda t: t / ("a" * 256 + ".json"), "longer than"),
+    ("proc", lambda t: Path("/proc/tusz-guard-report.json"), "/proc"),
+])
+def test_check_output_unwritable_is_one_line(case: str, make: object, needle: str, project: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    out = make(tmp_path)  # type: ignore[operator]
+    outcome = invoke(check(project, "--format", "json", "-o", out), capsys)
+    failed(outcome, f"cannot write {out}", needle, codes=frozenset({2}))
+
+
+@pytest.mark.skipif(ROOT, reason="root writes into a read-only (mode 0555) folder anyway")
+def test_check_report_dir_read_only(project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir(mode=0o555)
+    try:
+        failed(invoke(check(project, "--format", "json", "--report-dir", folder), capsys), str(folder), "permissions")
+    finally:
+        folder.chmod(0o755)
+
+
+def test_train_output_dir_is_a_file(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = project.parent.parent / "results" / "train"
+    out.parent.mkdir(parents=True)
+    out.write_text("not a folder")
+    outcome = invoke(["train", project, "--device", "cpu"], capsys)
+    print(outcome.text)
+    failed(outcome, str(out))
+
+
+# ---- item 4: FIFOs in the cache: a finding or a one-line error naming the file, never a hang ---------------------
+@pytest.fixture
+def alarm() -> object:
+    """Fail (instead of hanging the suite) when a command blocks for 30 s."""
+    import signal
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError("the command hung (blocked on a FIFO?)")
+
+    old = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(30)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
+
+
+FIFO_FILES = {"index": "index.json", "metadata": "tusz-guard-cache.json", "entry-meta": "{K}/meta.json",
+              "signal": "{K}/signal.npy", "labels": "{K}/labels.npy"}
+FIFO_COMMANDS = {"check": ["check", "{cfg}", "--no-expectations"],
+                 "check-deep": ["check", "{cfg}", "--no-expectations", "--deep"],
+                 "build-cache": ["build-cache", "{cfg}", "--workers", "1"],
+                 "pack": ["pack", "{cfg}", "--compression", "gz", "-o", "{tmp}/a.tar.gz"],
+                 "train": ["train", "{cfg}", "--device", "cpu", "--no-expectations"]}
+
+
+def replace_with_fifo(cfg: Path, rel: str) -> Path:
+    path = cache_of(cfg) / rel.format(K=f"entries/{an_entry(cfg).name}")
+    path.unlink()
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize("command", sorted(FIFO_COMMANDS))
+@pytest.mark.parametrize("which", sorted(FIFO_FILES))
+def test_fifo_in_the_cache_never_hangs(command: str, which: str, project: Path, tmp_path: Path, alarm: object,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    fifo = replace_with_fifo(project, FIFO_FILES[which])
+    argv = [a.format(cfg=project, tmp=tmp_path) for a in FIFO_COMMANDS[command]]
+    if command == "train":
+        argv.remove("--no-expectations")
+    outcome = invoke(argv, capsys)
+    if outcome.code == 0:          # the file was not needed by this command (e.g. check without --deep)
+        return
+    failed(outcome, an_entry(project).name if which == "entry-meta" else fifo.name)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+# ---- items 10 and 13: a damaged entry or deep JSON is a finding or one line, never 'aborted' or exit 3 ----------
+DEEP = "[" * 100_000
+
+
+@pytest.mark.parametrize(("which", "content"), [
+    ("index.json", DEEP), ("tusz-guard-cache.json", DEEP), ("{K}/meta.json", DEEP),
+    ("{K}/labels.npy", ""), ("{K}/signal.npy", ""),
+])
+@pytest.mark.parametrize("command", ["check", "check-deep", "build-cache", "train"])
+def test_damaged_cache_file_is_named(which: str, content: str, command: str, project: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    path = cache_of(project) / which.format(K=f"entries/{an_entry(project).name}")
+    path.write_text(content)
+    argv = [a.format(cfg=project, tmp="") for a in FIFO_COMMANDS[command]]
+    if command == "train":
+        argv.remove("--no-expectations")
+    outcome = invoke(argv, capsys)
+    if outcome.code == 0:
+        # only --deep reads the arrays; build-cache rewrites a corrupt index and reads no array
+        assert (command == "check" and which.endswith(".npy")) or (command == "build-cache" and "K" in which
+                                                                    or which == "index.json"), outcome.text
+        return
+    failed(outcome, path.name)
+
+
+def test_bounded_json_reader_limits() -> None:
+    from tusz_guard.jsonread import JsonLimitError, loads_bounded
+
+    assert loads_bounded('{"a": [[1], "[[[["]}') == {"a": [[1], "[[[["]}
+    for text in (DEEP, DEEP + "]" * 100_000, "[" * 65 + "]" * 65):
+        with pytest.raises(JsonLimitError, match="nested deeper than 64 levels"):
+            loads_bounded(text)
+    with pytest.raises(JsonLimitError, match="larger than 10 bytes"):
+        loads_bounded("[" + " " * 20 + "]", max_bytes=10)
+
+
+def test_deep_archive_manifest_is_refused() -> None:
+    from tusz_guard.archive.manifest import ManifestError, parse_manifest
+
+    with pytest.raises(ManifestError, match="nested deeper"):
+        parse_manifest(DEEP.encode())
+
+
+def test_eof_error_is_not_reported_as_aborted(monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import tusz_guard.commands.inventory as inventory
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise EOFError("truncated")
+
+    monkeypatch.setattr(inventory, "load_config", boom)
+    assert run(["inventory", "x.yaml"]) == 3
+    assert "aborted" not in capsys.readouterr().err

@@ -34,6 +34,7 @@ _FIXES = {
     errno.ENAMETOOLONG: "a file or folder name is longer than the filesystem allows (255 bytes); shorten it",
     errno.ELOOP: "the path runs into a symlink loop; fix the link or choose another path",
     errno.EISDIR: "the path is a folder; name a file inside it",
+    errno.ENOENT: "that folder does not take new files (a virtual filesystem such as /proc?); write elsewhere",
 }
 _BLOCKED_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EIO}      # the path is fine, the disk is not: exit 1
 
@@ -41,7 +42,9 @@ _BLOCKED_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EIO}      # the path is fin
 def write_error(path: str | Path, exc: OSError) -> GuardError:
     """An OSError while writing `path` as the one-line GuardError naming the path and the fix."""
     reason = exc.strerror or exc.__class__.__name__
-    where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(path) else ""
+    name = Path(str(exc.filename or "")).name
+    temp = name.startswith(f".{Path(str(path)).name}.")      # our own temp file: noise to the user
+    where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(path) and not temp else ""
     return GuardError(f"cannot write {path}: {reason}{where}", hint=_FIXES.get(exc.errno or 0, "choose another path"),
                       exit_code=1 if exc.errno in _BLOCKED_ERRNOS else 2)
 

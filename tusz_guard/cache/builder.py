@@ -113,8 +113,7 @@ def run_task(task: EntryTask) -> TaskResult:
         return TaskResult(task.key, task.source, "failed", f"internal error: {exc.__class__.__name__}: {exc}")
     seconds = time.perf_counter() - start
     if outcome == "foreign":
-        return TaskResult(task.key, task.source, "foreign",
-                          f"entries/{task.key} exists and is not a tusz-guard entry; not touched")
+        return TaskResult(task.key, task.source, "foreign", CacheStore(task.cache_root).foreign_reason(task.key))
     return TaskResult(task.key, task.source, outcome, "", meta, seconds, hours)
 
 

@@ -234,7 +234,7 @@ class CacheStore:
             return sorted(found + [ENTRIES_NAME])
         for name in self._entry_dirs(include_files=True):
             path = self.entries_dir / name
-            if not path.is_dir():
+            if not path.is_dir() or path.is_symlink():     # a linked entry is someone else's: never followed
                 found.append(f"{ENTRIES_NAME}/{name}")
                 continue
             inner = _names(path)
@@ -281,8 +281,24 @@ class CacheStore:
         """The (n_samples,) uint8 labels, memory-mapped read-only by default."""
         return _load_npy(self.labels_path(key), mmap)
 
+    def foreign_reason(self, key: str) -> str:
+        """Why entries/<key> is not an entry the builder may replace, naming the file."""
+        path = self.entry_dir(key)
+        meta = path / ENTRY_META_NAME
+        if path.is_symlink():
+            return f"entries/{key} is a symlink (foreign); not touched"
+        if not path.is_dir():
+            return f"entries/{key} is a file, not an entry folder (foreign); not touched"
+        if not os.path.lexists(meta):
+            return f"entries/{key} exists without {ENTRY_META_NAME} and is not a tusz-guard entry; not touched"
+        if meta.is_symlink() or not meta.is_file():
+            return f"entries/{key}/{ENTRY_META_NAME} is not a regular file (foreign); not touched"
+        return f"entries/{key}/{ENTRY_META_NAME} is not a tusz-guard entry record (foreign); not touched"
+
     def is_own_entry(self, key: str) -> bool:
-        """True when entries/<key>/meta.json parses and carries the tusz-guard entry schema."""
+        """True when entries/<key> is a real folder whose meta.json carries the tusz-guard entry schema."""
+        if self.entry_dir(key).is_symlink():
+            return False
         try:
             return self.read_entry_meta(key).schema == ENTRY_SCHEMA
         except GuardError:
