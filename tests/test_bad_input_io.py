@@ -323,3 +323,41 @@ def test_eof_error_is_not_reported_as_aborted(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(inventory, "load_config", boom)
     assert run(["inventory", "x.yaml"]) == 3
     assert "aborted" not in capsys.readouterr().err
+
+
+# ---- item 9: damaged entries can be repaired with the command cache.integrity prints ----------------------------
+def truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:200])
+
+
+def nans(path: Path) -> None:
+    arr = np.load(path, mmap_mode="r+")
+    arr[0, :10] = np.nan
+    arr.flush()
+
+
+@pytest.mark.parametrize("damage", [truncate, nans], ids=["truncated", "nan"])
+def test_rebuild_damaged_repairs_what_integrity_reports(damage: object, project: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    entry = an_entry(project)
+    damage(entry / "signal.npy")  # type: ignore[operator]
+    outcome = invoke(check(project, "--deep", "--select", "cache.integrity"), capsys)
+    hint = "tusz-guard build-cache configs/train.yaml --rebuild-damaged"
+    failed(outcome, entry.name, hint, codes=frozenset({1}))
+    outcome = invoke(["build-cache", project, "--workers", "1", "--rebuild-damaged"], capsys)
+    assert outcome.code == 0, outcome.text
+    assert f"{entry.name}: " in outcome.text and "replaced 1" in outcome.text
+    assert invoke(check(project, "--deep", "--select", "cache.integrity"), capsys).code == 0
+
+
+def test_rebuild_key_replaces_an_entry_with_unreadable_meta(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    entry = an_entry(project)
+    (entry / "meta.json").write_text("{not json")
+    outcome = invoke(["build-cache", project, "--workers", "1", "--rebuild", entry.name], capsys)
+    assert outcome.code == 0 and "replaced 1" in outcome.text, outcome.text
+    assert json.loads((entry / "meta.json").read_text())["key"] == entry.name
+
+
+def test_rebuild_unknown_key_is_a_usage_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    failed(invoke(["build-cache", project, "--rebuild", "nosuch_s001_t000"], capsys), "nosuch_s001_t000",
+           codes=frozenset({2}))

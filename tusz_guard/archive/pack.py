@@ -122,7 +122,7 @@ def _paths(store: CacheStore, keys: list[str], records: dict[str, EntryMeta]) ->
             path = store.entry_dir(key) / name
             if not path.is_file() or path.is_symlink():
                 raise GuardError(f"{path} is missing or not a regular file: entries/{key} is incomplete",
-                                 hint="rebuild the entry with `tusz-guard build-cache --rebuild-stale`")
+                                 hint=f"rebuild the entry with `tusz-guard build-cache --rebuild {key}`")
             _check_size(path, key, name, records.get(key))
             out.append((path, f"entries/{key}/{name}"))
     if not store.index_path.is_file():
@@ -141,8 +141,8 @@ def _check_size(path: Path, key: str, name: str, record: EntryMeta | None) -> No
     size, expected = path.stat().st_size, getattr(record, field)
     if size != expected:
         raise GuardError(f"{path} is {size:,} bytes but entries/{key}/meta.json records {expected:,}: the entry is "
-                         "corrupt", hint="see `tusz-guard check --deep`; remove the entry and rebuild it with "
-                         "`tusz-guard build-cache`", exit_code=1)
+                         "corrupt", hint="see `tusz-guard check --deep`; rebuild it with "
+                         f"`tusz-guard build-cache --rebuild {key}`", exit_code=1)
 
 
 def default_name(prefix: str, fp: str, coverage: dict[str, RoleCoverage], compression: str, partial: bool) -> str:

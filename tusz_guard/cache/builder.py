@@ -5,7 +5,7 @@ import errno
 import hashlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -40,6 +40,7 @@ class EntryTask:
     seizure_labels: tuple[str, ...]
     duration_s: float
     replace: bool = False
+    damaged: bool = False          # --rebuild: replace the entry even when its meta.json is unreadable
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,8 @@ def run_task(task: EntryTask) -> TaskResult:
     hours = task.duration_s / 3600.0
     try:
         signal, labels, meta = make_entry(task)
-        outcome, meta = CacheStore(task.cache_root).write_entry(task.key, signal, labels, meta, task.replace)
+        outcome, meta = CacheStore(task.cache_root).write_entry(task.key, signal, labels, meta, task.replace,
+                                                                damaged=task.damaged)
     except GuardError as exc:
         return TaskResult(task.key, task.source, "failed", getattr(exc, "reason", exc.message))
     except OSError as exc:
@@ -180,17 +182,32 @@ def ensure_meta(store: CacheStore, params: dict[str, Any], config: str, data_dir
 
 
 # ---- planning -----------------------------------------------------------------------------------------
-def tasks_for(p: Plan, store: CacheStore, cfg: Any, rebuild_stale: bool) -> list[EntryTask]:
-    """One task per missing recording, plus the stale ones under --rebuild-stale (longest first)."""
+def tasks_for(p: Plan, store: CacheStore, cfg: Any, rebuild_stale: bool,
+              rebuild: Collection[str] = ()) -> list[EntryTask]:
+    """One task per missing recording, the stale ones under --rebuild-stale and the `rebuild` keys (longest first)."""
     from tusz_guard.cache.preprocess import PipelineParams
 
+    unknown = sorted(set(rebuild) - {i.recording.stem for i in p.items})
+    if unknown:
+        raise GuardError(f"--rebuild {', '.join(unknown[:5])}: not an included recording of role(s) "
+                         f"{', '.join(p.roles)}", hint="name entry keys as `build-cache --dry-run` and `check` list "
+                         "them (e.g. aaaaaaac_s001_t000), or add --role")
     params = PipelineParams.from_config(cfg)
-    chosen = p.missing + (p.stale if rebuild_stale else [])
+    chosen = [i for i in p.items if i.state == "missing" or i.recording.stem in rebuild
+              or (rebuild_stale and i.state == "stale")]
     chosen = sorted(chosen, key=lambda i: -(i.recording.duration_s or 0.0))   # long files first: better packing
     c = cfg.config
     return [EntryTask(str(store.root), str(cfg.data_dir), i.recording.path, i.recording.stem, p.fingerprint, params,
                       c.data.annotations, tuple(c.labels.seizure), i.recording.duration_s or 0.0,
-                      replace=i.state == "stale") for i in chosen]
+                      replace=i.state != "missing" or i.recording.stem in rebuild,
+                      damaged=i.recording.stem in rebuild) for i in chosen]
+
+
+def damaged_keys(p: Plan, store: CacheStore) -> dict[str, str]:
+    """key -> what is wrong, for the planned recordings whose entry the deep scan finds damaged."""
+    from tusz_guard.cache.damage import damaged_entries
+
+    return damaged_entries(store, [i.recording.stem for i in p.items if i.state != "missing"])
 
 
 def estimate_minutes(hours: float, meta: CacheMeta | None, workers: int) -> tuple[float, str]:

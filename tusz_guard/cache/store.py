@@ -351,14 +351,18 @@ class CacheStore:
             return meta
 
     def write_entry(self, key: str, signal: np.ndarray, labels: np.ndarray, meta: EntryMeta,
-                    replace_existing: bool = False) -> tuple[WriteOutcome, EntryMeta]:
-        """Write one entry into entries/.tmp-* and rename it into place; never touches a foreign entry."""
+                    replace_existing: bool = False, damaged: bool = False) -> tuple[WriteOutcome, EntryMeta]:
+        """Write one entry into entries/.tmp-* and rename it into place; never touches a foreign entry.
+
+        damaged=True (`build-cache --rebuild KEY`) also replaces an entry whose meta.json no longer parses, as long
+        as the folder holds nothing but entry files.
+        """
         self.entries_dir.mkdir(parents=True, exist_ok=True)
         tmp = self.entries_dir / f"{TEMP_PREFIX}{key}-{os.getpid()}-{secrets.token_hex(4)}"
         try:
             tmp.mkdir()
             meta = self._fill_temp(tmp, signal, labels, meta)
-            outcome = self._move_into_place(tmp, key, replace_existing)
+            outcome = self._move_into_place(tmp, key, replace_existing, damaged)
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -403,6 +407,11 @@ class CacheStore:
         return removed
 
     # ---- internals -----------------------------------------------------------------------------------
+    def _entry_layout(self, key: str) -> bool:
+        """A real folder holding only entry file names (what a damaged entry of ours looks like)."""
+        path = self.entry_dir(key)
+        return path.is_dir() and not path.is_symlink() and set(_names(path)) <= ENTRY_FILES
+
     def _entry_dirs(self, include_files: bool = False) -> list[str]:
         try:
             with os.scandir(self.entries_dir) as it:
@@ -419,7 +428,7 @@ class CacheStore:
         _write_json(tmp / ENTRY_META_NAME, meta.to_json())     # last: its presence marks a complete entry
         return meta
 
-    def _move_into_place(self, tmp: Path, key: str, replace_existing: bool) -> WriteOutcome:
+    def _move_into_place(self, tmp: Path, key: str, replace_existing: bool, damaged: bool = False) -> WriteOutcome:
         final = self.entry_dir(key)
         try:
             os.rename(tmp, final)                  # atomic; fails when a non-empty directory is there
@@ -427,7 +436,7 @@ class CacheStore:
         except OSError as exc:
             if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
                 raise
-        if not self.is_own_entry(key):
+        if not (self.is_own_entry(key) or (damaged and self._entry_layout(key))):
             return "foreign"
         if not replace_existing:
             return "exists"

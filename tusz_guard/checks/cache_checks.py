@@ -218,5 +218,5 @@ def cache_integrity(s: Snapshot) -> Outcome:
     details = {"checked": len(c.entries), "deep": c.scans is not None, "problems": rows(lines)}
     if bad:
         return Outcome("fail", f"{len(bad):,} of {len(c.entries):,} entr(ies) are damaged: {listing(lines, 2)}; "
-                       "rebuild them with `tusz-guard build-cache --rebuild-stale`", details)
+                       f"rebuild them with `tusz-guard build-cache {s.show(s.cfg.path)} --rebuild-damaged`", details)
     return Outcome("pass", f"{len(c.entries):,} entries checked: {tier}", details)
