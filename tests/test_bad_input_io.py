@@ -361,3 +361,44 @@ def test_rebuild_key_replaces_an_entry_with_unreadable_meta(project: Path, capsy
 def test_rebuild_unknown_key_is_a_usage_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     failed(invoke(["build-cache", project, "--rebuild", "nosuch_s001_t000"], capsys), "nosuch_s001_t000",
            codes=frozenset({2}))
+
+
+# ---- item 15: a full disk during a build stops it with the documented message ------------------------------------
+def test_short_npy_write_is_no_space(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from tusz_guard.cache import store
+
+    def short(*args: object, **kwargs: object) -> None:
+        raise OSError("8192 requested and 4096 written")       # what ndarray.tofile raises, without errno
+
+    monkeypatch.setattr(np, "save", short)
+    with pytest.raises(OSError) as info:
+        store._save_npy(tmp_path / "x.npy", np.zeros(3))
+    assert info.value.errno == errno.ENOSPC
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path: Path) -> object:
+    """A 1 MiB tmpfs (needs root: CI runs as root); unmounted in a finally."""
+    import subprocess as sp
+
+    if not ROOT:
+        pytest.skip("needs root to mount a small tmpfs")
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    if sp.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)], capture_output=True).returncode:
+        pytest.skip("mount -t tmpfs is not permitted here")
+    try:
+        yield mnt
+    finally:
+        sp.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_full_disk_during_build_stops_cleanly(small_tmpfs: Path, tiny_clean_corpus: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = write_config(small_tmpfs.parent / "project", str(tiny_clean_corpus / "edf"),
+                       cache_dir=str(small_tmpfs / "cache"))
+    outcome = invoke(["build-cache", cfg, "--workers", "1"], capsys)
+    failed(outcome, "disk full while writing", str(small_tmpfs / "cache"), codes=frozenset({1}))
+    assert not [p for p in (small_tmpfs / "cache" / "entries").iterdir() if p.name.startswith(".tmp-")]

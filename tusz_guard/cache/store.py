@@ -542,7 +542,13 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
     import numpy as np
 
     with open(path, "wb") as f:
-        np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+        try:
+            np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+            f.flush()
+        except OSError as exc:
+            if exc.errno is None:     # ndarray.tofile reports a short write ("N requested and M written") bare
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path)) from exc
+            raise
 
 
 def _load_npy(path: Path, mmap: bool, kinds: str = "fiub") -> np.ndarray:
