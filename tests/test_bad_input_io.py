@@ -402,3 +402,30 @@ def test_full_disk_during_build_stops_cleanly(small_tmpfs: Path, tiny_clean_corp
     outcome = invoke(["build-cache", cfg, "--workers", "1"], capsys)
     failed(outcome, "disk full while writing", str(small_tmpfs / "cache"), codes=frozenset({1}))
     assert not [p for p in (small_tmpfs / "cache" / "entries").iterdir() if p.name.startswith(".tmp-")]
+
+
+# ---- item 16: a held lock names its holder; --lock-timeout gives up ----------------------------------------------
+@pytest.mark.parametrize("command", [["build-cache", "{cfg}", "--workers", "1"],
+                                     ["pack", "{cfg}", "--compression", "gz", "-o", "{tmp}/a.tar.gz"]],
+                         ids=["build-cache", "pack"])
+def test_held_lock_is_named_and_times_out(command: list[str], project: Path, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    from tusz_guard.cache.store import CacheStore
+
+    argv = [a.format(cfg=project, tmp=tmp_path) for a in command] + ["--lock-timeout", "0.5"]
+    with CacheStore(cache_of(project)).lock():         # this process holds it, as another builder would
+        outcome = invoke(argv, capsys)
+    failed(outcome, "cache lock", f"pid {os.getpid()}", socket.gethostname(), "0.5 s", codes=frozenset({1}))
+    assert "waiting for the cache lock" in outcome.err
+
+
+def test_lock_without_a_record_still_times_out(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import fcntl
+
+    lock = cache_of(project) / ".lock"
+    with open(lock, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        outcome = invoke(["build-cache", project, "--workers", "1", "--lock-timeout", "0.3"], capsys)
+    failed(outcome, str(lock), "left no record", codes=frozenset({1}))

@@ -49,9 +49,10 @@ class PackResult:
 
 
 def pack(cfg: LoadedConfig, out: Path | None, compression: Literal["gz", "zst"] = "zst",
-         allow_partial: bool = False, progress: bool = True, level: int | None = None) -> PackResult:
+         allow_partial: bool = False, progress: bool = True, level: int | None = None,
+         lock_timeout: float | None = None) -> PackResult:
     """Refuse an incomplete cache (unless allow_partial), hash every file, then stream the archive."""
-    store = CacheStore(cfg.cache_dir)
+    store = CacheStore(cfg.cache_dir, lock_timeout)
     prefix = config_prefix(cfg)
     with store.lock(shared=True):
         keys, records, skipped = _inventory(cfg, store)

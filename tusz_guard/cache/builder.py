@@ -41,6 +41,7 @@ class EntryTask:
     duration_s: float
     replace: bool = False
     damaged: bool = False          # --rebuild: replace the entry even when its meta.json is unreadable
+    lock_timeout: float | None = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def run_task(task: EntryTask) -> TaskResult:
     hours = task.duration_s / 3600.0
     try:
         signal, labels, meta = make_entry(task)
-        outcome, meta = CacheStore(task.cache_root).write_entry(task.key, signal, labels, meta, task.replace,
+        outcome, meta = CacheStore(task.cache_root, task.lock_timeout).write_entry(task.key, signal, labels, meta, task.replace,
                                                                 damaged=task.damaged)
     except GuardError as exc:
         return TaskResult(task.key, task.source, "failed", getattr(exc, "reason", exc.message))

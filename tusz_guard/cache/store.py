@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import json
 import os
 import secrets
@@ -32,7 +31,8 @@ ENTRIES_NAME = "entries"
 TEMP_PREFIX = ".tmp-"
 SIGNAL_NAME, LABELS_NAME, ENTRY_META_NAME = "signal.npy", "labels.npy", "meta.json"
 ENTRY_FILES = frozenset({SIGNAL_NAME, LABELS_NAME, ENTRY_META_NAME})
-ROOT_FILES = frozenset({META_NAME, INDEX_NAME, LOCK_NAME, ENTRIES_NAME})
+LOCK_INFO_NAME = ".lock-info"        # who holds .lock (tusz_guard.cache.locking)
+ROOT_FILES = frozenset({META_NAME, INDEX_NAME, LOCK_NAME, LOCK_INFO_NAME, ENTRIES_NAME})
 
 WriteOutcome = Literal["written", "replaced", "exists", "foreign"]
 
@@ -183,8 +183,9 @@ class IndexFile:
 class CacheStore:
     """One cache directory: reads never lock; writes are atomic (temp + rename), index writes under .lock."""
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, lock_timeout: float | None = None) -> None:
         self.root = Path(root)
+        self.lock_timeout = lock_timeout          # seconds to wait for .lock; None waits (visibly) forever
         self.meta_path = self.root / META_NAME
         self.index_path = self.root / INDEX_NAME
         self.lock_path = self.root / LOCK_NAME
@@ -310,19 +311,18 @@ class CacheStore:
         """An advisory lock on <root>/.lock (fcntl.flock), released on exit.
 
         Exclusive for writers (the index); shared for readers that need a stable cache (pack). A reader never
-        creates the lock file: without one, no builder has ever held the cache.
+        creates the lock file: without one, no builder has ever held the cache. A held lock is waited for with a
+        message naming its holder; past lock_timeout seconds, GuardError (exit 1).
         """
-        if shared and not self.lock_path.is_file():
+        from tusz_guard.cache.locking import held
+
+        if shared and not os.path.lexists(self.lock_path):
             yield
             return
         if not shared:
             self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.lock_path, "rb" if shared else "a+b") as handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        with held(self.lock_path, shared=shared, timeout=self.lock_timeout):
+            yield
 
     def create_meta(self, meta: CacheMeta) -> CacheMeta:
         """Write the metadata if none exists (atomic, first writer wins); return what is on disk."""

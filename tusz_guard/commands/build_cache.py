@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Callable
@@ -37,10 +38,12 @@ MAX_LISTED = 20
               help="Rebuild this entry (repeatable), e.g. one that `check` reports as damaged.")
 @click.option("--rebuild-damaged", is_flag=True,
               help="Read every entry (like `check --deep`) and rebuild the damaged ones.")
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="Give up (exit 1, naming the holder) when the cache lock is held longer than this. Default: wait.")
 @click.option("--force", is_flag=True, help="Build even when config checks fail (recorded in the cache metadata).")
 def command(config: str, roles: tuple[str, ...], workers: int | None, scheduler: str | None,
             dask_local: int | None, dry_run: bool, rebuild_stale: bool, rebuild_keys: tuple[str, ...],
-            rebuild_damaged: bool, force: bool) -> int:
+            rebuild_damaged: bool, lock_timeout: float | None, force: bool) -> int:
     """Build the preprocessed-signal cache the config reads.
 
     \b
@@ -55,7 +58,8 @@ def command(config: str, roles: tuple[str, ...], workers: int | None, scheduler:
     echo_paths(cfg)
     spec = executor_spec(workers, scheduler, dask_local)
     return build_cache(cfg, roles=roles or TRAINING_ROLES, spec=spec, dry_run=dry_run,
-                       rebuild_stale=rebuild_stale, force=force, rebuild=rebuild_keys, rebuild_damaged=rebuild_damaged)
+                       rebuild_stale=rebuild_stale, force=force, rebuild=rebuild_keys, rebuild_damaged=rebuild_damaged,
+                       lock_timeout=lock_timeout)
 
 
 def executor_spec(workers: int | None, scheduler: str | None, dask_local: int | None) -> ExecutorSpec:
@@ -71,7 +75,8 @@ def executor_spec(workers: int | None, scheduler: str | None, dask_local: int | 
 
 
 def build_cache(cfg: LoadedConfig, *, roles: tuple[str, ...], spec: ExecutorSpec, dry_run: bool,
-                rebuild_stale: bool, force: bool, rebuild: tuple[str, ...] = (), rebuild_damaged: bool = False) -> int:
+                rebuild_stale: bool, force: bool, rebuild: tuple[str, ...] = (), rebuild_damaged: bool = False,
+                lock_timeout: float | None = None) -> int:
     """Gate, plan, (dry-run) or build, summarise; returns the exit code."""
     forced = run_gate(cfg, force)
     if forced is False:
@@ -79,15 +84,18 @@ def build_cache(cfg: LoadedConfig, *, roles: tuple[str, ...], spec: ExecutorSpec
     params = fingerprint_params(cfg)
     fp = fingerprint_of(params)
     store, meta = open_cache(cfg.cache_dir, params, rebuild_stale)
+    store.lock_timeout = lock_timeout
     ledger = build_ledger(cfg)
     p = plan(ledger, store if meta is not None else None, fp, roles)
     if rebuild_damaged:
         rebuild = tuple(dict.fromkeys(rebuild + tuple(show_damage(p, store))))
-    tasks = tasks_for(p, store, cfg, rebuild_stale, rebuild)
+    tasks = [replace(t, lock_timeout=lock_timeout) for t in tasks_for(p, store, cfg, rebuild_stale, rebuild)]
     show_plan(p, store, rebuild_stale, spec, meta, sum(t.duration_s for t in tasks) / 3600.0)
     if dry_run:
         click.echo("dry run: nothing written")
         return 0
+    with store.lock():      # a held lock is reported (and --lock-timeout honoured) before any entry is built
+        pass
     ensure_meta(store, params, cfg.display(cfg.path), cfg.data_dir, forced or None)
     removed = store.remove_dead_temps()
     if removed:

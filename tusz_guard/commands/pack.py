@@ -18,7 +18,10 @@ from tusz_guard.config import load_config
 @click.option("--compression", type=click.Choice(["gz", "zst"]), default="zst", show_default=True)
 @click.option("--allow-partial", is_flag=True,
               help="Pack even when train/val are not fully cached (written into the manifest and the file name).")
-def command(config: str, output: Path | None, compression: str, allow_partial: bool) -> int:
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="Give up (exit 1, naming the holder) when a builder holds the cache lock longer than this.")
+def command(config: str, output: Path | None, compression: str, allow_partial: bool,
+            lock_timeout: float | None) -> int:
     """Archive the cache the config reads, refusing one that does not cover its training recordings.
 
     \b
@@ -29,7 +32,7 @@ def command(config: str, output: Path | None, compression: str, allow_partial: b
     """
     cfg = load_config(config)
     echo_paths(cfg, err=str(output) == "-")
-    result = pack(cfg, output, compression, allow_partial)  # type: ignore[arg-type]
+    result = pack(cfg, output, compression, allow_partial, lock_timeout=lock_timeout)  # type: ignore[arg-type]
     m = result.manifest
     to_err = str(output) == "-"         # -o -: stdout carries the archive alone
     click.echo(f"packed {len(m.members):,} files ({m.total_bytes:,} bytes) of {m.prefix}/ into {result.path} "
