@@ -5,6 +5,7 @@ CLI-level tests assert exit 1 or 2 (never 3), a one-line message naming the path
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -429,3 +430,110 @@ def test_lock_without_a_record_still_times_out(project: Path, capsys: pytest.Cap
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         outcome = invoke(["build-cache", project, "--workers", "1", "--lock-timeout", "0.3"], capsys)
     failed(outcome, str(lock), "left no record", codes=frozenset({1}))
+
+
+# ---- item 17: kill -9 of the build process takes its pool workers with it ----------------------------------------
+def _descendants(pid: int) -> set[int]:
+    """Every process below `pid`, from /proc (children of children included)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                status = (entry / "status").read_text()
+            except OSError:
+                continue
+            ppid = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("PPid:"))
+            parents[int(entry.name)] = ppid
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {p for p, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _running(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.add(pid)
+    return alive
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc")
+def test_killed_build_takes_its_workers(tiny_clean_corpus: Path, tmp_path: Path) -> None:
+    import signal
+    import time
+
+    cfg = slow_config(tiny_clean_corpus, tmp_path / "project")
+    proc = subprocess.Popen([sys.executable, "-m", "tusz_guard.cli", "build-cache", str(cfg), "--workers", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers) < 3 and time.monotonic() < deadline:     # the forkserver and two workers
+            time.sleep(0.05)
+            workers = _descendants(proc.pid)
+        assert len(workers) >= 3, "the pool never started"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 5
+        while _running(workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _running(workers), "pool workers outlived the killed build"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for pid in _running(workers):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def slow_config(tiny_clean_corpus: Path, project: Path) -> Path:
+    """A config whose entries take long enough to kill something mid-build."""
+    cfg = write_config(project, str(tiny_clean_corpus / "edf"))
+    doc = yaml.safe_load(cfg.read_text())
+    doc["preprocessing"] = {"sampling_rate": 256, "bandpass": [0.5, 60.0], "notch": 60.0}
+    cfg.write_text(yaml.safe_dump(doc))
+    return cfg
+
+
+# ---- item 14: a worker killed by the out-of-memory killer ends the build with one line, exit 1 ---------------------
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc")
+def test_killed_worker_is_one_line(tiny_clean_corpus: Path, tmp_path: Path) -> None:
+    import signal
+    import time
+
+    cfg = slow_config(tiny_clean_corpus, tmp_path / "project")
+    proc = subprocess.Popen([sys.executable, "-m", "tusz_guard.cli", "build-cache", str(cfg), "--workers", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        workers: set[int] = set()
+        while not workers and time.monotonic() < deadline:
+            time.sleep(0.05)
+            workers = _descendants(proc.pid) - set(_children(proc.pid))     # grandchildren: the workers
+        assert workers, "the pool never started"
+        os.kill(min(workers), signal.SIGKILL)          # what the out-of-memory killer does
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, out + err
+    assert "Traceback" not in out + err and "internal error" not in err
+    assert "a worker was killed while building" in err and "entries built" in err and "rerun build-cache" in err
+
+
+def _children(pid: int) -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _ppid(p) == pid]
+
+
+def _ppid(proc_dir: Path) -> int | None:
+    try:
+        return int(next(line.split()[1] for line in (proc_dir / "status").read_text().splitlines()
+                        if line.startswith("PPid:")))
+    except (OSError, StopIteration):
+        return None

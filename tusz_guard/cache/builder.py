@@ -1,11 +1,12 @@
 """The cache builder: validate the cache dir, plan from the ledger, run one task per entry, keep the index."""
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -13,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 
 from tusz_guard import __version__
-from tusz_guard.cache.executors import ExecutorSpec, run_tasks
+from tusz_guard.cache.executors import ExecutorSpec, WorkerDied, run_tasks
 from tusz_guard.cache.fingerprint import diff_params, fingerprint_of
 from tusz_guard.cache.plan import Plan
 from tusz_guard.cache.store import CacheMeta, CacheStore, EntryMeta, utc_now
@@ -251,7 +252,7 @@ def execute(store: CacheStore, fp: str, tasks: list[EntryTask], spec: ExecutorSp
     records: dict[str, EntryMeta] = {}
     start = last_sync = time.perf_counter()
     try:
-        with run_tasks(spec, run_task, tasks) as (runner, results):
+        with _worker_deaths(summary), run_tasks(spec, run_task, tasks) as (runner, results):
             for res in results:
                 _count(summary, res, records)
                 on_result(res)
@@ -266,6 +267,19 @@ def execute(store: CacheStore, fp: str, tasks: list[EntryTask], spec: ExecutorSp
         _sync(store, fp, records, summary)
     _record_throughput(store, summary, spec)
     return summary
+
+
+@contextlib.contextmanager
+def _worker_deaths(summary: BuildSummary) -> Iterator[None]:
+    """A killed worker (the out-of-memory killer) ends the build with one line; what was built stays."""
+    try:
+        yield
+    except WorkerDied as exc:
+        keys = [t.key for t in exc.tasks]
+        where = keys[0] if len(keys) == 1 else f"one of {', '.join(keys[:3])}" + (" ..." if len(keys) > 3 else "")
+        raise GuardError(f"a worker was killed while building {where} (out of memory?); "
+                         f"{summary.built + summary.replaced} entries built", exit_code=1,
+                         hint="rerun build-cache to resume (fewer --workers if memory is short)") from None
 
 
 def _count(summary: BuildSummary, res: TaskResult, records: dict[str, EntryMeta]) -> None:
