@@ -5,7 +5,6 @@ import contextlib
 import errno
 import json
 import os
-import secrets
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -14,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from tusz_guard.cache.temps import builder_gone, is_marker, owner, temp_name
 from tusz_guard.corpus.files import open_regular
 from tusz_guard.errors import GuardError
 from tusz_guard.jsonread import MAX_BYTES, JsonLimitError, loads_bounded
@@ -28,7 +28,7 @@ META_NAME = "tusz-guard-cache.json"
 INDEX_NAME = "index.json"
 LOCK_NAME = ".lock"
 ENTRIES_NAME = "entries"
-TEMP_PREFIX = ".tmp-"
+TEMP_PREFIX = ".tmp-"                 # tusz_guard.cache.temps: who may delete what
 SIGNAL_NAME, LABELS_NAME, ENTRY_META_NAME = "signal.npy", "labels.npy", "meta.json"
 ENTRY_FILES = frozenset({SIGNAL_NAME, LABELS_NAME, ENTRY_META_NAME})
 LOCK_INFO_NAME = ".lock-info"        # who holds .lock (tusz_guard.cache.locking)
@@ -223,7 +223,13 @@ class CacheStore:
         return sorted(name for name in self._entry_dirs() if (self.entries_dir / name / ENTRY_META_NAME).is_file())
 
     def list_temp(self) -> list[str]:
-        """Leftover temporary names (entries/.tmp-*, .tmp-* at the root), relative to the cache root."""
+        """Leftover temporary names (entries/.tmp-*, .tmp-* at the root), relative to the cache root.
+
+        Builder markers (.tmp-builder-<pid>-<token>) are bookkeeping, not leftovers: not listed.
+        """
+        return [n for n in self._temp_names() if not is_marker(n)]
+
+    def _temp_names(self) -> list[str]:
         found = [n for n in _names(self.root) if n.startswith(TEMP_PREFIX)]
         found += [f"{ENTRIES_NAME}/{n}" for n in _names(self.entries_dir) if n.startswith(TEMP_PREFIX)]
         return sorted(found)
@@ -358,7 +364,7 @@ class CacheStore:
         as the folder holds nothing but entry files.
         """
         self.entries_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.entries_dir / f"{TEMP_PREFIX}{key}-{os.getpid()}-{secrets.token_hex(4)}"
+        tmp = self.entries_dir / temp_name(self.root, key)
         try:
             tmp.mkdir()
             meta = self._fill_temp(tmp, signal, labels, meta)
@@ -396,14 +402,19 @@ class CacheStore:
             return entries
 
     def remove_dead_temps(self) -> list[str]:
-        """Remove entries/.tmp-* left by builder processes of this host that no longer run."""
+        """Remove temps (and then markers) left by tusz-guard builders of this host that no longer run.
+
+        A name that only looks temporary is never touched: it needs the builder's marker (tusz_guard.cache.temps).
+        """
         removed = []
-        for name in self.list_temp():
-            pid = _temp_pid(name)
-            if pid is not None and not _pid_alive(pid):
+        names = self._temp_names()
+        for name in [n for n in names if not is_marker(n)] + [n for n in names if is_marker(n)]:
+            found = owner(name)
+            if found is not None and builder_gone(self.root, *found):
                 path = self.root / name
-                shutil.rmtree(path, ignore_errors=True) if path.is_dir() else _unlink(path)
-                removed.append(name)
+                shutil.rmtree(path, ignore_errors=True) if path.is_dir() and not path.is_symlink() else _unlink(path)
+                if not is_marker(name):
+                    removed.append(name)
         return removed
 
     # ---- internals -----------------------------------------------------------------------------------
@@ -441,7 +452,7 @@ class CacheStore:
         if not replace_existing:
             return "exists"
         with self.lock():                           # one replacement at a time; the entry is briefly absent
-            old = self.entries_dir / f"{TEMP_PREFIX}{key}-{os.getpid()}-{secrets.token_hex(4)}-old"
+            old = self.entries_dir / temp_name(self.root, key, "-old")
             os.rename(final, old)
             os.rename(tmp, final)
             shutil.rmtree(old, ignore_errors=True)
@@ -461,7 +472,7 @@ class CacheStore:
             _unlink(tmp)
 
     def _temp_file_path(self, name: str) -> Path:
-        return self.root / f"{TEMP_PREFIX}{name}-{os.getpid()}-{secrets.token_hex(4)}"
+        return self.root / temp_name(self.root, name)
 
 
 # ---- what a reader can use ----------------------------------------------------------------------------
@@ -576,24 +587,3 @@ def _load_npy(path: Path, mmap: bool, kinds: str = "fiub") -> np.ndarray:
 def _unlink(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
-
-
-def _temp_pid(name: str) -> int | None:
-    """The pid in '.tmp-<name>-<pid>-<hex>[-old]' (entry keys may hold '-', so parse from the right)."""
-    parts = name.rsplit("/", 1)[-1].split("-")
-    if parts and parts[-1] == "old":
-        parts = parts[:-1]
-    try:
-        return int(parts[-2])
-    except (IndexError, ValueError):
-        return None
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

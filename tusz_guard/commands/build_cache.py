@@ -94,9 +94,9 @@ def build_cache(cfg: LoadedConfig, *, roles: tuple[str, ...], spec: ExecutorSpec
     if dry_run:
         click.echo("dry run: nothing written")
         return 0
+    ensure_meta(store, params, cfg.display(cfg.path), cfg.data_dir, forced or None)
     with store.lock():      # a held lock is reported (and --lock-timeout honoured) before any entry is built
         pass
-    ensure_meta(store, params, cfg.display(cfg.path), cfg.data_dir, forced or None)
     removed = store.remove_dead_temps()
     if removed:
         click.echo(f"removed {len(removed)} temporary entr{'y' if len(removed) == 1 else 'ies'} left by a killed build")
