@@ -219,9 +219,7 @@ def test_train_output_dir_is_a_file(project: Path, capsys: pytest.CaptureFixture
     out = project.parent.parent / "results" / "train"
     out.parent.mkdir(parents=True)
     out.write_text("not a folder")
-    outcome = invoke(["train", project, "--device", "cpu"], capsys)
-    print(outcome.text)
-    failed(outcome, str(out))
+    failed(invoke(["train", project, "--device", "cpu"], capsys), str(out))
 
 
 # ---- item 4: FIFOs in the cache: a finding or a one-line error naming the file, never a hang ---------------------
@@ -563,3 +561,27 @@ def test_build_keeps_user_files_that_look_temporary(project: Path, capsys: pytes
     assert notes.read_text() == "my notes" and (mine / "keep.txt").read_text() == "mine"
     assert other_host.is_dir()                       # its builder may still run on that host
     assert not ours.exists() and "removed 1 temporary entry" in outcome.text
+
+
+# ---- item 20: one answer for a cache without metadata, and for a symlinked entry -------------------------------
+def test_cache_without_metadata_fails_check_and_train(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    meta = cache_of(project) / "tusz-guard-cache.json"
+    meta.unlink()
+    outcome = invoke(check(project), capsys)
+    failed(outcome, "cache.fingerprint", "tusz-guard-cache.json", codes=frozenset({1}))
+    failed(invoke(["train", project, "--device", "cpu"], capsys), "cache.fingerprint", codes=frozenset({1}))
+    outcome = invoke(["build-cache", project, "--workers", "1"], capsys)
+    failed(outcome, "tusz-guard-cache.json", codes=frozenset({1}))
+
+
+def test_symlinked_entry_is_named_foreign_by_check_and_build(project: Path, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    entry = an_entry(project)
+    moved = tmp_path / "elsewhere"
+    shutil.move(entry, moved)
+    entry.symlink_to(moved, target_is_directory=True)
+    failed(invoke(check(project), capsys), f"entries/{entry.name} (symlink)")
+    outcome = invoke(["build-cache", project, "--workers", "1"], capsys)
+    failed(outcome, f"entries/{entry.name}", "symlink (foreign)")
+    assert "built meanwhile by another builder 0" in outcome.text
+    assert entry.is_symlink() and (moved / "meta.json").is_file()

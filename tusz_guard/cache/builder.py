@@ -17,7 +17,7 @@ from tusz_guard import __version__
 from tusz_guard.cache.executors import ExecutorSpec, WorkerDied, run_tasks
 from tusz_guard.cache.fingerprint import diff_params, fingerprint_of
 from tusz_guard.cache.plan import Plan
-from tusz_guard.cache.store import CacheMeta, CacheStore, EntryMeta, utc_now
+from tusz_guard.cache.store import META_NAME, CacheMeta, CacheStore, EntryMeta, utc_now
 from tusz_guard.errors import GuardError
 
 Outcome = Literal["written", "replaced", "exists", "foreign", "failed"]
@@ -139,6 +139,10 @@ def open_cache(cache_dir: Path, params: dict[str, Any], rebuild_stale: bool) -> 
     meta = store.read_meta()
     if meta is None:
         names = sorted(os.listdir(cache_dir)) if cache_dir.is_dir() else []
+        if store.list_entries() or os.path.lexists(store.index_path):
+            raise GuardError(f"cache_dir {cache_dir} holds {len(store.list_entries()):,} entries but no {META_NAME}, so "
+                             "it is not a usable tusz-guard cache", hint=f"restore {META_NAME}, or move the folder "
+                             "away and build into an empty data.cache_dir; nothing was touched", exit_code=1)
         if names:
             shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
             raise GuardError(f"cache_dir {cache_dir} is not empty and is not a tusz-guard cache (holds {shown})",

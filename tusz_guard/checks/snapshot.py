@@ -258,7 +258,7 @@ def _list_entries(store: CacheStore) -> tuple[dict[str, EntryFiles], list[str]]:
         if entry.name.startswith(TEMP_PREFIX):
             continue
         if not entry.is_dir(follow_symlinks=False):
-            foreign.append(f"{ENTRIES_NAME}/{entry.name}")
+            foreign.append(f"{ENTRIES_NAME}/{entry.name}" + (" (symlink)" if entry.is_symlink() else ""))
             continue
         stats = {e.name: e.stat(follow_symlinks=False) for e in os.scandir(entry.path)}
         if ENTRY_META_NAME not in stats:
