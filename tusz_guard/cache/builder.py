@@ -140,8 +140,8 @@ def open_cache(cache_dir: Path, params: dict[str, Any], rebuild_stale: bool) -> 
     if meta is None:
         names = sorted(os.listdir(cache_dir)) if cache_dir.is_dir() else []
         if store.list_entries() or os.path.lexists(store.index_path):
-            raise GuardError(f"cache_dir {cache_dir} holds {len(store.list_entries()):,} entries but no {META_NAME}, so "
-                             "it is not a usable tusz-guard cache", hint=f"restore {META_NAME}, or move the folder "
+            raise GuardError(f"cache_dir {cache_dir} holds {len(store.list_entries()):,} entries but no {META_NAME} (the "
+                             "cache metadata), so it is not a tusz-guard cache build-cache can use", hint=f"restore {META_NAME}, or move the folder "
                              "away and build into an empty data.cache_dir; nothing was touched", exit_code=1)
         if names:
             shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")

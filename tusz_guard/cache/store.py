@@ -428,7 +428,7 @@ class CacheStore:
             with os.scandir(self.entries_dir) as it:
                 return [e.name for e in it if not e.name.startswith(TEMP_PREFIX)
                         and (include_files or e.is_dir(follow_symlinks=False))]
-        except (FileNotFoundError, NotADirectoryError):
+        except OSError:        # absent, a file, a symlink loop, unreadable: no entries
             return []
 
     def _fill_temp(self, tmp: Path, signal: np.ndarray, labels: np.ndarray, meta: EntryMeta) -> EntryMeta:
@@ -511,7 +511,7 @@ def _names(folder: Path) -> list[str]:
     try:
         with os.scandir(folder) as it:
             return [e.name for e in it]
-    except (FileNotFoundError, NotADirectoryError):
+    except OSError:            # absent, a file, a symlink loop, unreadable: nothing to list
         return []
 
 
@@ -523,8 +523,8 @@ def _read_json(path: Path) -> Any:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise GuardError(f"{path}: cannot read ({_read_reason(exc)})",
-                         hint="remove or restore the file (a cache file must be a regular file)") from None
+        raise GuardError(f"{path}: cannot read ({_read_reason(exc)})", hint=_READ_FIXES.get(
+            exc.errno or 0, "remove or restore the file (a cache file must be a regular file)")) from None
     try:
         return loads_bounded(data)
     except UnicodeDecodeError:
@@ -536,6 +536,13 @@ def _read_json(path: Path) -> Any:
     except json.JSONDecodeError as exc:
         raise GuardError(f"{path}: corrupt JSON at line {exc.lineno}, column {exc.colno}",
                          hint="restore the file, or rebuild with `tusz-guard build-cache`") from None
+
+
+_READ_FIXES = {
+    errno.ELOOP: "a symlink in the path points back at itself; fix the link or set data.cache_dir to a real folder",
+    errno.ENAMETOOLONG: "a folder name in the path is longer than 255 bytes; shorten data.cache_dir",
+    errno.EACCES: "fix the permissions of the cache folder and its files",
+}
 
 
 def _read_reason(exc: OSError) -> str:

@@ -232,7 +232,7 @@ def _try(fn: Any, errors: list[str]) -> Any:
 def _names(folder: Path) -> list[str]:
     try:
         return os.listdir(folder)
-    except (FileNotFoundError, NotADirectoryError):
+    except OSError:            # absent, a file, a symlink loop, unreadable: nothing to list
         return []
 
 
@@ -252,7 +252,9 @@ def _list_entries(store: CacheStore) -> tuple[dict[str, EntryFiles], list[str]]:
     foreign: list[str] = []
     try:
         top = list(os.scandir(store.entries_dir))
-    except (FileNotFoundError, NotADirectoryError):
+    except OSError as exc:     # absent, a file, a symlink loop, mode 000: the metadata read names the problem
+        if not isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+            foreign.append(f"{ENTRIES_NAME} (unreadable: {exc.strerror})")
         return files, foreign
     for entry in top:
         if entry.name.startswith(TEMP_PREFIX):
@@ -260,7 +262,11 @@ def _list_entries(store: CacheStore) -> tuple[dict[str, EntryFiles], list[str]]:
         if not entry.is_dir(follow_symlinks=False):
             foreign.append(f"{ENTRIES_NAME}/{entry.name}" + (" (symlink)" if entry.is_symlink() else ""))
             continue
-        stats = {e.name: e.stat(follow_symlinks=False) for e in os.scandir(entry.path)}
+        try:
+            stats = {e.name: e.stat(follow_symlinks=False) for e in os.scandir(entry.path)}
+        except OSError as exc:    # mode 000 or vanished meanwhile: reported, never a crash
+            foreign.append(f"{ENTRIES_NAME}/{entry.name} (unreadable: {exc.strerror})")
+            continue
         if ENTRY_META_NAME not in stats:
             foreign.append(f"{ENTRIES_NAME}/{entry.name}")
             continue
