@@ -149,7 +149,8 @@ def test_check_output_socket_is_refused(project: Path, tmp_path: Path, capsys: p
     path = tmp_path / "s.sock"
     with socket.socket(socket.AF_UNIX) as sock:
         sock.bind(str(path))
-        failed(invoke(check(project, "--format", "json", "-o", path), capsys), str(path), "socket", codes=frozenset({2}))
+        outcome = invoke(check(project, "--format", "json", "-o", path), capsys)
+        failed(outcome, str(path), "socket", codes=frozenset({2}))
     assert stat.S_ISSOCK(path.lstat().st_mode)
 
 

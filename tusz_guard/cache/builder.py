@@ -107,8 +107,8 @@ def run_task(task: EntryTask) -> TaskResult:
     hours = task.duration_s / 3600.0
     try:
         signal, labels, meta = make_entry(task)
-        outcome, meta = CacheStore(task.cache_root, task.lock_timeout).write_entry(task.key, signal, labels, meta, task.replace,
-                                                                damaged=task.damaged)
+        store = CacheStore(task.cache_root, task.lock_timeout)
+        outcome, meta = store.write_entry(task.key, signal, labels, meta, task.replace, damaged=task.damaged)
     except GuardError as exc:
         return TaskResult(task.key, task.source, "failed", getattr(exc, "reason", exc.message))
     except OSError as exc:
@@ -140,9 +140,10 @@ def open_cache(cache_dir: Path, params: dict[str, Any], rebuild_stale: bool) -> 
     if meta is None:
         names = sorted(os.listdir(cache_dir)) if cache_dir.is_dir() else []
         if store.list_entries() or os.path.lexists(store.index_path):
-            raise GuardError(f"cache_dir {cache_dir} holds {len(store.list_entries()):,} entries but no {META_NAME} (the "
-                             "cache metadata), so it is not a tusz-guard cache build-cache can use", hint=f"restore {META_NAME}, or move the folder "
-                             "away and build into an empty data.cache_dir; nothing was touched", exit_code=1)
+            raise GuardError(f"cache_dir {cache_dir} holds {len(store.list_entries()):,} entries but no {META_NAME} "
+                             "(the cache metadata), so it is not a tusz-guard cache build-cache can use",
+                             hint=f"restore {META_NAME}, or move the folder away and build into an empty "
+                             "data.cache_dir; nothing was touched", exit_code=1)
         if names:
             shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
             raise GuardError(f"cache_dir {cache_dir} is not empty and is not a tusz-guard cache (holds {shown})",

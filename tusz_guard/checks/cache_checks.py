@@ -25,9 +25,10 @@ def cache_fingerprint(s: Snapshot) -> Outcome:
     if c.errors:
         return Outcome("fail", f"cannot read the cache: {c.errors[0]}", {"errors": list(c.errors)})
     if c.meta is None and (c.files or c.index is not None):
-        return Outcome("fail", f"{s.show(c.root)} holds {len(c.files):,} entries but no tusz-guard-cache.json (the cache "
-                       "metadata), so it is not a tusz-guard cache build-cache can use; restore tusz-guard-cache.json, or move "
-                       f"the folder away and {_build_hint(s)}", {"entries": len(c.files)})
+        return Outcome("fail", f"{s.show(c.root)} holds {len(c.files):,} entries but no tusz-guard-cache.json (the "
+                       "cache metadata), so it is not a tusz-guard cache build-cache can use; restore "
+                       f"tusz-guard-cache.json, or move the folder away and {_build_hint(s)}",
+                       {"entries": len(c.files)})
     if c.meta is None:
         return Outcome("skip", f"no cache metadata in {s.show(c.root)} (cache.coverage reports what is missing)")
     mine = fingerprint_params(s.cfg)
