@@ -586,3 +586,51 @@ def test_symlinked_entry_is_named_foreign_by_check_and_build(project: Path, tmp_
     failed(outcome, f"entries/{entry.name}", "symlink (foreign)")
     assert "built meanwhile by another builder 0" in outcome.text
     assert entry.is_symlink() and (moved / "meta.json").is_file()
+
+
+# ---- item 14: ordinary errors that used to end in exit 3 ---------------------------------------------------------
+def test_signal_of_strings_is_a_damaged_entry(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = an_entry(project) / "signal.npy"
+    np.save(path, np.array([["a", "b"]] * 19))
+    failed(invoke(check(project, "--deep"), capsys), "signal.npy", "not numeric", codes=frozenset({1}))
+    failed(invoke(["train", project, "--device", "cpu"], capsys), "signal.npy")
+
+
+BAD_CACHE_DIRS = {
+    "name-over-255": ("cache/" + "a" * 256, "(255 bytes)"),
+    "symlink-loop": ("loop", "symlink loop"),
+}
+
+
+@pytest.mark.parametrize("command", ["check", "build-cache", "pack", "train"])
+@pytest.mark.parametrize("case", sorted(BAD_CACHE_DIRS))
+def test_bad_cache_dir_is_one_line(case: str, command: str, tiny_clean_corpus: Path, tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    cache_dir, needle = BAD_CACHE_DIRS[case]
+    cfg = write_config(tmp_path / "project", str(tiny_clean_corpus / "edf"), cache_dir=cache_dir)
+    (tmp_path / "project" / "loop").symlink_to("loop")
+    (tmp_path / "project" / "cache").mkdir()     # with its parent missing, the long name reads as 'does not exist'
+    argv = [a.format(cfg=cfg, tmp=tmp_path) for a in FIFO_COMMANDS[command]]
+    if command == "train":
+        argv.remove("--no-expectations")
+    failed(invoke(argv, capsys), needle)
+
+
+@pytest.mark.skipif(ROOT, reason="root reads mode-000 folders anyway")
+@pytest.mark.parametrize("command", ["check-deep", "build-cache", "pack", "train"])
+def test_mode_000_entry_is_one_line(command: str, project: Path, tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    entry = an_entry(project)
+    (entry / "signal.npy").chmod(0)
+    entry.chmod(0)
+    try:
+        argv = [a.format(cfg=project, tmp=tmp_path) for a in FIFO_COMMANDS[command]]
+        if command == "train":
+            argv.remove("--no-expectations")
+        outcome = invoke(argv, capsys)
+        assert outcome.code in {0, 1, 2}, outcome.text
+        if outcome.code:
+            failed(outcome, entry.name)
+    finally:
+        entry.chmod(0o755)
+        (entry / "signal.npy").chmod(0o644)

@@ -39,13 +39,18 @@ _FIXES = {
 _BLOCKED_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EIO}      # the path is fine, the disk is not: exit 1
 
 
+def fix_for(exc: OSError, default: str = "choose another path") -> str:
+    """The fix printed after a write error (errno -> advice)."""
+    return _FIXES.get(exc.errno or 0, default)
+
+
 def write_error(path: str | Path, exc: OSError) -> GuardError:
     """An OSError while writing `path` as the one-line GuardError naming the path and the fix."""
     reason = exc.strerror or exc.__class__.__name__
     name = Path(str(exc.filename or "")).name
     temp = name.startswith(f".{Path(str(path)).name}.")      # our own temp file: noise to the user
     where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(path) and not temp else ""
-    return GuardError(f"cannot write {path}: {reason}{where}", hint=_FIXES.get(exc.errno or 0, "choose another path"),
+    return GuardError(f"cannot write {path}: {reason}{where}", hint=fix_for(exc),
                       exit_code=1 if exc.errno in _BLOCKED_ERRNOS else 2)
 
 

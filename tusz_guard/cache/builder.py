@@ -132,6 +132,7 @@ def _os_reason(exc: OSError) -> str:
 def open_cache(cache_dir: Path, params: dict[str, Any], rebuild_stale: bool) -> tuple[CacheStore, CacheMeta | None]:
     """Validate cache_dir before any write: writable, ours (or empty), same fingerprint (or --rebuild-stale)."""
     store = CacheStore(cache_dir)
+    _check_path(cache_dir)
     if cache_dir.exists() and not cache_dir.is_dir():
         raise GuardError(f"cache_dir {cache_dir} is a file, not a directory", hint="set data.cache_dir to a directory",
                          exit_code=1)
@@ -159,6 +160,19 @@ def open_cache(cache_dir: Path, params: dict[str, Any], rebuild_stale: bool) -> 
     return store, meta
 
 
+def _check_path(cache_dir: Path) -> None:
+    """A symlink loop or a name over 255 bytes, named before pathlib turns it into an exception elsewhere."""
+    from tusz_guard.atomic import fix_for
+
+    try:
+        os.stat(cache_dir)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as exc:
+        raise GuardError(f"cache_dir {cache_dir}: {exc.strerror}", exit_code=1,
+                         hint=fix_for(exc, "set data.cache_dir to a usable folder")) from None
+
+
 def _check_writable(cache_dir: Path) -> None:
     probe = cache_dir
     while not probe.exists() and probe != probe.parent:
@@ -183,8 +197,10 @@ def ensure_meta(store: CacheStore, params: dict[str, Any], config: str, data_dir
         if forced:
             meta = store.update_meta(forced=meta.forced + ({"at": utc_now(), "reason": forced},))
     except OSError as exc:
+        from tusz_guard.atomic import fix_for
+
         raise GuardError(f"cannot write the cache metadata in {store.root}: {_os_reason(exc)}",
-                         hint="free space or fix permissions, then rerun", exit_code=1) from None
+                         hint=fix_for(exc, "free space or fix permissions, then rerun"), exit_code=1) from None
     return meta
 
 

@@ -194,7 +194,10 @@ class CacheStore:
     # ---- reading -------------------------------------------------------------------------------------
     def exists(self) -> bool:
         """True when the directory holds tusz-guard cache metadata."""
-        return self.meta_path.is_file()
+        try:
+            return self.meta_path.is_file()
+        except OSError:        # a name over 255 bytes: pathlib only swallows ENOENT-like errors
+            return False
 
     def read_meta(self) -> CacheMeta | None:
         """The cache metadata, None when absent; GuardError naming the file when it is corrupt."""
@@ -539,8 +542,8 @@ def _read_json(path: Path) -> Any:
 
 
 _READ_FIXES = {
-    errno.ELOOP: "a symlink in the path points back at itself; fix the link or set data.cache_dir to a real folder",
-    errno.ENAMETOOLONG: "a folder name in the path is longer than 255 bytes; shorten data.cache_dir",
+    errno.ELOOP: "the path runs into a symlink loop; fix the link or set data.cache_dir to a real folder",
+    errno.ENAMETOOLONG: "a folder name in the path is longer than the filesystem allows (255 bytes); shorten it",
     errno.EACCES: "fix the permissions of the cache folder and its files",
 }
 

@@ -213,7 +213,7 @@ def read_cache(root: Path, shown: str, *, deep: bool = False, used_by: tuple[str
     usable = reconcile(index, sorted(k for k in files if unindexed.get(k, True) is not None), unindexed.__getitem__)
     root_foreign = [n for n in _names(root) if n not in ROOT_FILES and not n.startswith(TEMP_PREFIX)]
     view = CacheView(
-        root=root, shown=shown, exists=store.exists(), dir_exists=root.is_dir(), meta=meta,
+        root=root, shown=shown, exists=store.exists(), dir_exists=_is_dir(root), meta=meta,
         index=index, usable=usable,
         index_fingerprint=None if index_file is None else index_file.fingerprint,
         index_mtime_ns=_mtime(store.index_path), files=files, temp=tuple(store.list_temp()),
@@ -234,6 +234,13 @@ def _names(folder: Path) -> list[str]:
         return os.listdir(folder)
     except OSError:            # absent, a file, a symlink loop, unreadable: nothing to list
         return []
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:            # a name over 255 bytes raises ENAMETOOLONG instead of answering False
+        return False
 
 
 def _mtime(path: Path) -> int | None:
