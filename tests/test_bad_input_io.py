@@ -634,3 +634,27 @@ def test_mode_000_entry_is_one_line(command: str, project: Path, tmp_path: Path,
     finally:
         entry.chmod(0o755)
         (entry / "signal.npy").chmod(0o644)
+
+
+def test_inventory_output_follows_the_same_rules(project: Path, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "inv.json"
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    assert invoke(["inventory", project, "--format", "json", "-o", link], capsys).code == 0
+    assert link.is_symlink() and json.loads(target.read_text())["schema"] == "tusz-guard/inventory/v1"
+    outcome = invoke(["inventory", project, "--format", "json", "-o", "-"], capsys)
+    assert json.loads(outcome.out)["schema"] == "tusz-guard/inventory/v1" and "data_dir" in outcome.err
+    assert invoke(["inventory", project, "-o", "/dev/null"], capsys).code == 0
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    failed(invoke(["inventory", project, "-o", tmp_path / "inv.json" / "x"], capsys), "inv.json", "not a folder")
+
+
+def test_report_to_a_full_disk_is_one_line(small_tmpfs: Path, project: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    with open(small_tmpfs / "filler", "wb") as f:       # fill the 1 MiB disk
+        with contextlib.suppress(OSError):
+            f.write(b"\0" * (2 << 20))
+    outcome = invoke(check(project, "--format", "html", "--report-dir", small_tmpfs / "reports"), capsys)
+    failed(outcome, f"cannot write {small_tmpfs / 'reports'}", "No space left", codes=frozenset({1}))
+    assert not [p for p in (small_tmpfs / "reports").rglob("*") if p.is_file()]     # no half-written report
