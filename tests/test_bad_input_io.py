@@ -255,7 +255,7 @@ def replace_with_fifo(cfg: Path, rel: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("command", sorted(FIFO_COMMANDS))
+@pytest.mark.parametrize("command", sorted(set(FIFO_COMMANDS) - {"check"}))     # --deep reads more than check
 @pytest.mark.parametrize("which", sorted(FIFO_FILES))
 def test_fifo_in_the_cache_never_hangs(command: str, which: str, project: Path, tmp_path: Path, alarm: object,
                                        capsys: pytest.CaptureFixture[str]) -> None:
@@ -278,7 +278,7 @@ DEEP = "[" * 100_000
     ("index.json", DEEP), ("tusz-guard-cache.json", DEEP), ("{K}/meta.json", DEEP),
     ("{K}/labels.npy", ""), ("{K}/signal.npy", ""),
 ])
-@pytest.mark.parametrize("command", ["check", "check-deep", "build-cache", "train"])
+@pytest.mark.parametrize("command", ["check-deep", "build-cache", "train"])
 def test_damaged_cache_file_is_named(which: str, content: str, command: str, project: Path,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     path = cache_of(project) / which.format(K=f"entries/{an_entry(project).name}")
@@ -288,9 +288,8 @@ def test_damaged_cache_file_is_named(which: str, content: str, command: str, pro
         argv.remove("--no-expectations")
     outcome = invoke(argv, capsys)
     if outcome.code == 0:
-        # only --deep reads the arrays; build-cache rewrites a corrupt index and reads no array
-        assert (command == "check" and which.endswith(".npy")) or (command == "build-cache" and "K" in which
-                                                                    or which == "index.json"), outcome.text
+        # build-cache rewrites a corrupt index and reads no array
+        assert command == "build-cache" and ("K" in which or which == "index.json"), outcome.text
         return
     failed(outcome, path.name)
 
