@@ -78,7 +78,9 @@ def run(argv: list[str] | None = None) -> int:
     except GuardError as exc:
         click.echo(f"error: {exc}", err=True)
         return exc.exit_code
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, EOFError):     # click wraps any EOFError (a truncated file) as Abort: a bug
+            return _internal_error(exc.__cause__)
         click.echo("aborted", err=True)
         return EXIT_BLOCKED
     except click.ClickException as exc:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from tusz_guard.cache.plan import entry_state, plan
 from tusz_guard.cache.store import CacheMeta, CacheStore, EntryMeta, utc_now, verify_index
 from tusz_guard.corpus.ledger import Ledger, Recording
+from tusz_guard.cache.temps import temp_name
 from tusz_guard.errors import GuardError
 
 FP = "0123456789abcdef"
@@ -104,12 +106,15 @@ def test_listing_foreign_and_temp_names(tmp_path: Path) -> None:
     _write(store)
     (store.root / "README.txt").write_text("x")
     (store.entries_dir / "aaaaaaac_s001_t000" / "extra.npy").write_bytes(b"")
-    (store.entries_dir / ".tmp-other_s001_t000-99999999-abcd").mkdir()
+    dead = f".tmp-other_s001_t000-99999999-{'ab' * 8}.0"
+    (store.root / f".tmp-builder-99999999-{'ab' * 8}").write_text(json.dumps(
+        {"tool": "tusz-guard", "pid": 99999999, "host": socket.gethostname(), "token": "ab" * 8}))
+    (store.entries_dir / dead).mkdir()
     (store.entries_dir / "stray.bin").write_bytes(b"")
     assert store.list_foreign() == ["README.txt", "entries/aaaaaaac_s001_t000/extra.npy", "entries/stray.bin"]
-    assert store.list_temp() == ["entries/.tmp-other_s001_t000-99999999-abcd"]
-    assert store.remove_dead_temps() == ["entries/.tmp-other_s001_t000-99999999-abcd"]
-    live = store.entries_dir / f".tmp-other_s001_t000-{os.getpid()}-abcd"
+    assert store.list_temp() == [f"entries/{dead}"]
+    assert store.remove_dead_temps() == [f"entries/{dead}"]
+    live = store.entries_dir / temp_name(store.root, "other_s001_t000")     # this (live) process's temp
     live.mkdir()
     assert store.remove_dead_temps() == [] and live.is_dir()
     assert (store.root / "README.txt").is_file()

@@ -5,6 +5,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from tusz_guard.jsonread import JsonLimitError, loads_bounded
+
 SCHEMA = "tusz-guard/archive/v1"
 FORMAT_VERSION = 1
 MAX_MANIFEST_BYTES = 256 << 20        # a manifest larger than this is not ours
@@ -84,7 +86,9 @@ class Manifest:
 def parse_manifest(data: bytes) -> Manifest:
     """Parse and validate manifest bytes; ManifestError says what is wrong."""
     try:
-        doc = json.loads(data.decode("utf-8"))
+        doc = loads_bounded(data, max_bytes=MAX_MANIFEST_BYTES)
+    except JsonLimitError as exc:
+        raise ManifestError(f"refused: {exc}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ManifestError(f"not JSON ({exc.__class__.__name__})") from None
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:

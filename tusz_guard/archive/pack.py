@@ -6,11 +6,13 @@ import hashlib
 import io
 import os
 import tarfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal
 
 from tusz_guard import __version__
+from tusz_guard.atomic import STDOUT, output_kind, write_error
 from tusz_guard.archive.layout import MANIFEST_NAME, config_prefix, member_name
 from tusz_guard.archive.manifest import Manifest, ManifestMember, RoleCoverage
 from tusz_guard.archive.progress import Update, byte_bar
@@ -47,24 +49,30 @@ class PackResult:
 
 
 def pack(cfg: LoadedConfig, out: Path | None, compression: Literal["gz", "zst"] = "zst",
-         allow_partial: bool = False, progress: bool = True, level: int | None = None) -> PackResult:
+         allow_partial: bool = False, progress: bool = True, level: int | None = None,
+         lock_timeout: float | None = None) -> PackResult:
     """Refuse an incomplete cache (unless allow_partial), hash every file, then stream the archive."""
-    store = CacheStore(cfg.cache_dir)
+    store = CacheStore(cfg.cache_dir, lock_timeout)
     prefix = config_prefix(cfg)
     with store.lock(shared=True):
         keys, records, skipped = _inventory(cfg, store)
         coverage, covered = _coverage(cfg, records)
         partial = _refuse_partial(cfg, coverage, allow_partial)
         paths = _paths(store, keys, records)
-        target = _target(cfg, out, prefix, coverage, compression, partial)
+        stream = _stream_target(out)
+        target = stream or _target(cfg, out, prefix, coverage, compression, partial)
         sources = _hash_all(paths, prefix, progress)
         manifest = Manifest(prefix=prefix, fingerprint=fingerprint(cfg), config=cfg.display(cfg.path),
                             config_name=cfg.name, cache_format_version=_format_version(store), partial=partial,
                             coverage=coverage, recordings=covered,
                             members=tuple(ManifestMember(s.name, s.size, s.sha256) for s in sources),
                             created_by=f"tusz-guard {__version__}")
-        _write(target, manifest, sources, compression, progress, level)
-    return PackResult(target, manifest, target.stat().st_size, tuple(skipped))
+        if stream is None:
+            _write(target, manifest, sources, compression, progress, level)
+            size = target.stat().st_size
+        else:
+            size = _write_through(stream, manifest, sources, compression, progress, level)
+    return PackResult(target, manifest, size, tuple(skipped))
 
 
 def _inventory(cfg: LoadedConfig, store: CacheStore) -> tuple[list[str], dict[str, EntryMeta], list[str]]:
@@ -116,7 +124,7 @@ def _paths(store: CacheStore, keys: list[str], records: dict[str, EntryMeta]) ->
             path = store.entry_dir(key) / name
             if not path.is_file() or path.is_symlink():
                 raise GuardError(f"{path} is missing or not a regular file: entries/{key} is incomplete",
-                                 hint="rebuild the entry with `tusz-guard build-cache --rebuild-stale`")
+                                 hint=f"rebuild the entry with `tusz-guard build-cache --rebuild {key}`")
             _check_size(path, key, name, records.get(key))
             out.append((path, f"entries/{key}/{name}"))
     if not store.index_path.is_file():
@@ -135,8 +143,8 @@ def _check_size(path: Path, key: str, name: str, record: EntryMeta | None) -> No
     size, expected = path.stat().st_size, getattr(record, field)
     if size != expected:
         raise GuardError(f"{path} is {size:,} bytes but entries/{key}/meta.json records {expected:,}: the entry is "
-                         "corrupt", hint="see `tusz-guard check --deep`; remove the entry and rebuild it with "
-                         "`tusz-guard build-cache`", exit_code=1)
+                         "corrupt", hint="see `tusz-guard check --deep`; rebuild it with "
+                         f"`tusz-guard build-cache --rebuild {key}`", exit_code=1)
 
 
 def default_name(prefix: str, fp: str, coverage: dict[str, RoleCoverage], compression: str, partial: bool) -> str:
@@ -150,14 +158,57 @@ def _target(cfg: LoadedConfig, out: Path | None, prefix: str, coverage: dict[str
             compression: str, partial: bool) -> Path:
     name = default_name(prefix, fingerprint(cfg), coverage, compression, partial)
     target = Path.cwd() / name if out is None else (out / name if out.is_dir() else out)
-    target = Path(os.path.abspath(target))
+    target = Path(os.path.realpath(target))         # a symlink -o: the archive goes to its target, never over it
     if target.exists():
         raise GuardError(f"{target} already exists", hint="remove it or choose another path with -o")
-    if target.is_relative_to(cfg.cache_dir):
+    if target.is_relative_to(cfg.cache_dir) or target.is_relative_to(os.path.realpath(cfg.cache_dir)):
         raise GuardError(f"{target} is inside the cache it would archive", hint="write the archive elsewhere with -o")
     if not target.parent.is_dir():
         raise GuardError(f"folder {target.parent} does not exist", hint="create it or choose another path with -o")
     return target
+
+
+def _stream_target(out: Path | None) -> Path | None:
+    """The device, FIFO or '-' (stdout) that -o names, written through; None for a file or folder target."""
+    if out is None or out.is_dir():
+        return None
+    kind, real = output_kind(out)
+    return None if kind == "file" else Path(STDOUT) if kind == "stdout" else real
+
+
+class _CountingSink:
+    """Counts the archive bytes streamed into a device or pipe (it has no size to stat afterwards)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw, self.n = raw, 0
+
+    def write(self, data: bytes) -> int:
+        written = self.raw.write(data)
+        self.n += len(data)
+        return len(data) if written is None else written
+
+
+def _write_through(stream: Path, manifest: Manifest, sources: list[Source], compression: Literal["gz", "zst"],
+                   progress: bool, level: int | None) -> int:
+    """Stream the archive into a device, FIFO or stdout; the number of bytes written."""
+    import sys
+
+    with _write_errors(stream), contextlib.ExitStack() as stack:
+        raw = sys.stdout.buffer if str(stream) == STDOUT else stack.enter_context(open(stream, "wb"))
+        sink = _CountingSink(raw)
+        comp = Compressor(sink, compression, level)  # type: ignore[arg-type]
+        _write_tar(comp, manifest, sources, progress)  # type: ignore[arg-type]
+        comp.close()
+        raw.flush()
+        return sink.n
+
+
+@contextlib.contextmanager
+def _write_errors(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        raise write_error(path, exc) from None
 
 
 def _hash_all(paths: list[tuple[Path, str]], prefix: str, progress: bool) -> list[Source]:
@@ -204,13 +255,14 @@ def _write(target: Path, manifest: Manifest, sources: list[Source], compression:
     """Stream manifest + files into a temp file next to the target, then rename it into place."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
-        with open(tmp, "xb") as raw:
+        with _write_errors(target), open(tmp, "xb") as raw:
             comp = Compressor(raw, compression, level)
             _write_tar(comp, manifest, sources, progress)  # type: ignore[arg-type]
             comp.close()
             raw.flush()
             os.fsync(raw.fileno())
-        os.replace(tmp, target)
+        with _write_errors(target):
+            os.replace(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

@@ -1,11 +1,12 @@
 """The cache builder: validate the cache dir, plan from the ledger, run one task per entry, keep the index."""
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -13,11 +14,11 @@ from typing import Any, Literal
 import numpy as np
 
 from tusz_guard import __version__
-from tusz_guard.cache.executors import ExecutorSpec, run_tasks
+from tusz_guard.cache.executors import ExecutorSpec, WorkerDied, run_tasks
 from tusz_guard.cache.fingerprint import diff_params, fingerprint_of
 from tusz_guard.cache.labels import annotation_path
 from tusz_guard.cache.plan import Plan
-from tusz_guard.cache.store import CacheMeta, CacheStore, EntryMeta, utc_now
+from tusz_guard.cache.store import META_NAME, CacheMeta, CacheStore, EntryMeta, utc_now
 from tusz_guard.errors import GuardError
 
 Outcome = Literal["written", "replaced", "exists", "foreign", "failed"]
@@ -41,6 +42,8 @@ class EntryTask:
     seizure_labels: tuple[str, ...]
     duration_s: float
     replace: bool = False
+    damaged: bool = False          # --rebuild: replace the entry even when its meta.json is unreadable
+    lock_timeout: float | None = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,8 @@ def run_task(task: EntryTask) -> TaskResult:
     hours = task.duration_s / 3600.0
     try:
         signal, labels, meta = make_entry(task)
-        outcome, meta = CacheStore(task.cache_root).write_entry(task.key, signal, labels, meta, task.replace)
+        store = CacheStore(task.cache_root, task.lock_timeout)
+        outcome, meta = store.write_entry(task.key, signal, labels, meta, task.replace, damaged=task.damaged)
     except GuardError as exc:
         return TaskResult(task.key, task.source, "failed", getattr(exc, "reason", exc.message))
     except OSError as exc:
@@ -114,8 +118,7 @@ def run_task(task: EntryTask) -> TaskResult:
         return TaskResult(task.key, task.source, "failed", f"internal error: {exc.__class__.__name__}: {exc}")
     seconds = time.perf_counter() - start
     if outcome == "foreign":
-        return TaskResult(task.key, task.source, "foreign",
-                          f"entries/{task.key} exists and is not a tusz-guard entry; not touched")
+        return TaskResult(task.key, task.source, "foreign", CacheStore(task.cache_root).foreign_reason(task.key))
     return TaskResult(task.key, task.source, outcome, "", meta, seconds, hours)
 
 
@@ -130,6 +133,7 @@ def _os_reason(exc: OSError) -> str:
 def open_cache(cache_dir: Path, params: dict[str, Any], rebuild_stale: bool) -> tuple[CacheStore, CacheMeta | None]:
     """Validate cache_dir before any write: writable, ours (or empty), same fingerprint (or --rebuild-stale)."""
     store = CacheStore(cache_dir)
+    _check_path(cache_dir)
     if cache_dir.exists() and not cache_dir.is_dir():
         raise GuardError(f"cache_dir {cache_dir} is a file, not a directory", hint="set data.cache_dir to a directory",
                          exit_code=1)
@@ -137,6 +141,11 @@ def open_cache(cache_dir: Path, params: dict[str, Any], rebuild_stale: bool) -> 
     meta = store.read_meta()
     if meta is None:
         names = sorted(os.listdir(cache_dir)) if cache_dir.is_dir() else []
+        if store.list_entries() or os.path.lexists(store.index_path):
+            raise GuardError(f"cache_dir {cache_dir} holds {len(store.list_entries()):,} entries but no {META_NAME} "
+                             "(the cache metadata), so it is not a tusz-guard cache build-cache can use",
+                             hint=f"restore {META_NAME}, or move the folder away and build into an empty "
+                             "data.cache_dir; nothing was touched", exit_code=1)
         if names:
             shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
             raise GuardError(f"cache_dir {cache_dir} is not empty and is not a tusz-guard cache (holds {shown})",
@@ -150,6 +159,19 @@ def open_cache(cache_dir: Path, params: dict[str, Any], rebuild_stale: bool) -> 
                          f"{changes}", hint="set another data.cache_dir, or pass --rebuild-stale to convert this "
                          "cache (every entry is rebuilt)", exit_code=1)
     return store, meta
+
+
+def _check_path(cache_dir: Path) -> None:
+    """A symlink loop or a name over 255 bytes, named before pathlib turns it into an exception elsewhere."""
+    from tusz_guard.atomic import fix_for
+
+    try:
+        os.stat(cache_dir)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as exc:
+        raise GuardError(f"cache_dir {cache_dir}: {exc.strerror}", exit_code=1,
+                         hint=fix_for(exc, "set data.cache_dir to a usable folder")) from None
 
 
 def _check_writable(cache_dir: Path) -> None:
@@ -176,24 +198,41 @@ def ensure_meta(store: CacheStore, params: dict[str, Any], config: str, data_dir
         if forced:
             meta = store.update_meta(forced=meta.forced + ({"at": utc_now(), "reason": forced},))
     except OSError as exc:
+        from tusz_guard.atomic import fix_for
+
         raise GuardError(f"cannot write the cache metadata in {store.root}: {_os_reason(exc)}",
-                         hint="free space or fix permissions, then rerun", exit_code=1) from None
+                         hint=fix_for(exc, "free space or fix permissions, then rerun"), exit_code=1) from None
     return meta
 
 
 # ---- planning -----------------------------------------------------------------------------------------
-def tasks_for(p: Plan, store: CacheStore, cfg: Any, rebuild_stale: bool) -> list[EntryTask]:
-    """One task per missing recording, plus the stale ones under --rebuild-stale (longest first)."""
+def tasks_for(p: Plan, store: CacheStore, cfg: Any, rebuild_stale: bool,
+              rebuild: Collection[str] = ()) -> list[EntryTask]:
+    """One task per missing recording, the stale ones under --rebuild-stale and the `rebuild` keys (longest first)."""
     from tusz_guard.cache.preprocess import PipelineParams
 
     refuse_duplicate_stems(p)
+    unknown = sorted(set(rebuild) - {i.recording.stem for i in p.items})
+    if unknown:
+        raise GuardError(f"--rebuild {', '.join(unknown[:5])}: not an included recording of role(s) "
+                         f"{', '.join(p.roles)}", hint="name entry keys as `build-cache --dry-run` and `check` list "
+                         "them (e.g. aaaaaaac_s001_t000), or add --role")
     params = PipelineParams.from_config(cfg)
-    chosen = p.missing + (p.stale if rebuild_stale else [])
+    chosen = [i for i in p.items if i.state == "missing" or i.recording.stem in rebuild
+              or (rebuild_stale and i.state == "stale")]
     chosen = sorted(chosen, key=lambda i: -(i.recording.duration_s or 0.0))   # long files first: better packing
     c = cfg.config
     return [EntryTask(str(store.root), str(cfg.data_dir), i.recording.path, i.recording.stem, p.fingerprint, params,
                       c.data.annotations, tuple(c.labels.seizure), i.recording.duration_s or 0.0,
-                      replace=i.state == "stale") for i in chosen]
+                      replace=i.state != "missing" or i.recording.stem in rebuild,
+                      damaged=i.recording.stem in rebuild) for i in chosen]
+
+
+def damaged_keys(p: Plan, store: CacheStore) -> dict[str, str]:
+    """key -> what is wrong, for the planned recordings whose entry the deep scan finds damaged."""
+    from tusz_guard.cache.damage import damaged_entries
+
+    return damaged_entries(store, [i.recording.stem for i in p.items if i.state != "missing"])
 
 
 def refuse_duplicate_stems(p: Plan) -> None:
@@ -247,7 +286,7 @@ def execute(store: CacheStore, fp: str, tasks: list[EntryTask], spec: ExecutorSp
     records: dict[str, EntryMeta] = {}
     start = last_sync = time.perf_counter()
     try:
-        with run_tasks(spec, run_task, tasks) as (runner, results):
+        with _worker_deaths(summary), run_tasks(spec, run_task, tasks) as (runner, results):
             for res in results:
                 _count(summary, res, records)
                 on_result(res)
@@ -262,6 +301,19 @@ def execute(store: CacheStore, fp: str, tasks: list[EntryTask], spec: ExecutorSp
         _sync(store, fp, records, summary)
     _record_throughput(store, summary, spec)
     return summary
+
+
+@contextlib.contextmanager
+def _worker_deaths(summary: BuildSummary) -> Iterator[None]:
+    """A killed worker (the out-of-memory killer) ends the build with one line; what was built stays."""
+    try:
+        yield
+    except WorkerDied as exc:
+        keys = [t.key for t in exc.tasks]
+        where = keys[0] if len(keys) == 1 else f"one of {', '.join(keys[:3])}" + (" ..." if len(keys) > 3 else "")
+        raise GuardError(f"a worker was killed while building {where} (out of memory?); "
+                         f"{summary.built + summary.replaced} entries built", exit_code=1,
+                         hint="rerun build-cache to resume (fewer --workers if memory is short)") from None
 
 
 def _count(summary: BuildSummary, res: TaskResult, records: dict[str, EntryMeta]) -> None:

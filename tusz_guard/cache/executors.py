@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from tusz_guard.cache.orphans import die_with_parent
 from tusz_guard.errors import GuardError
 
 Kind = Literal["inline", "pool", "dask", "dask-local"]
@@ -31,6 +34,14 @@ class ExecutorSpec:
         if self.kind == "dask-local":
             return f"dask LocalCluster with {self.workers} worker process(es)"
         return "in-process" if self.kind == "inline" else f"process pool with {self.workers} worker(s)"
+
+
+class WorkerDied(Exception):
+    """A pool worker process died (killed by the kernel's out-of-memory killer, or by a signal) mid-task."""
+
+    def __init__(self, tasks: list[Any]) -> None:
+        super().__init__(f"a worker died while running {len(tasks)} task(s)")
+        self.tasks = tasks           # the tasks in flight: one of them was running in the dead worker
 
 
 class Runner:
@@ -59,22 +70,30 @@ def run_tasks(spec: ExecutorSpec, fn: Callable[[Any], Any], tasks: Sequence[Any]
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     # forkserver: workers never inherit the parent's threads (rich's refresh thread, BLAS pools).
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+    # die_with_parent: a `kill -9` of the build must not leave workers writing entries for minutes.
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
+                               initializer=die_with_parent, initargs=(os.getpid(),))
 
 
 def _pool_results(pool: ProcessPoolExecutor, fn: Callable[[Any], Any], tasks: Sequence[Any], runner: Runner,
                   workers: int) -> Iterator[Any]:
     # A bounded window of submitted tasks, so stop() leaves the rest unstarted.
-    pending: set[Future[Any]] = set()
+    pending: dict[Future[Any], Any] = {}
     queue = list(reversed(tasks))
     while queue or pending:
         while queue and len(pending) < 2 * workers and not runner.stopped:
-            pending.add(pool.submit(fn, queue.pop()))
+            task = queue.pop()
+            pending[pool.submit(fn, task)] = task
         if not pending:
             return
-        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
         for future in done:
-            yield future.result()
+            task = pending.pop(future)
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                raise WorkerDied([task, *pending.values()]) from None
+            yield result
         if runner.stopped:
             queue.clear()
 

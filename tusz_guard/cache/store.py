@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import json
 import os
-import secrets
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -16,7 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from tusz_guard.cache.index_rules import IndexFacts, IndexProblem, index_problems
+from tusz_guard.cache.temps import builder_gone, is_marker, owner, temp_name
+from tusz_guard.corpus.files import open_regular
 from tusz_guard.errors import GuardError
+from tusz_guard.jsonread import MAX_BYTES, JsonLimitError, loads_bounded
 
 if TYPE_CHECKING:      # numpy loads only when arrays are read or written: `check` reads JSON only
     import numpy as np
@@ -28,10 +29,11 @@ META_NAME = "tusz-guard-cache.json"
 INDEX_NAME = "index.json"
 LOCK_NAME = ".lock"
 ENTRIES_NAME = "entries"
-TEMP_PREFIX = ".tmp-"
+TEMP_PREFIX = ".tmp-"                 # tusz_guard.cache.temps: who may delete what
 SIGNAL_NAME, LABELS_NAME, ENTRY_META_NAME = "signal.npy", "labels.npy", "meta.json"
 ENTRY_FILES = frozenset({SIGNAL_NAME, LABELS_NAME, ENTRY_META_NAME})
-ROOT_FILES = frozenset({META_NAME, INDEX_NAME, LOCK_NAME, ENTRIES_NAME})
+LOCK_INFO_NAME = ".lock-info"        # who holds .lock (tusz_guard.cache.locking)
+ROOT_FILES = frozenset({META_NAME, INDEX_NAME, LOCK_NAME, LOCK_INFO_NAME, ENTRIES_NAME})
 
 WriteOutcome = Literal["written", "replaced", "exists", "foreign"]
 
@@ -182,8 +184,9 @@ class IndexFile:
 class CacheStore:
     """One cache directory: reads never lock; writes are atomic (temp + rename), index writes under .lock."""
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, lock_timeout: float | None = None) -> None:
         self.root = Path(root)
+        self.lock_timeout = lock_timeout          # seconds to wait for .lock; None waits (visibly) forever
         self.meta_path = self.root / META_NAME
         self.index_path = self.root / INDEX_NAME
         self.lock_path = self.root / LOCK_NAME
@@ -192,7 +195,10 @@ class CacheStore:
     # ---- reading -------------------------------------------------------------------------------------
     def exists(self) -> bool:
         """True when the directory holds tusz-guard cache metadata."""
-        return self.meta_path.is_file()
+        try:
+            return self.meta_path.is_file()
+        except OSError:        # a name over 255 bytes: pathlib only swallows ENOENT-like errors
+            return False
 
     def read_meta(self) -> CacheMeta | None:
         """The cache metadata, None when absent; GuardError naming the file when it is corrupt."""
@@ -221,7 +227,13 @@ class CacheStore:
         return sorted(name for name in self._entry_dirs() if (self.entries_dir / name / ENTRY_META_NAME).is_file())
 
     def list_temp(self) -> list[str]:
-        """Leftover temporary names (entries/.tmp-*, .tmp-* at the root), relative to the cache root."""
+        """Leftover temporary names (entries/.tmp-*, .tmp-* at the root), relative to the cache root.
+
+        Builder markers (.tmp-builder-<pid>-<token>) are bookkeeping, not leftovers: not listed.
+        """
+        return [n for n in self._temp_names() if not is_marker(n)]
+
+    def _temp_names(self) -> list[str]:
         found = [n for n in _names(self.root) if n.startswith(TEMP_PREFIX)]
         found += [f"{ENTRIES_NAME}/{n}" for n in _names(self.entries_dir) if n.startswith(TEMP_PREFIX)]
         return sorted(found)
@@ -233,7 +245,7 @@ class CacheStore:
             return sorted(found + [ENTRIES_NAME])
         for name in self._entry_dirs(include_files=True):
             path = self.entries_dir / name
-            if not path.is_dir():
+            if not path.is_dir() or path.is_symlink():     # a linked entry is someone else's: never followed
                 found.append(f"{ENTRIES_NAME}/{name}")
                 continue
             inner = _names(path)
@@ -280,8 +292,24 @@ class CacheStore:
         """The (n_samples,) uint8 labels, memory-mapped read-only by default."""
         return _load_npy(self.labels_path(key), mmap)
 
+    def foreign_reason(self, key: str) -> str:
+        """Why entries/<key> is not an entry the builder may replace, naming the file."""
+        path = self.entry_dir(key)
+        meta = path / ENTRY_META_NAME
+        if path.is_symlink():
+            return f"entries/{key} is a symlink (foreign); not touched"
+        if not path.is_dir():
+            return f"entries/{key} is a file, not an entry folder (foreign); not touched"
+        if not os.path.lexists(meta):
+            return f"entries/{key} exists without {ENTRY_META_NAME} and is not a tusz-guard entry; not touched"
+        if meta.is_symlink() or not meta.is_file():
+            return f"entries/{key}/{ENTRY_META_NAME} is not a regular file (foreign); not touched"
+        return f"entries/{key}/{ENTRY_META_NAME} is not a tusz-guard entry record (foreign); not touched"
+
     def is_own_entry(self, key: str) -> bool:
-        """True when entries/<key>/meta.json parses and carries the tusz-guard entry schema."""
+        """True when entries/<key> is a real folder whose meta.json carries the tusz-guard entry schema."""
+        if self.entry_dir(key).is_symlink():
+            return False
         try:
             return self.read_entry_meta(key).schema == ENTRY_SCHEMA
         except GuardError:
@@ -293,19 +321,18 @@ class CacheStore:
         """An advisory lock on <root>/.lock (fcntl.flock), released on exit.
 
         Exclusive for writers (the index); shared for readers that need a stable cache (pack). A reader never
-        creates the lock file: without one, no builder has ever held the cache.
+        creates the lock file: without one, no builder has ever held the cache. A held lock is waited for with a
+        message naming its holder; past lock_timeout seconds, GuardError (exit 1).
         """
-        if shared and not self.lock_path.is_file():
+        from tusz_guard.cache.locking import held
+
+        if shared and not os.path.lexists(self.lock_path):
             yield
             return
         if not shared:
             self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.lock_path, "rb" if shared else "a+b") as handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        with held(self.lock_path, shared=shared, timeout=self.lock_timeout):
+            yield
 
     def create_meta(self, meta: CacheMeta) -> CacheMeta:
         """Write the metadata if none exists (atomic, first writer wins); return what is on disk."""
@@ -334,14 +361,18 @@ class CacheStore:
             return meta
 
     def write_entry(self, key: str, signal: np.ndarray, labels: np.ndarray, meta: EntryMeta,
-                    replace_existing: bool = False) -> tuple[WriteOutcome, EntryMeta]:
-        """Write one entry into entries/.tmp-* and rename it into place; never touches a foreign entry."""
+                    replace_existing: bool = False, damaged: bool = False) -> tuple[WriteOutcome, EntryMeta]:
+        """Write one entry into entries/.tmp-* and rename it into place; never touches a foreign entry.
+
+        damaged=True (`build-cache --rebuild KEY`) also replaces an entry whose meta.json no longer parses, as long
+        as the folder holds nothing but entry files.
+        """
         self.entries_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.entries_dir / f"{TEMP_PREFIX}{key}-{os.getpid()}-{secrets.token_hex(4)}"
+        tmp = self.entries_dir / temp_name(self.root, key)
         try:
             tmp.mkdir()
             meta = self._fill_temp(tmp, signal, labels, meta)
-            outcome = self._move_into_place(tmp, key, replace_existing)
+            outcome = self._move_into_place(tmp, key, replace_existing, damaged)
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -375,23 +406,33 @@ class CacheStore:
             return entries
 
     def remove_dead_temps(self) -> list[str]:
-        """Remove entries/.tmp-* left by builder processes of this host that no longer run."""
+        """Remove temps (and then markers) left by tusz-guard builders of this host that no longer run.
+
+        A name that only looks temporary is never touched: it needs the builder's marker (tusz_guard.cache.temps).
+        """
         removed = []
-        for name in self.list_temp():
-            pid = _temp_pid(name)
-            if pid is not None and not _pid_alive(pid):
+        names = self._temp_names()
+        for name in [n for n in names if not is_marker(n)] + [n for n in names if is_marker(n)]:
+            found = owner(name)
+            if found is not None and builder_gone(self.root, *found):
                 path = self.root / name
-                shutil.rmtree(path, ignore_errors=True) if path.is_dir() else _unlink(path)
-                removed.append(name)
+                shutil.rmtree(path, ignore_errors=True) if path.is_dir() and not path.is_symlink() else _unlink(path)
+                if not is_marker(name):
+                    removed.append(name)
         return removed
 
     # ---- internals -----------------------------------------------------------------------------------
+    def _entry_layout(self, key: str) -> bool:
+        """A real folder holding only entry file names (what a damaged entry of ours looks like)."""
+        path = self.entry_dir(key)
+        return path.is_dir() and not path.is_symlink() and set(_names(path)) <= ENTRY_FILES
+
     def _entry_dirs(self, include_files: bool = False) -> list[str]:
         try:
             with os.scandir(self.entries_dir) as it:
                 return [e.name for e in it if not e.name.startswith(TEMP_PREFIX)
                         and (include_files or e.is_dir(follow_symlinks=False))]
-        except (FileNotFoundError, NotADirectoryError):
+        except OSError:        # absent, a file, a symlink loop, unreadable: no entries
             return []
 
     def _fill_temp(self, tmp: Path, signal: np.ndarray, labels: np.ndarray, meta: EntryMeta) -> EntryMeta:
@@ -402,7 +443,7 @@ class CacheStore:
         _write_json(tmp / ENTRY_META_NAME, meta.to_json())     # last: its presence marks a complete entry
         return meta
 
-    def _move_into_place(self, tmp: Path, key: str, replace_existing: bool) -> WriteOutcome:
+    def _move_into_place(self, tmp: Path, key: str, replace_existing: bool, damaged: bool = False) -> WriteOutcome:
         final = self.entry_dir(key)
         try:
             os.rename(tmp, final)                  # atomic; fails when a non-empty directory is there
@@ -410,12 +451,12 @@ class CacheStore:
         except OSError as exc:
             if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
                 raise
-        if not self.is_own_entry(key):
+        if not (self.is_own_entry(key) or (damaged and self._entry_layout(key))):
             return "foreign"
         if not replace_existing:
             return "exists"
         with self.lock():                           # one replacement at a time; the entry is briefly absent
-            old = self.entries_dir / f"{TEMP_PREFIX}{key}-{os.getpid()}-{secrets.token_hex(4)}-old"
+            old = self.entries_dir / temp_name(self.root, key, "-old")
             os.rename(final, old)
             os.rename(tmp, final)
             shutil.rmtree(old, ignore_errors=True)
@@ -435,7 +476,7 @@ class CacheStore:
             _unlink(tmp)
 
     def _temp_file_path(self, name: str) -> Path:
-        return self.root / f"{TEMP_PREFIX}{name}-{os.getpid()}-{secrets.token_hex(4)}"
+        return self.root / temp_name(self.root, name)
 
 
 # ---- what a reader can use ----------------------------------------------------------------------------
@@ -474,23 +515,43 @@ def _names(folder: Path) -> list[str]:
     try:
         with os.scandir(folder) as it:
             return [e.name for e in it]
-    except (FileNotFoundError, NotADirectoryError):
+    except OSError:            # absent, a file, a symlink loop, unreadable: nothing to list
         return []
 
 
 def _read_json(path: Path) -> Any:
+    """A cache JSON file, None when absent: opened as a regular file (a FIFO must not hang), parsed with limits."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with open_regular(str(path)) as f:
+            data = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GuardError(f"{path}: cannot read ({exc.__class__.__name__})",
-                         hint="check permissions or restore the file") from None
+    except OSError as exc:
+        raise GuardError(f"{path}: cannot read ({_read_reason(exc)})", hint=_READ_FIXES.get(
+            exc.errno or 0, "remove or restore the file (a cache file must be a regular file)")) from None
     try:
-        return json.loads(text)
+        return loads_bounded(data)
+    except UnicodeDecodeError:
+        raise GuardError(f"{path}: cannot read (not UTF-8)", hint="restore the file, or rebuild with "
+                         "`tusz-guard build-cache`") from None
+    except JsonLimitError as exc:
+        raise GuardError(f"{path}: refused: {exc}", hint="restore the file, or rebuild with "
+                         "`tusz-guard build-cache`") from None
     except json.JSONDecodeError as exc:
         raise GuardError(f"{path}: corrupt JSON at line {exc.lineno}, column {exc.colno}",
                          hint="restore the file, or rebuild with `tusz-guard build-cache`") from None
+
+
+_READ_FIXES = {
+    errno.ELOOP: "the path runs into a symlink loop; fix the link or set data.cache_dir to a real folder",
+    errno.ENAMETOOLONG: "a folder name in the path is longer than the filesystem allows (255 bytes); shorten it",
+    errno.EACCES: "fix the permissions of the cache folder and its files",
+}
+
+
+def _read_reason(exc: OSError) -> str:
+    """Why a cache file could not be opened, in words ('not a regular file (FIFO ...)', 'Permission denied')."""
+    return exc.strerror or exc.__class__.__name__
 
 
 def _write_json(path: Path, doc: Any) -> None:
@@ -503,42 +564,37 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
     import numpy as np
 
     with open(path, "wb") as f:
-        np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+        try:
+            np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+            f.flush()
+        except OSError as exc:
+            if exc.errno is None:     # ndarray.tofile reports a short write ("N requested and M written") bare
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path)) from exc
+            raise
 
 
-def _load_npy(path: Path, mmap: bool) -> np.ndarray:
+def _load_npy(path: Path, mmap: bool, kinds: str = "fiub") -> np.ndarray:
+    """One entry array; GuardError naming the file when it is absent, not a regular file, truncated or not numeric."""
     import numpy as np
 
+    hint = "rebuild the entry with `tusz-guard build-cache --rebuild-damaged`"
     try:
-        return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+        with open_regular(str(path)):      # np.load opens by name: a FIFO would block it forever
+            pass
+        array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
     except FileNotFoundError:
-        raise GuardError(f"{path} does not exist", hint="rebuild the entry with `tusz-guard build-cache`") from None
+        raise GuardError(f"{path} does not exist", hint=hint) from None
+    except EOFError:                       # an empty .npy: NumPy raises EOFError, which click turns into Abort
+        raise GuardError(f"{path}: unreadable array (empty file)", hint=hint) from None
     except (ValueError, OSError) as exc:
-        raise GuardError(f"{path}: unreadable array ({exc})",
-                         hint="rebuild the entry with `tusz-guard build-cache --rebuild-stale`") from None
+        reason = _read_reason(exc) if isinstance(exc, OSError) else str(exc)
+        raise GuardError(f"{path}: unreadable array ({reason})", hint=hint) from None
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in kinds:
+        raise GuardError(f"{path}: unreadable array (dtype {getattr(array, 'dtype', '?')} is not numeric)",
+                         hint=hint)
+    return array
 
 
 def _unlink(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
-
-
-def _temp_pid(name: str) -> int | None:
-    """The pid in '.tmp-<name>-<pid>-<hex>[-old]' (entry keys may hold '-', so parse from the right)."""
-    parts = name.rsplit("/", 1)[-1].split("-")
-    if parts and parts[-1] == "old":
-        parts = parts[:-1]
-    try:
-        return int(parts[-2])
-    except (IndexError, ValueError):
-        return None
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -26,6 +26,11 @@ def cache_fingerprint(s: Snapshot) -> Outcome:
     assert c is not None
     if c.errors:
         return Outcome("fail", f"cannot read the cache: {c.errors[0]}", {"errors": list(c.errors)})
+    if c.meta is None and (c.files or c.index is not None):
+        return Outcome("fail", f"{s.show(c.root)} holds {len(c.files):,} entries but no tusz-guard-cache.json (the "
+                       "cache metadata), so it is not a tusz-guard cache build-cache can use; restore "
+                       f"tusz-guard-cache.json, or move the folder away and {_build_hint(s)}",
+                       {"entries": len(c.files)})
     if c.meta is None:
         return Outcome("skip", f"no cache metadata in {s.show(c.root)} (cache.coverage reports what is missing)")
     mine = fingerprint_params(s.cfg)
@@ -214,5 +219,5 @@ def cache_integrity(s: Snapshot) -> Outcome:
     details = {"checked": len(c.entries), "deep": c.scans is not None, "problems": rows(lines)}
     if bad:
         return Outcome("fail", f"{len(bad):,} of {len(c.entries):,} entr(ies) are damaged: {listing(lines, 2)}; "
-                       "rebuild them with `tusz-guard build-cache --rebuild-stale`", details)
+                       f"rebuild them with `tusz-guard build-cache {s.show(s.cfg.path)} --rebuild-damaged`", details)
     return Outcome("pass", f"{len(c.entries):,} entries checked: {tier}", details)

@@ -219,7 +219,7 @@ def read_cache(root: Path, shown: str, *, deep: bool = False, used_by: tuple[str
     usable = reconcile(index, sorted(k for k in files if unindexed.get(k, True) is not None), unindexed.__getitem__)
     root_foreign = [n for n in _names(root) if n not in ROOT_FILES and not n.startswith(TEMP_PREFIX)]
     view = CacheView(
-        root=root, shown=shown, exists=store.exists(), dir_exists=root.is_dir(), meta=meta,
+        root=root, shown=shown, exists=store.exists(), dir_exists=_is_dir(root), meta=meta,
         index=index, usable=usable,
         index_fingerprint=None if index_file is None else index_file.fingerprint,
         index_mtime_ns=_mtime(store.index_path), files=files, temp=tuple(store.list_temp()),
@@ -238,8 +238,15 @@ def _try(fn: Any, errors: list[str]) -> Any:
 def _names(folder: Path) -> list[str]:
     try:
         return os.listdir(folder)
-    except (FileNotFoundError, NotADirectoryError):
+    except OSError:            # absent, a file, a symlink loop, unreadable: nothing to list
         return []
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:            # a name over 255 bytes raises ENAMETOOLONG instead of answering False
+        return False
 
 
 def _mtime(path: Path) -> int | None:
@@ -258,15 +265,21 @@ def _list_entries(store: CacheStore) -> tuple[dict[str, EntryFiles], list[str]]:
     foreign: list[str] = []
     try:
         top = list(os.scandir(store.entries_dir))
-    except (FileNotFoundError, NotADirectoryError):
+    except OSError as exc:     # absent, a file, a symlink loop, mode 000: the metadata read names the problem
+        if not isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+            foreign.append(f"{ENTRIES_NAME} (unreadable: {exc.strerror})")
         return files, foreign
     for entry in top:
         if entry.name.startswith(TEMP_PREFIX):
             continue
         if not entry.is_dir(follow_symlinks=False):
-            foreign.append(f"{ENTRIES_NAME}/{entry.name}")
+            foreign.append(f"{ENTRIES_NAME}/{entry.name}" + (" (symlink)" if entry.is_symlink() else ""))
             continue
-        stats = {e.name: e.stat(follow_symlinks=False) for e in os.scandir(entry.path)}
+        try:
+            stats = {e.name: e.stat(follow_symlinks=False) for e in os.scandir(entry.path)}
+        except OSError as exc:    # mode 000 or vanished meanwhile: reported, never a crash
+            foreign.append(f"{ENTRIES_NAME}/{entry.name} (unreadable: {exc.strerror})")
+            continue
         if ENTRY_META_NAME not in stats:
             foreign.append(f"{ENTRIES_NAME}/{entry.name}")
             continue

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Callable
 
 import click
 
-from tusz_guard.cache.builder import (BuildSummary, TaskResult, ensure_meta, estimate_minutes, execute, open_cache,
-                                      tasks_for, with_forced_reason)
+from tusz_guard.cache.builder import (BuildSummary, TaskResult, damaged_keys, ensure_meta, estimate_minutes, execute,
+                                      open_cache, tasks_for, with_forced_reason)
 from tusz_guard.cache.executors import ExecutorSpec
 from tusz_guard.cache.fingerprint import fingerprint_of, fingerprint_params
 from tusz_guard.cache.plan import Plan, plan
@@ -34,9 +35,16 @@ MAX_LISTED = 20
 @click.option("--dry-run", is_flag=True, help="Show the plan and an estimated time; write nothing.")
 @click.option("--rebuild-stale", is_flag=True,
               help="Replace stale entries (and convert a cache built for another fingerprint).")
+@click.option("--rebuild", "rebuild_keys", multiple=True, metavar="KEY",
+              help="Rebuild this entry (repeatable), e.g. one that `check` reports as damaged.")
+@click.option("--rebuild-damaged", is_flag=True,
+              help="Read every entry (like `check --deep`) and rebuild the damaged ones.")
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="Give up (exit 1, naming the holder) when the cache lock is held longer than this. Default: wait.")
 @click.option("--force", is_flag=True, help="Build even when config checks fail (recorded in the cache metadata).")
 def command(config: str, roles: tuple[str, ...], workers: int | None, scheduler: str | None,
-            dask_local: int | None, dry_run: bool, rebuild_stale: bool, force: bool) -> int:
+            dask_local: int | None, dry_run: bool, rebuild_stale: bool, rebuild_keys: tuple[str, ...],
+            rebuild_damaged: bool, lock_timeout: float | None, force: bool) -> int:
     """Build the preprocessed-signal cache the config reads.
 
     \b
@@ -45,12 +53,14 @@ def command(config: str, roles: tuple[str, ...], workers: int | None, scheduler:
       tusz-guard build-cache configs/train.yaml --workers 8
       tusz-guard build-cache configs/train.yaml --dask-local 4
       tusz-guard build-cache configs/train.yaml --scheduler tcp://10.0.0.5:8786 --rebuild-stale
+      tusz-guard build-cache configs/train.yaml --rebuild-damaged
     """
     cfg = load_config(config)
     echo_paths(cfg)
     spec = executor_spec(workers, scheduler, dask_local)
     return build_cache(cfg, roles=roles or TRAINING_ROLES, spec=spec, dry_run=dry_run,
-                       rebuild_stale=rebuild_stale, force=force)
+                       rebuild_stale=rebuild_stale, force=force, rebuild=rebuild_keys, rebuild_damaged=rebuild_damaged,
+                       lock_timeout=lock_timeout)
 
 
 def executor_spec(workers: int | None, scheduler: str | None, dask_local: int | None) -> ExecutorSpec:
@@ -66,7 +76,8 @@ def executor_spec(workers: int | None, scheduler: str | None, dask_local: int | 
 
 
 def build_cache(cfg: LoadedConfig, *, roles: tuple[str, ...], spec: ExecutorSpec, dry_run: bool,
-                rebuild_stale: bool, force: bool) -> int:
+                rebuild_stale: bool, force: bool, rebuild: tuple[str, ...] = (), rebuild_damaged: bool = False,
+                lock_timeout: float | None = None) -> int:
     """Gate, plan, (dry-run) or build, summarise; returns the exit code."""
     forced = run_gate(cfg, force)
     if forced is False:
@@ -74,14 +85,19 @@ def build_cache(cfg: LoadedConfig, *, roles: tuple[str, ...], spec: ExecutorSpec
     params = fingerprint_params(cfg)
     fp = fingerprint_of(params)
     store, meta = open_cache(cfg.cache_dir, params, rebuild_stale)
+    store.lock_timeout = lock_timeout
     ledger = build_ledger(cfg)
     p = plan(ledger, store if meta is not None else None, fp, roles)
-    tasks = tasks_for(p, store, cfg, rebuild_stale)
+    if rebuild_damaged:
+        rebuild = tuple(dict.fromkeys(rebuild + tuple(show_damage(p, store))))
+    tasks = [replace(t, lock_timeout=lock_timeout) for t in tasks_for(p, store, cfg, rebuild_stale, rebuild)]
     show_plan(p, store, rebuild_stale, spec, meta, sum(t.duration_s for t in tasks) / 3600.0)
     if dry_run:
         click.echo("dry run: nothing written")
         return 0
     ensure_meta(store, params, cfg.display(cfg.path), cfg.data_dir, forced or None)
+    with store.lock():      # a held lock is reported (and --lock-timeout honoured) before any entry is built
+        pass
     removed = store.remove_dead_temps()
     if removed:
         click.echo(f"removed {len(removed)} temporary entr{'y' if len(removed) == 1 else 'ies'} left by a killed build")
@@ -132,6 +148,14 @@ def show_plan(p: Plan, store: Any, rebuild_stale: bool, spec: ExecutorSpec, meta
     _listing("foreign (reported, never touched)", store.list_foreign() if store.root.is_dir() else [])
     minutes, source = estimate_minutes(hours, meta, spec.workers)
     click.echo(f"estimated time: {_duration(minutes)} for {hours:.2f} recording-hours ({source})")
+
+
+def show_damage(p: Plan, store: Any) -> dict[str, str]:
+    """The deep scan of --rebuild-damaged: every damaged entry with what is wrong."""
+    damaged = damaged_keys(p, store) if store.root.is_dir() else {}
+    click.echo(f"deep scan: {len(damaged)} damaged entr{'y' if len(damaged) == 1 else 'ies'} to rebuild")
+    _listing("damaged", [f"{k}: {why}" for k, why in damaged.items()])
+    return damaged
 
 
 def show_summary(s: BuildSummary, current: int, stale_kept: int) -> None:

@@ -6,6 +6,7 @@ import sys
 import click
 
 from tusz_guard.app.preflight import preflight
+from tusz_guard.atomic import STDOUT
 from tusz_guard.config import load_config
 from tusz_guard.progress import count_bar
 from tusz_guard.report import FORMATS, check_output_option, write_reports
@@ -61,13 +62,14 @@ def command(configs: tuple[str, ...], list_checks: bool, formats: tuple[str, ...
         report = preflight(cfg, configs[1:], progress=tick, deep=deep, archive=archive, select=select, skip=skip,
                            fail_fast=fail_fast, strict=strict, expectations=not no_expectations,
                            suite_dir=suite_dir, data_docs=data_docs)
+    to_err = out == STDOUT        # -o -: stdout carries the report alone, every other line goes to stderr
     if "text" in formats:
-        click.echo(render_text(report, color=sys.stdout.isatty()))
+        click.echo(render_text(report, color=not to_err and sys.stdout.isatty()), err=to_err)
     else:   # file formats only: the terminal still gets where the cache is and the verdict
-        click.echo("\n".join([*header_lines(report), summary_line(report)]))
+        click.echo("\n".join([*header_lines(report), summary_line(report)]), err=to_err)
     folder = report_dir if report_dir is not None else (cfg.project_root / REPORTS_DIR if files else None)
     for path in write_reports(report, files, out, folder):
-        click.echo(f"report: {path}")
+        click.echo(f"report: {path}", err=to_err)
     return report.exit_code
 
 

@@ -7,6 +7,7 @@ import json
 
 import click
 
+from tusz_guard.atomic import STDOUT, write_output
 from tusz_guard.commands.common import CONFIG_ARG, echo_paths
 from tusz_guard.config import load_config
 from tusz_guard.progress import count_bar
@@ -23,24 +24,32 @@ FIELDS = ("path", "role", "patient", "session", "montage", "sfreq", "duration_s"
 @CONFIG_ARG
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--all", "show_all", is_flag=True, help="Table: list every recording, not only excluded ones.")
-def command(config: str, fmt: str, show_all: bool) -> int:
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default=None,
+              help="Write the inventory to this file (replaced atomically; '-' is stdout) instead of stdout.")
+def command(config: str, fmt: str, show_all: bool, out: str | None) -> int:
     """List every recording under data_dir, its role, and why excluded ones are out.
 
     \b
     Examples:
       tusz-guard inventory configs/train.yaml
-      tusz-guard inventory configs/train.yaml --format json > inventory.json
+      tusz-guard inventory configs/train.yaml --format json -o inventory.json
     """
     cfg = load_config(config)
-    echo_paths(cfg, err=fmt != "table")
+    echo_paths(cfg, err=fmt != "table" or out is not None)
     with count_bar("scanning the corpus") as tick:
         ledger = build_ledger(cfg, tick)
     if fmt == "json":
-        click.echo(json.dumps(inventory_json(ledger), indent=2))
+        text = json.dumps(inventory_json(ledger), indent=2) + "\n"
     elif fmt == "csv":
-        click.echo(inventory_csv(ledger), nl=False)
+        text = inventory_csv(ledger)
     else:
-        click.echo(inventory_table(ledger, cfg.config.data.validation_split, show_all))
+        text = inventory_table(ledger, cfg.config.data.validation_split, show_all) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        write_output(out, text)
+        if out != STDOUT:
+            click.echo(f"inventory: {out}", err=True)
     return 0
 
 

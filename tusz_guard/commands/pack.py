@@ -18,7 +18,10 @@ from tusz_guard.config import load_config
 @click.option("--compression", type=click.Choice(["gz", "zst"]), default="zst", show_default=True)
 @click.option("--allow-partial", is_flag=True,
               help="Pack even when train/val are not fully cached (written into the manifest and the file name).")
-def command(config: str, output: Path | None, compression: str, allow_partial: bool) -> int:
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="Give up (exit 1, naming the holder) when a builder holds the cache lock longer than this.")
+def command(config: str, output: Path | None, compression: str, allow_partial: bool,
+            lock_timeout: float | None) -> int:
     """Archive the cache the config reads, refusing one that does not cover its training recordings.
 
     \b
@@ -28,12 +31,13 @@ def command(config: str, output: Path | None, compression: str, allow_partial: b
       tusz-guard pack configs/smoke.yaml --allow-partial
     """
     cfg = load_config(config)
-    echo_paths(cfg)
-    result = pack(cfg, output, compression, allow_partial)  # type: ignore[arg-type]
+    echo_paths(cfg, err=str(output) == "-")
+    result = pack(cfg, output, compression, allow_partial, lock_timeout=lock_timeout)  # type: ignore[arg-type]
     m = result.manifest
+    to_err = str(output) == "-"         # -o -: stdout carries the archive alone
     click.echo(f"packed {len(m.members):,} files ({m.total_bytes:,} bytes) of {m.prefix}/ into {result.path} "
-               f"({result.archive_bytes:,} bytes, {compression})")
-    click.echo(f"fingerprint {m.fingerprint}; covers {coverage_text(m.coverage)} recordings")
+               f"({result.archive_bytes:,} bytes, {compression})", err=to_err)
+    click.echo(f"fingerprint {m.fingerprint}; covers {coverage_text(m.coverage)} recordings", err=to_err)
     if m.partial:
         click.echo("PARTIAL: packed with --allow-partial; the manifest and the file name say so", err=True)
     for name in result.skipped:

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
-from tusz_guard.atomic import atomic_target
+from tusz_guard.atomic import write_output
 from tusz_guard.results import Report
 from tusz_guard.errors import GuardError
 
@@ -31,10 +31,10 @@ def render(report: Report, fmt: str) -> str:
     raise GuardError(f"unknown report format '{fmt}'", hint=f"choose from {', '.join(FORMATS)}")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temp file in the same folder and os.replace: a reader never sees half a report."""
-    with atomic_target(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+def write_atomic(path: Path | str, text: str) -> None:
+    """Write via a temp file in the same folder and os.replace (a reader never sees half a report); a device,
+    FIFO or '-' (stdout) is written through (tusz_guard.atomic)."""
+    write_output(path, text)
 
 
 def _free_stamp(folder: Path, formats: list[str], stem: str) -> str:
@@ -62,9 +62,8 @@ def write_reports(report: Report, formats: Iterable[str], out: str | Path | None
     formats = list(dict.fromkeys(formats))
     if out is not None:
         check_output_option(formats, out)
-        path = Path(out)
-        write_atomic(path, render(report, formats[0]))
-        return [path]
+        write_atomic(out, render(report, formats[0]))
+        return [Path(out)]
     if report_dir is None:
         return []
     folder = Path(report_dir)

@@ -10,8 +10,7 @@ import torch
 import yaml
 
 from tusz_guard.config import LoadedConfig
-from tusz_guard.atomic import atomic_target
-from tusz_guard.report import write_atomic
+from tusz_guard.atomic import atomic_target, write_output
 from tusz_guard.train.loop import EpochMetrics
 
 METRICS = "metrics.json"
@@ -21,14 +20,14 @@ RUN = "run.json"
 
 
 def _atomic_binary(path: Path, write: Callable[[Path], None]) -> None:
-    """Like tusz_guard.report.write_atomic, for writers that need a path (torch.save)."""
+    """Like tusz_guard.atomic.write_output, for writers that need a path (torch.save)."""
     with atomic_target(path) as tmp:
         write(tmp)
 
 
 def write_json(path: Path, data: Any) -> None:
     """Atomically replace a JSON file (indented, keys in insertion order)."""
-    write_atomic(path, json.dumps(data, indent=2) + "\n")
+    write_output(path, json.dumps(data, indent=2) + "\n")
 
 
 def write_metrics(output_dir: Path, history: list[EpochMetrics]) -> None:
@@ -53,4 +52,4 @@ def resolved_config(cfg: LoadedConfig, fingerprint: str) -> dict[str, Any]:
 
 def write_resolved_config(cfg: LoadedConfig, fingerprint: str) -> None:
     """config.resolved.yaml: what this run actually used."""
-    write_atomic(cfg.output_dir / RESOLVED_CONFIG, yaml.safe_dump(resolved_config(cfg, fingerprint), sort_keys=False))
+    write_output(cfg.output_dir / RESOLVED_CONFIG, yaml.safe_dump(resolved_config(cfg, fingerprint), sort_keys=False))
