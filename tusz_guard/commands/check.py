@@ -6,7 +6,7 @@ import sys
 import click
 
 from tusz_guard.checks.gate import preflight
-from tusz_guard.config import load_config
+from tusz_guard.pipeline.foreign_config import load_any
 from tusz_guard.progress import count_bar
 from tusz_guard.report import FORMATS, check_output_option, write_reports
 from tusz_guard.report.text import header_lines, render_text, summary_line
@@ -49,7 +49,7 @@ def command(configs: tuple[str, ...], formats: tuple[str, ...], out: str | None,
     if out is not None and not files:
         files = ["text"]
     check_output_option(files, out)          # before any work: the checks can take minutes on a real corpus
-    cfg = load_config(configs[0])
+    cfg = load_any(configs[0])
     with count_bar("scanning the corpus") as tick:
         report = preflight(cfg, configs[1:], progress=tick, deep=deep, archive=archive, select=select, skip=skip,
                            fail_fast=fail_fast, strict=strict, expectations=not no_expectations,

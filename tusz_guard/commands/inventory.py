@@ -8,7 +8,7 @@ import json
 import click
 
 from tusz_guard.commands.common import CONFIG_ARG, echo_paths
-from tusz_guard.config import load_config
+from tusz_guard.pipeline.foreign_config import load_any
 from tusz_guard.progress import count_bar
 from tusz_guard.corpus.funnel import funnel_lines
 from tusz_guard.corpus.ledger import Ledger, Recording, build_ledger
@@ -30,7 +30,7 @@ def command(config: str, fmt: str, show_all: bool) -> int:
       tusz-guard inventory configs/train.yaml
       tusz-guard inventory configs/train.yaml --format json > inventory.json
     """
-    cfg = load_config(config)
+    cfg = load_any(config)
     echo_paths(cfg, err=fmt != "table")
     with count_bar("scanning the corpus") as tick:
         ledger = build_ledger(cfg, tick)
