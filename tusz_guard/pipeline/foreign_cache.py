@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -202,7 +204,7 @@ def read_values(path: Path, rel: str, profile: Profile) -> EntryValues:
             windows = np.asarray(npz[profile.cache.windows_array])
             labels_name = profile.cache.labels_array
             labels = np.asarray(npz[labels_name]) if labels_name and labels_name in npz.files else None
-    except (OSError, ValueError, KeyError, EOFError) as exc:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         return EntryValues(rel, error=f"{rel}: cannot load ({exc.__class__.__name__}: {str(exc)[:80]})")
     finite = np.isfinite(windows)
     flat: tuple[int, ...] = ()
