@@ -113,6 +113,9 @@ def coverage_outcome(s: Snapshot) -> Outcome:
                f"({len(not_current) - stale:,} missing, {stale:,} stale"
                f"{': ' + listing(sorted(reasons), 1) if stale else ''}; {hours:,.2f} recording-hours; first: {first})")
         msg += "; " + "; ".join(siblings) if siblings else ""
+        if p.orphans:
+            msg += (f"; {len(p.orphans):,} entry file(s) match no recording (stems {listing(p.orphans, 2)}): does "
+                    "pipeline.cache.entry in tusz-guard.toml describe the file names?")
         return Outcome("fail", f"{msg}; build the missing entries with {_cfg(s).profile.name}'s cache builder, or "
                        f"point {_cfg(s).cache_key.key} at the cache named", details)
     test = per_role["test"]
