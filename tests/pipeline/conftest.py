@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import yaml
 
+from tests.checks.conftest import built_project, project  # noqa: F401  (tusz-guard's own project, for `run`)
 from tusz_guard.corpus.ledger import build_ledger
 from tusz_guard.pipeline.foreign_config import load_any
 

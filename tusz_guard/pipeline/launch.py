@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tusz_guard.errors import GuardError
-from tusz_guard.pipeline.profile import find_profile_file, profile_configs, read_profile
+from tusz_guard.pipeline.profile import profile_for
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
 FORWARDED = (signal.SIGINT, signal.SIGTERM)
@@ -30,13 +30,9 @@ def _candidates(args: Sequence[str], cwd: Path) -> list[Path]:
 def find_config(args: Sequence[str], cwd: Path) -> Path:
     """The first argument that is one of the profile's configs, else the first that is a tusz-guard config."""
     files = _candidates(args[1:], cwd)
-    toml = find_profile_file(cwd)
-    profile = read_profile(toml) if toml is not None else None
-    if profile is not None and toml is not None:
-        mine = set(profile_configs(profile, toml.parent))
-        hit = next((p for p in files if p in mine), None)
-        if hit is not None:
-            return hit
+    for path in files:
+        if profile_for(path) is not None:
+            return path
     from tusz_guard.config import load_config
 
     for path in files:

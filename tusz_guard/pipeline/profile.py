@@ -92,7 +92,7 @@ class Profile(_Strict):
                 raise ValueError(f"values.{key}: only split_policy words are translated")
             bad = [w for w, ours in table.items() if ours not in ("official", "holdout")]
             if bad:
-                raise ValueError(f"values.split_policy.{bad[0]} = '{table[bad[0]]}'; allowed: official, holdout")
+                raise ValueError(f"split_policy.{bad[0]} = '{table[bad[0]]}'; allowed: official, holdout")
         return v
 
     @property
