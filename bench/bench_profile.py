@@ -112,6 +112,7 @@ total = [0]
 real = zlib.decompressobj
 class Counting:
     def __init__(self, *a): self.d = real(*a)
+    unconsumed_tail = property(lambda self: self.d.unconsumed_tail)
     def decompress(self, data, max_length=0):
         out = self.d.decompress(data, max_length); total[0] += len(out); return out
 npz.zlib = type("Z", (), {"decompressobj": staticmethod(lambda *a: Counting(*a)), "error": zlib.error})

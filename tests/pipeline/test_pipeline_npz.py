@@ -75,3 +75,32 @@ def test_a_file_that_is_not_a_zip(tmp_path: Path) -> None:
     (tmp_path / "x.npz").write_bytes(b"\x93NUMPY not a zip")
     with pytest.raises(NpzError, match="x.npz is not a zip archive"):
         read_npz_headers(tmp_path / "x.npz")
+
+
+def test_only_the_npy_header_is_inflated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import zlib
+
+    import tusz_guard.pipeline.npz as npz
+
+    inflated: list[int] = []
+    real = zlib.decompressobj
+
+    class Counting:
+        def __init__(self, *args: int) -> None:
+            self.inner = real(*args)
+
+        @property
+        def unconsumed_tail(self) -> bytes:
+            return self.inner.unconsumed_tail
+
+        def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+            out = self.inner.decompress(data, max_length)
+            inflated.append(len(out))
+            return out
+
+    monkeypatch.setattr(npz.zlib, "decompressobj", Counting)
+    np.savez_compressed(tmp_path / "big.npz", windows=np.zeros((40, 19, 15360), np.float32),
+                        labels=np.zeros((40, 15360), np.float32))
+    headers = read_npz_headers(tmp_path / "big.npz")
+    assert headers["windows"].shape == (40, 19, 15360)
+    assert sum(inflated) == 2 * 128        # two .npy v1 headers of 128 bytes, out of 49 MB of arrays

@@ -155,11 +155,20 @@ def test_bad_npz_files_are_named(fixed: Origin, capsys: pytest.CaptureFixture[st
     assert "1 recording(s) would be processed live" in found["cache.coverage"]["message"]
 
 
-def test_an_index_that_is_not_json_fails(fixed: Origin, capsys: pytest.CaptureFixture[str]) -> None:
-    (fixed.root / "cache/train/train/_dataset_index.json").write_text("{not json")
+@pytest.mark.parametrize("name, text, message", [
+    ("_dataset_index.json", "{not json", "_dataset_index.json is not valid JSON"),
+    ("manifest.json", "[1, 2", "manifest.json is not valid JSON"),
+    ("_dataset_index.json", '{"files": "x"}', 'train/_dataset_index.json is not {"files": [paths], "window_counts": '
+                                              '[integers]}'),
+    ("manifest.json", '{"no_seizure": [{"cache_file": 3}]}', 'train/manifest.json is not {class: [{"cache_file", '
+                                                            '"window_idx"}]}'),
+])
+def test_an_index_or_manifest_that_is_not_what_the_pipeline_writes_fails(
+        fixed: Origin, capsys: pytest.CaptureFixture[str], name: str, text: str, message: str) -> None:
+    (fixed.root / "cache/train/train" / name).write_text(text)
     code, found = check(capsys, fixed.root / TRAIN)
     assert code == 1
-    assert "_dataset_index.json is not valid JSON" in found["cache.index"]["message"]
+    assert message in found["cache.index"]["message"]
 
 
 def test_a_template_matching_no_file_fails(fixed: Origin, capsys: pytest.CaptureFixture[str]) -> None:

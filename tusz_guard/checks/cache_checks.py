@@ -146,8 +146,8 @@ def _index_problems(s: Snapshot) -> list[tuple[str, str]]:
 @check("cache.index", "index.json equals the entries on disk and is newer than each", needs=("cache",))
 def cache_index(s: Snapshot) -> Outcome:
     if _npz(s):         # a team's own NPZ cache (tusz_guard.pipeline)
-        from tusz_guard.pipeline import cache_rules
-        return cache_rules.index_outcome(s)
+        from tusz_guard.pipeline import index_rules
+        return index_rules.index_outcome(s)
     c = s.cache
     assert c is not None
     if not c.dir_exists:
@@ -220,8 +220,8 @@ def _value_problems(s: Snapshot, key: str) -> list[str]:
 @check("cache.integrity", "Entries have header-derived shapes and sane values", needs=("cache",))
 def cache_integrity(s: Snapshot) -> Outcome:
     if _npz(s):         # a team's own NPZ cache (tusz_guard.pipeline)
-        from tusz_guard.pipeline import cache_rules
-        return cache_rules.integrity_outcome(s)
+        from tusz_guard.pipeline import entry_rules
+        return entry_rules.integrity_outcome(s)
     c = s.cache
     assert c is not None
     if not c.entries:

@@ -115,7 +115,7 @@ def cache_seizure_mismatches(s: Snapshot) -> list[str]:
     """Included recordings whose current cache entry holds a different seizure time than the annotations."""
     assert s.ledger is not None and s.cache is not None
     if s.cache.kind == "npz":     # label masks are read only with --deep
-        from tusz_guard.pipeline.cache_rules import seizure_mismatches
+        from tusz_guard.pipeline.entry_rules import seizure_mismatches
         return seizure_mismatches(s)
     rate = s.cfg.config.preprocessing.sampling_rate
     scans = s.cache.scans or {}

@@ -43,7 +43,7 @@ def splits_disjoint(s: Snapshot) -> Outcome:
         cache_patients, moved = cached_roles(s)
         on_cache = _shared(cache_patients)
     if s.cache is not None and s.cache.kind == "npz":    # entries in another role's folder, or in two (F10)
-        from tusz_guard.pipeline.cache_rules import misplaced
+        from tusz_guard.pipeline.entry_rules import misplaced
         moved = misplaced(s)
     details = {"ledger": rows(on_ledger), "cache": rows(on_cache), "misplaced_entries": rows(moved),
                "patients": {role: len({p for p, rs in ledger_patients.items() if role in rs})

@@ -17,7 +17,7 @@ NPY_MAGIC = b"\x93NUMPY"
 LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 LOCAL_SIGNATURE = b"PK\x03\x04"
 HEADER_MAX = 65536 + 12
-CHUNK = 4096
+CHUNK = 1024           # compressed bytes read at a time; a header inflates from the first few
 
 
 class NpzError(Exception):
@@ -69,33 +69,30 @@ def _member_header(f, info: zipfile.ZipInfo, path: Path) -> ArrayHeader:
 
 
 def _head_bytes(f, info: zipfile.ZipInfo, where: str) -> bytes:
-    """The first bytes of the member's content, enough for the .npy header (at most HEADER_MAX)."""
-    want = min(HEADER_MAX, info.file_size)
+    """The first bytes of the member's content: exactly the .npy header (the array itself is never inflated)."""
     if info.compress_type == zipfile.ZIP_STORED:
-        return f.read(want)
+        head = f.read(min(12, info.file_size))
+        size = _header_size(head) if len(head) >= 10 and head.startswith(NPY_MAGIC) else None
+        return head + f.read(max(0, min(size or 0, HEADER_MAX, info.file_size) - len(head)))
     if info.compress_type != zipfile.ZIP_DEFLATED:
         raise NpzError(f"{where}: compression method {info.compress_type} is not what numpy writes")
     inflater = zlib.decompressobj(-15)
-    out, left = b"", info.compress_size
-    while left > 0:
-        chunk = f.read(min(CHUNK, left))
-        if not chunk:
-            break
-        left -= len(chunk)
+    out, left, target = b"", info.compress_size, min(12, info.file_size)
+    while len(out) < target:
+        data = inflater.unconsumed_tail
+        if not data:
+            data = f.read(min(CHUNK, left))
+            left -= len(data)
+            if not data:
+                break
         try:
-            out += inflater.decompress(chunk, want - len(out))
+            out += inflater.decompress(data, target - len(out))
         except zlib.error:
             raise NpzError(f"{where}: damaged deflate stream") from None
-        if len(out) >= want or _header_complete(out):
-            break
+        if target == min(12, info.file_size) and len(out) >= target:
+            size = _header_size(out) if len(out) >= 10 and out.startswith(NPY_MAGIC) else None
+            target = min(size or 0, HEADER_MAX, info.file_size)
     return out
-
-
-def _header_complete(data: bytes) -> bool:
-    if len(data) < 10:
-        return False
-    size = _header_size(data)
-    return size is not None and len(data) >= size
 
 
 def _header_size(data: bytes) -> int | None:
