@@ -212,3 +212,13 @@ def test_without_a_stamp_an_entry_older_than_its_edf_is_stale(fixed: Origin,
     assert code == 1
     assert "1 stale: entry older than its EDF (no stamp: the weaker test, by modification time)" in \
         found["cache.coverage"]["message"]
+
+
+def test_stamp_refuses_a_tusz_guard_config_and_a_missing_cache(project: Path, origin: Origin,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["stamp", str(project / "configs/train.yaml")]) == 2
+    assert "is a tusz-guard config: its cache records its own fingerprint" in capsys.readouterr().err
+    assert run(["stamp", str(origin.config("train", "cache/none"))]) == 2
+    assert capsys.readouterr().err.strip() == ("error: cache/none does not exist: nothing to stamp (build the cache "
+                                               "first, or check data.cache_dir of configs/local/train.yaml)")
+    assert not (origin.root / "cache/none").exists()
