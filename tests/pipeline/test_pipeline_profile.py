@@ -106,3 +106,15 @@ def test_entry_template_round_trip(text: str, split: str, stem: str, path: str) 
 def test_bad_entry_templates_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         EntryTemplate.parse(text)
+
+
+def test_a_team_config_the_globs_miss_says_so(origin: Origin, capsys: pytest.CaptureFixture[str]) -> None:
+    config = origin.config("train", "cache/tusz")
+    moved = origin.root / "configs" / "modal" / "train.yaml"
+    moved.parent.mkdir()
+    config.rename(moved)
+    assert run(["check", str(moved), "--no-expectations"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ==> File ")
+    assert err.endswith(f"it is not one of the configs pipeline.configs names in {origin.root / 'tusz-guard.toml'} "
+                        "(configs/local/*.yaml))")

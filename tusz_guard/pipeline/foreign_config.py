@@ -19,7 +19,7 @@ from tusz_guard.config import LoadedConfig, load_config
 from tusz_guard.config.loader import _read_yaml          # the project's one safe YAML reader (alias bomb guard)
 from tusz_guard.config.schema import Config
 from tusz_guard.errors import ConfigError, GuardError
-from tusz_guard.pipeline.profile import PROFILE_FILE, Profile, profile_for
+from tusz_guard.pipeline.profile import PROFILE_FILE, Profile, find_profile_file, profile_for, read_profile
 
 _MISSING = object()
 
@@ -67,9 +67,18 @@ def content_hash(content: tuple[tuple[str, Any], ...]) -> str:
 def load_any(path: str | Path, env: Mapping[str, str] | None = None) -> LoadedConfig:
     """A profile's config through the profile, any other config through tusz-guard's own schema."""
     found = profile_for(Path(path))
-    if found is None:
+    if found is not None:
+        return load_foreign(Path(path), found[0], found[1], os.environ if env is None else env)
+    try:
         return load_config(path)
-    return load_foreign(Path(path), found[0], found[1], os.environ if env is None else env)
+    except ConfigError as exc:
+        toml = find_profile_file(Path(path).expanduser().absolute())
+        profile = read_profile(toml) if toml is not None else None
+        if profile is not None:     # a team's config the profile's globs miss reads as a tusz-guard config
+            note = (f"it is not one of the configs pipeline.configs names in {toml.parent / PROFILE_FILE} "
+                    f"({', '.join(profile.configs)})")
+            exc.hint = f"{exc.hint}; {note}" if exc.hint else note
+        raise
 
 
 def load_foreign(path: Path, profile: Profile, root: Path, env: Mapping[str, str]) -> ForeignConfig:
