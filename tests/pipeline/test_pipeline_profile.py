@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.pipeline.conftest import PROFILE, Origin
+from tests.pipeline.test_pipeline_incident import check
 from tusz_guard.cli import run
 from tusz_guard.errors import ConfigError
 from tusz_guard.pipeline.foreign_config import ForeignConfig, load_any
@@ -118,3 +119,16 @@ def test_a_team_config_the_globs_miss_says_so(origin: Origin, capsys: pytest.Cap
     assert err.startswith("error: ==> File ")
     assert err.endswith(f"it is not one of the configs pipeline.configs names in {origin.root / 'tusz-guard.toml'} "
                         "(configs/local/*.yaml))")
+
+
+def test_label_sets_can_be_set_in_the_profile(fixed: Origin, capsys: pytest.CaptureFixture[str]) -> None:
+    toml = fixed.root / "tusz-guard.toml"
+    toml.write_text(toml.read_text() + '\n[pipeline.labels]\nseizure = ["gnsz"]\nbackground = ["bckg"]\n')
+    config = fixed.root / "configs/local/train.yaml"
+    code, found = check(capsys, config, "--select", "labels.vocabulary")
+    assert code == 1
+    assert list(found["labels.vocabulary"]["details"]["unknown"]) == ["seiz"]
+    assert found["labels.vocabulary"]["message"].endswith("add each seen label to the right set in [pipeline.labels] "
+                                                          "of tusz-guard.toml and rebuild the cache")
+    cfg = load_any(config, env={})
+    assert cfg.config.labels.seizure == ("gnsz",)

@@ -34,8 +34,10 @@ def labels_vocabulary(s: Snapshot) -> Outcome:
                 for k, v in sorted(unknown.items())]
     problems += [f"labels.seizure lists '{b}', which is not a TUSZ label" for b in bogus]
     if problems:
-        return Outcome("fail", "; ".join(problems) + "; add each seen label to the right set in "
-                       f"{s.show(s.cfg.path)} and rebuild the cache", details)
+        where = s.show(s.cfg.path) if getattr(s.cfg, "profile", None) is None \
+            else "[pipeline.labels] of tusz-guard.toml"      # a team's own config: the label sets are in its profile
+        return Outcome("fail", "; ".join(problems) + f"; add each seen label to the right set in {where} and "
+                       "rebuild the cache", details)
     seen = ", ".join(f"{k} {len(v):,}" for k, v in sorted(files.items()))
     return Outcome("pass", f"all {len(files):,} labels seen are in the label sets (files per label: {seen})", details)
 
