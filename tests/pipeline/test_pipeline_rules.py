@@ -222,3 +222,19 @@ def test_stamp_refuses_a_tusz_guard_config_and_a_missing_cache(project: Path, or
     assert capsys.readouterr().err.strip() == ("error: cache/none does not exist: nothing to stamp (build the cache "
                                                "first, or check data.cache_dir of configs/local/train.yaml)")
     assert not (origin.root / "cache/none").exists()
+
+
+def test_a_template_without_split_reads_one_folder_for_every_role(origin: Origin,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    toml = origin.root / "tusz-guard.toml"
+    text = toml.read_text().replace('entry = "{split}/{stem}_windows.npz"', 'entry = "{stem}_windows.npz"')
+    toml.write_text("\n".join(line for line in text.splitlines() if not line.startswith(("index =", "manifest ="))))
+    config = origin.config("train", "cache/flat", "cache/flat")
+    (origin.root / "cache/flat").mkdir(parents=True)
+    for role in ("train", "val"):
+        for rec in origin.recordings(config, role):
+            write_entry(origin.root / f"cache/flat/{rec.stem}_windows.npz", rec.windows_expected, rec.seizure_intervals)
+    code, found = check(capsys, config)
+    assert found["cache.coverage"]["message"] == "cache/flat holds all 17 train+val recordings"
+    assert found["splits.disjoint"]["status"] == "pass"
+    assert found["cache.index"]["message"] == "17 entry file(s) in cache/flat (no index or manifest to compare)"

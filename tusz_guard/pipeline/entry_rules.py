@@ -108,14 +108,16 @@ def misplaced(s: Snapshot) -> list[str]:
     """Entries in the folder of another role than their recording's, and stems with entries in two folders (F10)."""
     assert s.ledger is not None and s.cache is not None
     cache = npz_of(s.cache)
-    role_of = {folder: role for role, folder in cache.folders.items()}
+    # a folder several roles share (a template without {split}) says nothing about roles
+    role_of = {folder: role for role, folder in cache.folders.items()
+               if list(cache.folders.values()).count(folder) == 1}
     stems = {r.stem: r for r in s.ledger.recordings}
     where: dict[str, list[str]] = defaultdict(list)
     out = []
     for e in cache.all_entries():
         where[e.stem].append(e.folder)
         rec = stems.get(e.stem)
-        if rec is not None and rec.role is not None and role_of.get(e.folder) != rec.role:
+        if rec is not None and rec.role is not None and e.folder in role_of and role_of[e.folder] != rec.role:
             out.append(f"{e.rel} sits in the {role_of.get(e.folder)} folder but {rec.path} has role {rec.role}")
     out += [f"{stem} has entries in {' and '.join(sorted(f + '/' for f in folders))}"
             for stem, folders in sorted(where.items()) if len(folders) > 1]

@@ -91,9 +91,11 @@ def read_foreign_cache(root: Path, profile: Profile, *, headers: bool = True, de
     template = profile.template
     known = {split_path(t, f).rsplit("/", 1)[-1] for t in (cache.index, cache.manifest) if t
              for f in cache.splits.values()}
+    # without {split} in the template every role reads one folder
+    folders = dict(cache.splits) if "{split}" in template.text else {role: "" for role in cache.splits}
     entries: dict[str, dict[str, NpzEntry]] = {}
     unmatched: list[str] = []
-    for folder in dict.fromkeys(cache.splits.values()):
+    for folder in dict.fromkeys(folders.values()):
         sub = template.folder(folder)
         found: dict[str, NpzEntry] = {}
         for item in _scan(root / sub):
@@ -106,7 +108,7 @@ def read_foreign_cache(root: Path, profile: Profile, *, headers: bool = True, de
             st = item.stat()
             found[stem] = _entry(root, rel, folder, stem, st.st_size, st.st_mtime_ns, headers)
         entries[folder] = found
-    view = ForeignCache(root=root, folders=dict(cache.splits), entries=entries, unmatched=tuple(sorted(unmatched)),
+    view = ForeignCache(root=root, folders=folders, entries=entries, unmatched=tuple(sorted(unmatched)),
                         indexes={f: read_index(root, split_path(cache.index, f)) for f in entries} if cache.index else {},
                         manifests={f: read_manifest(root, split_path(cache.manifest, f)) for f in entries}
                         if cache.manifest else {}, **_stamp(root / cache.stamp))

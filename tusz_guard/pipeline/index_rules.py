@@ -90,8 +90,9 @@ def index_outcome(s: Snapshot) -> Outcome:
     if found:
         return Outcome(worst(st for st, _ in found), "; ".join(m for _, m in found), details)
     held = sum(len(e) for e in cache.entries.values())
-    what = " and ".join(w for w, d in (("index", cache.indexes), ("manifest", cache.manifests))
-                        if any(x.exists for x in d.values())) or "no index or manifest present"
-    return Outcome("pass", f"{held:,} entry file(s) in {s.show(s.cache.root)}; {what} agree with them", details)
+    what = [w for w, files in (("index", cache.indexes), ("manifest", cache.manifests))
+            if any(f.exists for f in files.values())]
+    tail = f"; {' and '.join(what)} agree with them" if what else " (no index or manifest to compare)"
+    return Outcome("pass", f"{held:,} entry file(s) in {s.show(s.cache.root)}{tail}", details)
 
 

@@ -44,4 +44,4 @@ class EntryTemplate:
 
 def split_path(template: str, split: str) -> str:
     """A per-split file template ("{split}/_dataset_index.json") for one split folder."""
-    return template.replace("{split}", split)
+    return "/".join(part for part in template.replace("{split}", split).split("/") if part)
