@@ -319,7 +319,7 @@ def test_eof_error_is_not_reported_as_aborted(monkeypatch: pytest.MonkeyPatch,
     def boom(*args: object, **kwargs: object) -> None:
         raise EOFError("truncated")
 
-    monkeypatch.setattr(inventory, "load_config", boom)
+    monkeypatch.setattr(inventory, "load_any", boom)
     assert run(["inventory", "x.yaml"]) == 3
     assert "aborted" not in capsys.readouterr().err
 

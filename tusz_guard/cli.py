@@ -28,6 +28,8 @@ COMMANDS: dict[str, str] = {
     "unpack": "tusz_guard.commands.unpack",
     "train": "tusz_guard.commands.train",
     "init": "tusz_guard.commands.init",
+    "run": "tusz_guard.commands.run",
+    "stamp": "tusz_guard.commands.stamp",
 }
 
 EXIT_OK, EXIT_BLOCKED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3

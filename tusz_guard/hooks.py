@@ -44,10 +44,10 @@ def check_configs(files: Sequence[str], *, strict: bool = False, quiet: bool = F
         return 0
     # Imported here: `--help` and the no-config case stay instant.
     from tusz_guard.app.preflight import preflight
-    from tusz_guard.config import load_config
+    from tusz_guard.pipeline.foreign_config import load_any
     from tusz_guard.report.text import render_text
 
-    primary, errors = _first_loadable(files, load_config)
+    primary, errors = _first_loadable(files, load_any)
     if primary is None:
         for line in errors:
             click.echo(f"FAIL  config.schema  {line}")

@@ -115,10 +115,10 @@ class GuardConfig(pytest.File):
     def collect(self) -> list[GuardItem]:
         from tusz_guard.app.preflight import available
         from tusz_guard.checks.engine import choose
-        from tusz_guard.config import load_config
+        from tusz_guard.pipeline.foreign_config import load_any
 
         opt = self.config.getoption
-        self._cfg = load_config(self.path)
+        self._cfg = load_any(self.path)
         checks = choose(available(None, []), opt("tusz_guard_select"), opt("tusz_guard_skip"))
         items = [GuardItem.from_parent(self, name=c.id, check=c) for c in checks]
         for item in items:

@@ -16,12 +16,19 @@ NPY_HEADER_MAX = 65536
 CLIP_EPS = 1e-3
 
 
+def _npz(s: Snapshot) -> bool:
+    return s.cache is not None and s.cache.kind == "npz"
+
+
 def _build_hint(s: Snapshot) -> str:
     return f"run `tusz-guard build-cache {s.show(s.cfg.path)}`"
 
 
 @check("cache.fingerprint", "The cache was built with this config's preprocessing", needs=("cache",))
 def cache_fingerprint(s: Snapshot) -> Outcome:
+    if _npz(s):         # a team's own NPZ cache (tusz_guard.pipeline)
+        from tusz_guard.pipeline import cache_rules
+        return cache_rules.fingerprint_outcome(s)
     c = s.cache
     assert c is not None
     if c.errors:
@@ -70,6 +77,9 @@ def _sibling_lines(s: Snapshot) -> list[str]:
 
 @check("cache.coverage", "Every train/val recording has a current cache entry", needs=("ledger",))
 def cache_coverage(s: Snapshot) -> Outcome:
+    if _npz(s):         # a team's own NPZ cache (tusz_guard.pipeline)
+        from tusz_guard.pipeline import cache_rules
+        return cache_rules.coverage_outcome(s)
     assert s.ledger is not None
     p = cache_plan(s)
     per_role = {role: role_counts(p, role) for role in ROLES}
@@ -136,6 +146,9 @@ def index_facts(s: Snapshot) -> IndexFacts:
 
 @check("cache.index", "index.json equals the entries on disk and is newer than each", needs=("cache",))
 def cache_index(s: Snapshot) -> Outcome:
+    if _npz(s):         # a team's own NPZ cache (tusz_guard.pipeline)
+        from tusz_guard.pipeline import index_rules
+        return index_rules.index_outcome(s)
     c = s.cache
     assert c is not None
     if not c.dir_exists:
@@ -207,6 +220,9 @@ def _value_problems(s: Snapshot, key: str) -> list[str]:
 
 @check("cache.integrity", "Entries have header-derived shapes and sane values", needs=("cache",))
 def cache_integrity(s: Snapshot) -> Outcome:
+    if _npz(s):         # a team's own NPZ cache (tusz_guard.pipeline)
+        from tusz_guard.pipeline import entry_rules
+        return entry_rules.integrity_outcome(s)
     c = s.cache
     assert c is not None
     if not c.entries:

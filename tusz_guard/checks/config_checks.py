@@ -22,6 +22,11 @@ def _get(raw: dict[str, Any], dotted: str) -> object:
     return node
 
 
+def _pipeline(s: Snapshot) -> bool:
+    from tusz_guard.pipeline.foreign_config import ForeignConfig
+    return isinstance(s.cfg, ForeignConfig)
+
+
 def _unused_keys(cfg: LoadedConfig) -> list[str]:
     """Keys set in the file that nothing reads under the chosen options (catalogue row 19)."""
     found = []
@@ -84,6 +89,9 @@ def _overlaps(a: Path, b: Path) -> bool:
 
 @check("config.paths", "Effective paths (defaults included) and no second cache path")
 def config_paths(s: Snapshot) -> Outcome:
+    if _pipeline(s):    # a team's own configs (tusz_guard.pipeline)
+        from tusz_guard.pipeline.config_rules import paths_outcome
+        return paths_outcome(s)
     found = [p for load in s.given if load.config is not None for p in _path_problems(load, s)]
     effective = {load.shown: {"data_dir": str(load.config.data_dir), "cache_dir": str(load.config.cache_dir),
                               "output_dir": str(load.config.output_dir), "kind": load.config.config.experiment.kind,
@@ -116,6 +124,9 @@ def _pair_problems(a: ConfigLoad, b: ConfigLoad) -> str | None:
 
 @check("config.consistency", "Configs that share preprocessing share one cache, and only those")
 def config_consistency(s: Snapshot) -> Outcome:
+    if _pipeline(s):    # a team's own configs: content keys instead of a fingerprint
+        from tusz_guard.pipeline.config_rules import consistency_outcome
+        return consistency_outcome(s)
     loaded = [c for c in s.configs if c.config is not None]
     problems: list[tuple[Status, str]] = []
     for i, a in enumerate(loaded):

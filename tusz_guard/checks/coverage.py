@@ -16,6 +16,9 @@ def cache_plan(s: Snapshot, view: CacheView | None = None, roles: tuple[str, ...
     assert s.ledger is not None
     view = view if view is not None else s.cache
     key = f"plan:{view.root if view is not None else ''}:{','.join(roles)}"
+    if key not in s.memo and view is not None and view.kind == "npz":   # a team's own NPZ cache
+        from tusz_guard.pipeline.cache_rules import foreign_plan
+        s.memo[key] = foreign_plan(s, view, roles)
     if key not in s.memo:
         s.memo[key] = plan(s.ledger, view.usable if view is not None else {}, s.fingerprint, roles)
     return cast(Plan, s.memo[key])

@@ -84,6 +84,9 @@ class CacheView:
     scans: dict[str, EntryScan] | None = None  # only with --deep
     used_by: tuple[str, ...] = ()              # configs (as shown) whose data.cache_dir this is
     usable: dict[str, EntryMeta] = field(default_factory=dict)   # store.reconcile: what a reader can use
+    # A team's own cache (tusz_guard.pipeline): kind "npz", its facts in `npz` (a pipeline ForeignCache).
+    kind: str = "tusz-guard"
+    npz: Any = None
 
     @property
     def entries(self) -> dict[str, EntryMeta]:
@@ -124,6 +127,9 @@ class Snapshot:
 
 def gather_config_snapshot(cfg: LoadedConfig, extra: tuple[str | Path, ...] = ()) -> Snapshot:
     """Configs, sibling configs and the environment only: what the config.* checks need (no corpus scan)."""
+    if _foreign(cfg):
+        from tusz_guard.pipeline.gather import foreign_configs
+        return Snapshot(cfg=cfg, fingerprint=cfg.content_hash, configs=foreign_configs(cfg, extra), env=cache_env())
     return Snapshot(cfg=cfg, fingerprint=fingerprint(cfg), configs=load_configs(cfg, extra),
                     env=cache_env())
 
@@ -133,12 +139,22 @@ def gather_snapshot(cfg: LoadedConfig, extra: tuple[str | Path, ...] = (), *, de
     """Everything: configs, the ledger, the cache (index + listing, + content with deep) and sibling caches."""
     base = gather_config_snapshot(cfg, extra)
     ledger, ledger_error = _ledger(cfg, progress) if corpus else (None, None)
+    if _foreign(cfg):     # a team's own NPZ cache, adapted (tusz_guard.pipeline.gather)
+        from tusz_guard.pipeline.gather import foreign_caches
+        cache, siblings = foreign_caches(cfg, base.configs, deep) if caches else (None, ())
+        return Snapshot(cfg=cfg, fingerprint=base.fingerprint, configs=base.configs, cache=cache,
+                        sibling_caches=siblings, ledger=ledger, ledger_error=ledger_error, env=base.env, deep=deep)
     cache = read_cache(cfg.cache_dir, cfg.display(cfg.cache_dir), deep=deep, used_by=_users(base, cfg.cache_dir)) \
         if caches else None
     siblings = tuple(read_cache(p, cfg.display(p), used_by=_users(base, p)) for p in _sibling_cache_dirs(base)) \
         if caches else ()
     return Snapshot(cfg=cfg, fingerprint=base.fingerprint, configs=base.configs, cache=cache,
                     sibling_caches=siblings, ledger=ledger, ledger_error=ledger_error, env=base.env, deep=deep)
+
+
+def _foreign(cfg: LoadedConfig) -> bool:
+    from tusz_guard.pipeline.foreign_config import ForeignConfig
+    return isinstance(cfg, ForeignConfig)
 
 
 # ---- configs -------------------------------------------------------------------------------------------

@@ -45,6 +45,9 @@ def splits_disjoint(s: Snapshot) -> Outcome:
     if s.cache is not None and s.cache.index:
         cache_patients, moved = cached_roles(s)
         on_cache = _shared(cache_patients)
+    if s.cache is not None and s.cache.kind == "npz":    # entries in another role's folder, or in two (F10)
+        from tusz_guard.pipeline.entry_rules import misplaced
+        moved = misplaced(s)
     patients = {role: len({p for p, rs in ledger_patients.items() if role in rs}) for role in ROLES}
     details = {"ledger": rows(on_ledger), "cache": rows(on_cache), "misplaced_entries": rows(moved),
                "patients": patients}
@@ -57,8 +60,9 @@ def splits_disjoint(s: Snapshot) -> Outcome:
         problems.append(f"{n(len(on_cache))} patient(s) in two roles in the cache {s.show(s.cache.root)}: "
                         f"{listing(on_cache)}")
     if moved:
-        problems.append(f"{n(len(moved))} cache entr(ies) hold another role's recording: {listing(moved, 2)}; "
-                        "rebuild them with `tusz-guard build-cache --rebuild-stale`")
+        fix = "move or rebuild them in their role's folder" if s.cache is not None and s.cache.kind == "npz" \
+            else "rebuild them with `tusz-guard build-cache --rebuild-stale`"
+        problems.append(f"{n(len(moved))} cache entr(ies) hold another role's recording: {listing(moved, 2)}; {fix}")
     if problems:
         return Outcome("fail", "; ".join(problems), details)
     counts = ", ".join(f"{role} {k:,}" for role, k in patients.items())

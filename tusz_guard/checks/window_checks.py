@@ -13,6 +13,9 @@ from tusz_guard.corpus.windows import n_windows, window_geometry
 def cached_windows(s: Snapshot) -> tuple[dict[str, int], list[str]]:
     """Windows per role from current entries' sample counts; and entries whose count differs from the header's."""
     assert s.ledger is not None
+    if s.cache is not None and s.cache.kind == "npz":    # counts from the NPZ headers
+        from tusz_guard.pipeline.entry_rules import cached_windows as npz_windows
+        return npz_windows(s)
     w = s.cfg.config.windows
     length, stride = window_geometry(w.length_s, w.stride_s, s.cfg.config.preprocessing.sampling_rate)
     per_role: dict[str, int] = {role: 0 for role in ROLES}

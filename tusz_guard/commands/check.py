@@ -8,6 +8,7 @@ import click
 from tusz_guard.app.preflight import preflight
 from tusz_guard.atomic import STDOUT
 from tusz_guard.config import load_config
+from tusz_guard.pipeline.foreign_config import load_any
 from tusz_guard.progress import count_bar
 from tusz_guard.report import FORMATS, check_output_option, write_reports
 from tusz_guard.report.text import header_lines, render_text, summary_line
@@ -57,7 +58,7 @@ def command(configs: tuple[str, ...], list_checks: bool, formats: tuple[str, ...
     if out is not None and not files:
         files = ["text"]
     check_output_option(files, out)          # before any work: the checks can take minutes on a real corpus
-    cfg = load_config(configs[0])
+    cfg = load_any(configs[0])
     with count_bar("scanning the corpus") as tick:
         report = preflight(cfg, configs[1:], progress=tick, deep=deep, archive=archive, select=select, skip=skip,
                            fail_fast=fail_fast, strict=strict, expectations=not no_expectations,
@@ -77,7 +78,7 @@ def print_list(configs: tuple[str, ...], suite_dir: str | None, no_expectations:
     """`check --list`: id, title and inputs of every check, in report order (suites of CONFIG's project)."""
     from tusz_guard.app.preflight import listed_checks
 
-    cfg = load_config(configs[0]) if configs else None
+    cfg = load_any(configs[0]) if configs else None
     checks = listed_checks(cfg, suite_dir, expectations=not no_expectations)
     width = max(len(c.id) for c in checks)
     inputs = max(len(c.inputs) for c in checks)

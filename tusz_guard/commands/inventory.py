@@ -9,7 +9,7 @@ import click
 
 from tusz_guard.atomic import STDOUT, write_output
 from tusz_guard.commands.common import CONFIG_ARG, echo_paths
-from tusz_guard.config import load_config
+from tusz_guard.pipeline.foreign_config import load_any
 from tusz_guard.progress import count_bar
 from tusz_guard.corpus.funnel import funnel_lines
 from tusz_guard.corpus.ledger import Ledger, Recording, build_ledger
@@ -34,7 +34,7 @@ def command(config: str, fmt: str, show_all: bool, out: str | None) -> int:
       tusz-guard inventory configs/train.yaml
       tusz-guard inventory configs/train.yaml --format json -o inventory.json
     """
-    cfg = load_config(config)
+    cfg = load_any(config)
     echo_paths(cfg, err=fmt != "table" or out is not None)
     with count_bar("scanning the corpus") as tick:
         ledger = build_ledger(cfg, tick)
