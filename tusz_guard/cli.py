@@ -5,8 +5,12 @@ keeps `inventory` and `check` free of torch, MNE signal code and Great Expectati
 """
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.util
+import os
+import platform
+import shlex
 import sys
 import tempfile
 import time
@@ -31,6 +35,7 @@ COMMANDS: dict[str, str] = {
 }
 
 EXIT_OK, EXIT_BLOCKED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+LOG_DIR_ENV = "TUSZ_GUARD_LOG_DIR"   # where crash logs go (default: the system temp folder); tests point it at tmp
 
 
 class LazyGroup(click.Group):
@@ -44,6 +49,16 @@ class LazyGroup(click.Group):
         if module is None or not _available(cmd_name):
             return None
         return importlib.import_module(module).command
+
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            close = difflib.get_close_matches(args[0], self.list_commands(ctx), n=1, cutoff=0.5) if args else []
+            if not close or "did you mean" in str(exc).lower():
+                raise
+            raise click.UsageError(f"No such command '{args[0]}'; did you mean '{close[0]}'?", ctx) from None
 
 
 def _available(name: str) -> bool:
@@ -76,7 +91,7 @@ def run(argv: list[str] | None = None) -> int:
     try:
         result = cli.main(args=argv, prog_name="tusz-guard", standalone_mode=False)
     except GuardError as exc:
-        click.echo(f"error: {exc}", err=True)
+        print_error(exc)
         return exc.exit_code
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
@@ -94,15 +109,37 @@ def run(argv: list[str] | None = None) -> int:
     return EXIT_OK
 
 
+def print_error(exc: GuardError) -> None:
+    """One line per problem (a config error may list several), each prefixed `error:`."""
+    for line in str(exc).splitlines() or [""]:
+        click.echo(f"error: {line}", err=True)
+
+
 def _internal_error(exc: BaseException) -> int:
-    log = Path(tempfile.gettempdir()) / f"tusz-guard-crash-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    folder = Path(os.environ.get(LOG_DIR_ENV) or tempfile.gettempdir())
+    log = folder / f"tusz-guard-crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
     try:
-        log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+        folder.mkdir(parents=True, exist_ok=True)
+        log.write_text(crash_log(exc), encoding="utf-8")
         where = f"; traceback written to {log}"
     except OSError:
         where = ""
     click.echo(f"internal error: {exc.__class__.__name__}: {exc}{where} (this is a bug in tusz-guard)", err=True)
     return EXIT_INTERNAL
+
+
+def crash_log(exc: BaseException) -> str:
+    """What a bug report needs, after pre-commit's error log: version, python, platform, command line, traceback."""
+    return "\n".join([
+        "### version information", "",
+        f"tusz-guard version: {__version__}",
+        f"python: {sys.version.splitlines()[0]} ({sys.executable})",
+        f"platform: {platform.platform()}",
+        f"command line: {shlex.join(sys.argv)}",
+        f"working directory: {os.getcwd()}", "",
+        "### traceback", "",
+        "".join(traceback.format_exception(exc)),
+    ])
 
 
 if __name__ == "__main__":

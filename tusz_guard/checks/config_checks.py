@@ -34,10 +34,11 @@ def config_schema(s: Snapshot) -> Outcome:
     problems: list[str] = []
     warnings: list[str] = []
     for load in s.configs:
-        if load.error is not None:
-            line = f"{load.shown}: {load.error}"
-            (problems if load.given else warnings).append(
-                line if load.given else f"sibling {line} (it cannot be compared with the others; fix or move it)")
+        if load.error is not None:    # one entry per problem: a file may have several (one line each)
+            lines = [f"{load.shown}: {e}" for e in load.error.splitlines()]
+            (problems if load.given else warnings).extend(
+                lines if load.given else
+                [f"sibling {line} (it cannot be compared with the others; fix or move it)" for line in lines])
             continue
         assert load.config is not None
         if load.given:
