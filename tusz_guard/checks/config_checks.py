@@ -9,6 +9,7 @@ from tusz_guard.cache.fingerprint import diff_params, fingerprint_params
 from tusz_guard.checks.base import Outcome, check, listing, worst
 from tusz_guard.checks.snapshot import ConfigLoad, Snapshot
 from tusz_guard.config import LoadedConfig
+from tusz_guard.corpus.levels import level_problem
 
 
 def _get(raw: dict, dotted: str) -> object:
@@ -66,6 +67,10 @@ def _path_problems(load: ConfigLoad, s: Snapshot) -> list[tuple[str, str]]:
         if _overlaps(path, cfg.cache_dir):
             found.append(("fail", f"{load.shown}: {key} ({cfg.display(path)}) overlaps data.cache_dir "
                           f"({cfg.display(cfg.cache_dir)}); give each its own folder"))
+    level = s.data_dirs.get(cfg.data_dir)
+    wrong_level = level_problem(level, cfg.config.data.split_policy, cfg.display(cfg.data_dir)) if level else None
+    if wrong_level:
+        found.append(("fail", f"{load.shown}: {wrong_level}"))
     for name, value in s.env.items():
         env_path = Path(value).expanduser()
         env_path = Path(os.path.normpath(env_path if env_path.is_absolute() else cfg.project_root / env_path))

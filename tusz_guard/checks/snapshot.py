@@ -15,6 +15,7 @@ from tusz_guard.cache.store import (reconcile, ENTRIES_NAME, ENTRY_FILES, ENTRY_
 from tusz_guard.config import LoadedConfig, load_config
 from tusz_guard.progress import Tick
 from tusz_guard.corpus.ledger import Ledger, build_ledger
+from tusz_guard.corpus.levels import DataDirLevel, probe as probe_level
 from tusz_guard.errors import ConfigError, GuardError
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
@@ -100,6 +101,7 @@ class Snapshot:
     ledger_error: str | None = None
     env: dict[str, str] = field(default_factory=dict)
     deep: bool = False
+    data_dirs: dict[Path, DataDirLevel] = field(default_factory=dict)   # split folders at each given data_dir
     # Derived values computed once by the checks that share them (plans, stem maps); never read from disk.
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -118,8 +120,9 @@ class Snapshot:
 
 def gather_config_snapshot(cfg: LoadedConfig, extra: tuple[str | Path, ...] = ()) -> Snapshot:
     """Configs, sibling configs and the environment only: what the config.* checks need (no corpus scan)."""
-    return Snapshot(cfg=cfg, fingerprint=fingerprint(cfg), configs=load_configs(cfg, extra),
-                    env=cache_env())
+    configs = load_configs(cfg, extra)
+    levels = {c.config.data_dir: probe_level(c.config.data_dir) for c in configs if c.given and c.config is not None}
+    return Snapshot(cfg=cfg, fingerprint=fingerprint(cfg), configs=configs, env=cache_env(), data_dirs=levels)
 
 
 def gather_snapshot(cfg: LoadedConfig, extra: tuple[str | Path, ...] = (), *, deep: bool = False,
@@ -132,7 +135,8 @@ def gather_snapshot(cfg: LoadedConfig, extra: tuple[str | Path, ...] = (), *, de
     siblings = tuple(read_cache(p, cfg.display(p), used_by=_users(base, p)) for p in _sibling_cache_dirs(base)) \
         if caches else ()
     return Snapshot(cfg=cfg, fingerprint=base.fingerprint, configs=base.configs, cache=cache,
-                    sibling_caches=siblings, ledger=ledger, ledger_error=ledger_error, env=base.env, deep=deep)
+                    sibling_caches=siblings, ledger=ledger, ledger_error=ledger_error, env=base.env, deep=deep,
+                    data_dirs=base.data_dirs)
 
 
 # ---- configs -------------------------------------------------------------------------------------------
