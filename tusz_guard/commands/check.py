@@ -70,7 +70,21 @@ def command(configs: tuple[str, ...], formats: tuple[str, ...], out: str | None,
     folder = report_dir if report_dir is not None else (cfg.project_root / REPORTS_DIR if files else None)
     for path in write_reports(report, files, out, folder):
         click.echo(f"report: {path}", err=True)
+    for line in data_docs_lines(report, data_docs):
+        click.echo(line, err=True)
     return report.exit_code
+
+
+def data_docs_lines(report: Report, requested: str | None) -> list[str]:
+    """Where --data-docs put the site, and why it may look blank (GX's pages fetch their CSS/JS from CDNs)."""
+    if requested is None:
+        return []
+    pages = sorted({str(f.details["data_docs"]) for f in report.findings if "data_docs" in f.details})
+    if not pages:
+        return [f"data docs: nothing built in {requested} (no Great Expectations suite ran)"]
+    return [f"data docs: {page}" for page in pages] + [
+        "  (Great Expectations loads the page's styles and scripts from CDNs: offline the page shows blank; "
+        "the same results are in the tusz-guard reports)"]
 
 
 def infer_format(out: str | None) -> str:
