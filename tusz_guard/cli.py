@@ -21,6 +21,7 @@ import click
 
 from tusz_guard import __version__
 from tusz_guard.errors import GuardError
+from tusz_guard.extras import from_import_error
 
 COMMANDS: dict[str, str] = {
     "synth": "tusz_guard.commands.synth",
@@ -102,6 +103,12 @@ def run(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return 130
+    except ModuleNotFoundError as exc:   # an optional extra that is not installed: say which, not a crash
+        error = from_import_error(exc)
+        if error is None:
+            return _internal_error(exc)
+        print_error(error)
+        return error.exit_code
     except Exception as exc:  # a bug: one line + a log file with the traceback
         return _internal_error(exc)
     if isinstance(result, int):

@@ -12,6 +12,7 @@ from tusz_guard.checks.model import BLOCKING, Finding, Report
 from tusz_guard.checks.snapshot import Snapshot, gather_config_snapshot, gather_snapshot
 from tusz_guard.checks.summary import build_report
 from tusz_guard.config import LoadedConfig
+from tusz_guard.extras import install_hint, missing
 from tusz_guard.progress import Tick
 
 SUITE_PREFIX = "expectations"   # Great Expectations suites report as expectations.<suite>
@@ -37,6 +38,8 @@ def preflight_with_snapshot(cfg: LoadedConfig, extra: Iterable[str | Path] = (),
     suite_select, check_select = _split(select)
     suite_skip, check_skip = _split(skip)
     run_suites = expectations and (not select or bool(suite_select))
+    absent = missing("expectations") if run_suites else []
+    run_suites = run_suites and not absent     # the light install has no GX: skip the suites, say so
     # resolve the suite folder before the (slow) snapshot so a bad --expectations path fails at once
     suites = _suite_dir(cfg, suite_dir) if run_suites else None
     checks = [] if select and not check_select else choose(check_select, check_skip)
@@ -50,6 +53,8 @@ def preflight_with_snapshot(cfg: LoadedConfig, extra: Iterable[str | Path] = (),
 
     if suites is not None and not stopped():
         findings += _suite_findings(snap, cfg, suites, data_docs, suite_select, suite_skip)
+    if absent:
+        findings.append(_no_suites(absent))
     extra_sections = {}
     if archive is not None and not stopped():
         found = archive_findings(archive, cfg)
@@ -57,6 +62,12 @@ def preflight_with_snapshot(cfg: LoadedConfig, extra: Iterable[str | Path] = (),
         extra_sections["archive"] = {"path": str(archive), "status": worst(f.status for f in found),
                                      "problems": [f"{f.id}: {f.message}" for f in found if f.status != "pass"]}
     return build_report(snap, findings, strict, extra_sections), snap
+
+
+def _no_suites(absent: list[str]) -> Finding:
+    return Finding(f"{SUITE_PREFIX}.suites", "skip", "Great Expectations suites",
+                   f"the Great Expectations suites did not run: {', '.join(absent)} not installed "
+                   f"({install_hint('expectations')}; or pass --no-expectations to say so)")
 
 
 def _split(patterns: Iterable[str]) -> tuple[list[str], list[str]]:
