@@ -1,7 +1,6 @@
 """Issues 13.11, 13.12, 13.14: output streams, -o suffix formats, subcommand did-you-mean, crash-log content."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -20,7 +19,8 @@ def config(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("typo", "meant"), [("chek", "check"), ("verify", "verify-archive"), ("inventroy", "inventory")])
+@pytest.mark.parametrize(("typo", "meant"), [
+    ("chek", "check"), ("verify", "verify-archive"), ("inventroy", "inventory")])
 def test_unknown_subcommand_suggests_the_nearest(typo: str, meant: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert run([typo]) == 2
     assert f"Error: No such command '{typo}'; did you mean '{meant}'?" in capsys.readouterr().err

@@ -1,6 +1,7 @@
-"""Docs that cannot drift (about 8 s each: fast enough for the fast suite): every `tusz-guard ...` line in README.md and docs/user-guide.md runs on a generated
+"""Docs that cannot drift: every `tusz-guard ...` line in README.md and docs/user-guide.md runs on a generated
 corpus, in document order, and the summary lines the docs show (`PASS: ...`, `BLOCKED: ...`, `blocked: ...`)
 are the ones the tool prints. A `# after `CMD`` comment on a shown command runs `tusz-guard CMD` first.
+About 8-15 s each on 2 cores: under the ~20 s that would make them slow tests.
 """
 from __future__ import annotations
 

@@ -121,3 +121,15 @@ def test_missing_config_without_a_near_name(project: Path) -> None:
     write(project / "configs" / "train.yaml", GOOD)
     with pytest.raises(ConfigError, match=r"config file not found \(check the path\)$"):
         load_config(project / "configs" / "zzz.yaml")
+
+
+def test_the_user_guide_example_is_what_check_prints(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "user-guide.md").read_text()
+    shown = [line for line in guide.splitlines() if line.startswith("error: ==> File configs/train.yaml")]
+    assert len(shown) == 3
+    write(project / "configs" / "train.yaml", "experiment: {cache_dir: cache/full_training}\n"
+          "data: {cache_dir: cache/tusz}\nwindows: {stride_s: .inf}\ntraining: {num_workers: 100000}\n")
+    monkeypatch.chdir(project)
+    assert run(["check", "configs/train.yaml"]) == 2
+    assert capsys.readouterr().err.splitlines() == shown

@@ -18,7 +18,8 @@ def test_the_index_page_is_printed_with_the_offline_note() -> None:
 
 
 def test_nothing_built_is_said() -> None:
-    assert data_docs_lines(_report({}), "/r/gx") == ["data docs: nothing built in /r/gx (no Great Expectations suite ran)"]
+    assert data_docs_lines(_report({}), "/r/gx") == [
+        "data docs: nothing built in /r/gx (no Great Expectations suite ran)"]
 
 
 def test_no_flag_no_lines() -> None:
