@@ -67,3 +67,16 @@ def test_crash_log_goes_to_the_log_dir_with_versions(monkeypatch: pytest.MonkeyP
     assert f"python: {sys.version.splitlines()[0]}" in text
     assert f"command line: tusz-guard inventory {config}\n" in text
     assert text.rstrip().endswith("RuntimeError: kaboom")
+
+
+def test_dash_output_leaves_stdout_to_the_report(config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    assert run(["check", str(config), "--select", "config.*", "--format", "json", "-o", "-"]) == 0
+    captured = capsys.readouterr()
+    if captured.out:            # `-o -` writing to stdout is atomic.py's (helper "io"); here: nothing else is there
+        assert json.loads(captured.out)["status"] == "pass"
+    assert "cache_dir: " in captured.err and "PASS: " in captured.err
+    assert "report: -" not in captured.err

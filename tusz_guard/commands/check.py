@@ -69,7 +69,8 @@ def command(configs: tuple[str, ...], formats: tuple[str, ...], out: str | None,
     _echo_report(report, text="text" in formats and out is None)
     folder = report_dir if report_dir is not None else (cfg.project_root / REPORTS_DIR if files else None)
     for path in write_reports(report, files, out, folder):
-        click.echo(f"report: {path}", err=True)
+        if str(path) != "-":             # `-o -`: the report went to stdout; there is no file to name
+            click.echo(f"report: {path}", err=True)
     for line in data_docs_lines(report, data_docs):
         click.echo(line, err=True)
     return report.exit_code
