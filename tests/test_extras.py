@@ -129,3 +129,10 @@ def test_licence_is_an_spdx_string() -> None:
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert data["project"]["license"] == "MIT"                        # no deprecated table: no install banner
     assert "setuptools>=77" in data["build-system"]["requires"][0]    # 77 reads the SPDX string
+
+
+def test_make_installs_torch_first_then_everything() -> None:
+    lines = [line.strip() for line in (ROOT / "Makefile").read_text().splitlines() if "pip install" in line]
+    torch = next(i for i, line in enumerate(lines) if "torch==2.13.0" in line)
+    package = next(i for i, line in enumerate(lines) if "-e '.[all,dev]'" in line)
+    assert torch < package
