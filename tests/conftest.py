@@ -69,3 +69,9 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _crash_logs_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that provokes an internal error must not leave crash logs in the system temp folder."""
+    monkeypatch.setenv("TUSZ_GUARD_LOG_DIR", str(tmp_path_factory.getbasetemp() / "crash-logs"))

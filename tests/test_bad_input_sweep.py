@@ -216,11 +216,10 @@ def _cache_is_file(project: Path, data_dir: str) -> Path:
 
 
 PATH_CASES: list[tuple[str, ConfigMaker, dict[str, set[int]], str]] = [
-    # an empty config is all defaults: data_dir data/tusz/edf, which does not exist here; check and train
-    # report it as a blocking finding (1), the others as a usage error (2)
+    # an empty file is a config error for every command (issue 13.6), not a full config of defaults
     ("empty-config", lambda p, d: write_config(p, ""),
-     {"inventory": {USAGE}, "check": {BLOCKED}, "build-cache": {USAGE}, "pack": {USAGE}, "train": {BLOCKED}},
-     "data/tusz/edf"),
+     {"inventory": {USAGE}, "check": {USAGE}, "build-cache": {USAGE}, "pack": {USAGE}, "train": {USAGE}},
+     "the config is empty"),
     ("data-dir-is-a-file", _data_dir_is_file,
      {"inventory": {USAGE}, "check": {BLOCKED, USAGE}, "build-cache": {BLOCKED, USAGE}, "pack": {BLOCKED, USAGE},
       "train": {BLOCKED, USAGE}}, "afile"),

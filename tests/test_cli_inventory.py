@@ -19,7 +19,8 @@ def test_inventory_json_shape(tiny_corpus: Path, make_project, capsys: pytest.Ca
     data = json.loads(out.out)
     assert data["schema"] == "tusz-guard/inventory/v1"
     assert set(data["recordings"][0]) == {"path", "role", "patient", "session", "montage", "sfreq", "duration_s",
-                                          "n_signals", "status", "reason", "notes"}
+                                          "n_signals", "status", "reason", "windows", "seizure_events", "seizure_s",
+                                          "notes"}
     assert set(data["totals"]) == {"train", "val", "test"}
     assert set(data["totals"]["train"]) == {"found", "included", "excluded", "patients", "hours",
                                             "windows_expected", "seizure_seconds"}

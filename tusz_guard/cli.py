@@ -5,18 +5,18 @@ keeps `inventory` and `check` free of torch, MNE signal code and Great Expectati
 """
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.util
 import sys
-import tempfile
-import time
-import traceback
-from pathlib import Path
 
 import click
 
 from tusz_guard import __version__
+from tusz_guard.errorlog import internal_error, print_error
 from tusz_guard.errors import GuardError
+from tusz_guard.extras import from_import_error
+from tusz_guard.results import ExitCode
 
 COMMANDS: dict[str, str] = {
     "synth": "tusz_guard.commands.synth",
@@ -32,7 +32,6 @@ COMMANDS: dict[str, str] = {
     "stamp": "tusz_guard.commands.stamp",
 }
 
-EXIT_OK, EXIT_BLOCKED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class LazyGroup(click.Group):
@@ -46,6 +45,16 @@ class LazyGroup(click.Group):
         if module is None or not _available(cmd_name):
             return None
         return importlib.import_module(module).command
+
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            close = difflib.get_close_matches(args[0], self.list_commands(ctx), n=1, cutoff=0.5) if args else []
+            if not close or "did you mean" in str(exc).lower():
+                raise
+            raise click.UsageError(f"No such command '{args[0]}'; did you mean '{close[0]}'?", ctx) from None
 
 
 def _available(name: str) -> bool:
@@ -78,35 +87,30 @@ def run(argv: list[str] | None = None) -> int:
     try:
         result = cli.main(args=argv, prog_name="tusz-guard", standalone_mode=False)
     except GuardError as exc:
-        click.echo(f"error: {exc}", err=True)
+        print_error(exc)
         return exc.exit_code
     except click.exceptions.Abort as exc:
         if isinstance(exc.__cause__, EOFError):     # click wraps any EOFError (a truncated file) as Abort: a bug
-            return _internal_error(exc.__cause__)
+            return internal_error(exc.__cause__)
         click.echo("aborted", err=True)
-        return EXIT_BLOCKED
+        return ExitCode.BLOCKED
     except click.ClickException as exc:
         exc.show()
-        return EXIT_USAGE
+        return ExitCode.USAGE
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return 130
+    except ModuleNotFoundError as exc:   # an optional extra that is not installed: say which, not a crash
+        error = from_import_error(exc)
+        if error is None:
+            return internal_error(exc)
+        print_error(error)
+        return error.exit_code
     except Exception as exc:  # a bug: one line + a log file with the traceback
-        return _internal_error(exc)
+        return internal_error(exc)
     if isinstance(result, int):
         return result
-    return EXIT_OK
-
-
-def _internal_error(exc: BaseException) -> int:
-    log = Path(tempfile.gettempdir()) / f"tusz-guard-crash-{time.strftime('%Y%m%d-%H%M%S')}.log"
-    try:
-        log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
-        where = f"; traceback written to {log}"
-    except OSError:
-        where = ""
-    click.echo(f"internal error: {exc.__class__.__name__}: {exc}{where} (this is a bug in tusz-guard)", err=True)
-    return EXIT_INTERNAL
+    return ExitCode.OK
 
 
 if __name__ == "__main__":

@@ -68,7 +68,8 @@ def _first_loadable(files: Sequence[str], load: Callable[[str], LoadedConfig]
         try:
             cfg = load(path)
         except GuardError as exc:
-            errors.append(f"{path}: {exc.render(with_file=False) if isinstance(exc, ConfigError) else exc}")
+            text = exc.render(with_file=False) if isinstance(exc, ConfigError) else str(exc)
+            errors += [f"{path}: {line}" for line in text.splitlines()]     # one line per problem
             continue
         # Files that failed before the primary are passed on too, so config.schema reports them.
         return (cfg, tuple(files[:i]) + tuple(files[i + 1:])), errors
@@ -81,15 +82,17 @@ def run(argv: Sequence[str] | None = None) -> int:
         result = command.main(args=list(argv) if argv is not None else None, prog_name="tusz-guard-config",
                               standalone_mode=False)
     except GuardError as exc:
-        click.echo(f"error: {exc}", err=True)
+        from tusz_guard.errorlog import print_error
+
+        print_error(exc)
         return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         return 2
     except Exception as exc:  # a bug: one line + a log file with the traceback, as for tusz-guard itself
-        from tusz_guard.cli import _internal_error
+        from tusz_guard.errorlog import internal_error
 
-        return _internal_error(exc)
+        return internal_error(exc)
     return result if isinstance(result, int) else 0
 
 

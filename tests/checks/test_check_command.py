@@ -38,9 +38,11 @@ def test_incident_blocks_then_passes_after_building_the_right_cache(incident: Pa
             "configs/smoke.yaml") in coverage["message"]
     assert report["totals"]["train"]["would_process_live"] == 11
     assert report["cache_dir"] == str(incident / "cache" / "tusz")
-    out = capsys.readouterr().out
-    assert out.splitlines()[0] == f"cache_dir: {incident / 'cache' / 'tusz'}  (fingerprint {report['fingerprint']})"
-    assert out.rstrip().endswith("report: out.json")
+    captured = capsys.readouterr()     # no text report asked for: paths, verdict and report: lines on stderr
+    assert captured.out == ""
+    err = captured.err
+    assert err.splitlines()[0] == f"cache_dir: {incident / 'cache' / 'tusz'}  (fingerprint {report['fingerprint']})"
+    assert err.rstrip().endswith("report: out.json")
 
     # the fix the checks name: one cache for both configs, then build it
     write_cfg(incident, "smoke", tiny_clean_corpus / "edf", cache_dir="cache/tusz", kind="smoke",
@@ -71,9 +73,9 @@ def test_reports_go_to_reports_dir_with_stable_latest_names(project: Path, capsy
     reports = project / "reports"
     assert sorted(p.name for p in reports.glob("latest.*")) == ["latest.html", "latest.json", "latest.xml"]
     assert json.loads((reports / "latest.json").read_text())["status"] == "pass"
-    out = capsys.readouterr().out
-    assert out.rstrip().splitlines()[-1] == f"report: {reports / 'latest.html'}"
-    assert out.splitlines()[0].startswith(f"cache_dir: {project / 'cache' / 'tusz'}")
+    err = capsys.readouterr().err
+    assert err.rstrip().splitlines()[-1] == f"report: {reports / 'latest.html'}"
+    assert err.splitlines()[0].startswith(f"cache_dir: {project / 'cache' / 'tusz'}")
 
 
 def test_one_output_path_takes_one_format(project: Path, capsys) -> None:

@@ -62,8 +62,15 @@ def test_unset_env_var_is_a_config_error(project: Path, monkeypatch: pytest.Monk
 @pytest.mark.parametrize(("text", "expected"), [
     ("data: {cahce_dir: cache/x}\n", "==> At key: data.cahce_dir unknown key 'cahce_dir'; did you mean 'data.cache_dir'?"),
     # catalogue row 1: a cache_dir under experiment was read by nothing
+    # issue 13.3: a second cache path is not "moved" into the key that is read; the one read is named instead
     ("experiment: {cache_dir: cache/x}\n",
-     "==> At key: experiment.cache_dir unknown key 'cache_dir'; did you mean 'data.cache_dir'? (the key belongs in 'data')"),
+     "==> At key: experiment.cache_dir unknown key 'cache_dir': experiment.cache_dir (cache/x) names a second cache; "
+     "data.cache_dir (cache/tusz) is the one read; remove experiment.cache_dir"),
+    ("experiment: {cache_dir: cache/tusz}\n",
+     "==> At key: experiment.cache_dir unknown key 'cache_dir': experiment.cache_dir repeats data.cache_dir "
+     "(cache/tusz), which is the one read; remove experiment.cache_dir"),
+    ("data: {epochs: 3}\n",
+     "==> At key: data.epochs unknown key 'epochs'; did you mean 'training.epochs'? (the key belongs in 'training')"),
     ("model: {depth: 3}\n", "==> At key: model unknown key 'model'; allowed keys: experiment, data, preprocessing, windows, labels, training"),
     ("experiment: {kind: fast}\n", "==> At key: experiment.kind Input should be 'smoke' or 'full' (got 'fast')"),
     ("training: {epochs: many}\n", "==> At key: training.epochs Input should be a valid integer, unable to parse string as an integer (got 'many')"),

@@ -1,9 +1,7 @@
-"""The browser the HTML tests render in: Debian's chromium, installed when missing and possible."""
+"""The browser the HTML tests render in: Debian's chromium. Tests never install it (.ci/run does)."""
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,23 +9,22 @@ import pytest
 from tusz_guard.report.html_shot import CHROMIUM
 
 # .ci/run sets this: in CI a missing browser is a failure, never a silent skip.
-REQUIRE = os.environ.get("TUSZ_GUARD_REQUIRE_BROWSER") == "1"
+REQUIRE_ENV = "TUSZ_GUARD_REQUIRE_BROWSER"
 
 
-def _unavailable(reason: str) -> None:
-    if REQUIRE:
-        pytest.fail(f"{reason} (TUSZ_GUARD_REQUIRE_BROWSER=1)")
+def browser_or_reason(path: str = CHROMIUM, require: bool | None = None) -> str:
+    """The browser path; skip (or fail under TUSZ_GUARD_REQUIRE_BROWSER=1) when it is absent."""
+    if require is None:
+        require = os.environ.get(REQUIRE_ENV) == "1"
+    if Path(path).is_file():
+        return path
+    reason = f"{path} is missing; install it with `apt-get install -y chromium` (.ci/run does)"
+    if require:
+        pytest.fail(f"{reason} ({REQUIRE_ENV}=1)")
     pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    """Path of a working chromium; installs the Debian package as root when it is missing."""
-    if not Path(CHROMIUM).is_file():
-        if os.geteuid() != 0 or not shutil.which("apt-get"):
-            _unavailable(f"{CHROMIUM} is missing and cannot be installed here (needs root and apt-get): "
-                         "run `apt-get install -y chromium`")
-        done = subprocess.run(["apt-get", "install", "-y", "chromium"], capture_output=True, text=True, timeout=900)
-        if done.returncode != 0 or not Path(CHROMIUM).is_file():
-            _unavailable(f"apt-get install -y chromium failed: {done.stderr.strip()[-300:]}")
-    return CHROMIUM
+    """Path of a working chromium; never installs anything (installing belongs to .ci/run)."""
+    return browser_or_reason()

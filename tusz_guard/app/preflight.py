@@ -111,8 +111,19 @@ def with_archive(snap: Snapshot, archive: Path) -> Snapshot:
 
 
 def with_suites(snap: Snapshot, suites: list[SuiteFile], data_docs: str | Path | None) -> Snapshot:
-    """Every suite evaluated once, on tables from the snapshot's ledger and reconciled cache entries."""
+    """Every suite evaluated once, on tables from the snapshot's ledger and reconciled cache entries.
+
+    Without Great Expectations installed (the light install), each suite check skips and says which extra.
+    """
     from tusz_guard.cache.store import CacheStore
+    from tusz_guard.checks.suite_checks import suite_id
+    from tusz_guard.extras import install_hint, missing
+
+    absent = missing("expectations")
+    if absent:
+        why = (f"not run: Great Expectations is not installed ({', '.join(absent)}; {install_hint('expectations')}"
+               "; or pass --no-expectations to say so)")
+        return replace(snap, suites={suite_id(s.name): Outcome("skip", why) for s in suites})
     from tusz_guard.expect import run_expectations
 
     index = (snap.cache.usable or None) if snap.cache is not None else None

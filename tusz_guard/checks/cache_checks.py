@@ -69,6 +69,8 @@ def _live_line(s: Snapshot, hours: float) -> str:
 def _sibling_lines(s: Snapshot) -> list[str]:
     lines = []
     for view, held, needed in matching_siblings(s):
+        if not held:        # a cache holding none of the needed recordings is no alternative worth naming
+            continue
         users = (" and ".join(f"`data.cache_dir` of {u}" for u in view.used_by)) or "the cache_dir of no config here"
         lines.append(f"{view.shown} holds {held:,} of {needed:,} needed recordings with the same fingerprint; it is "
                      f"{users}")

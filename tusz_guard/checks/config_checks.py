@@ -11,6 +11,7 @@ from tusz_guard.checks.base import check, listing
 from tusz_guard.results import Outcome, Status, worst
 from tusz_guard.checks.snapshot import ConfigLoad, Snapshot
 from tusz_guard.config import LoadedConfig
+from tusz_guard.corpus.levels import level_problem
 
 
 def _get(raw: dict[str, Any], dotted: str) -> object:
@@ -41,10 +42,11 @@ def config_schema(s: Snapshot) -> Outcome:
     problems: list[str] = []
     warnings: list[str] = []
     for load in s.configs:
-        if load.error is not None:
-            line = f"{load.shown}: {load.error}"
-            (problems if load.given else warnings).append(
-                line if load.given else f"sibling {line} (it cannot be compared with the others; fix or move it)")
+        if load.error is not None:    # one entry per problem: a file may have several (one line each)
+            lines = [f"{load.shown}: {e}" for e in load.error.splitlines()]
+            (problems if load.given else warnings).extend(
+                lines if load.given else
+                [f"sibling {line} (it cannot be compared with the others; fix or move it)" for line in lines])
             continue
         assert load.config is not None
         if load.given:
@@ -72,6 +74,10 @@ def _path_problems(load: ConfigLoad, s: Snapshot) -> list[tuple[Status, str]]:
         if _overlaps(path, cfg.cache_dir):
             found.append(("fail", f"{load.shown}: {key} ({cfg.display(path)}) overlaps data.cache_dir "
                           f"({cfg.display(cfg.cache_dir)}); give each its own folder"))
+    level = s.data_dirs.get(cfg.data_dir)
+    wrong_level = level_problem(level, cfg.config.data.split_policy, cfg.display(cfg.data_dir)) if level else None
+    if wrong_level:
+        found.append(("fail", f"{load.shown}: {wrong_level}"))
     for name, value in s.env.items():
         env_path = Path(value).expanduser()
         env_path = Path(os.path.normpath(env_path if env_path.is_absolute() else cfg.project_root / env_path))

@@ -89,7 +89,7 @@ def corpus_headers(s: Snapshot) -> Outcome:
                "missing_channels": sum(r.reason == "missing_channels" for r in used),
                "defects": rows(defects), "unreadable": rows(unreadable), "blocking": rows(blocking)}
     summary = (f"rates {', '.join(f'{k} Hz {v:,}' for k, v in rates.items())}; "
-               f"{details['files_interpolated']:,} file(s) interpolate {', '.join(sorted(interpolated)) or 'nothing'}; "
+               f"{interpolation_text(details['files_interpolated'], sorted(interpolated))}; "
                f"{details['missing_channels']:,} excluded for missing channels")
     if blocking:
         return Outcome("fail", f"{n(len(blocking))} included recording(s) cannot be preprocessed as one signal: "
@@ -98,3 +98,11 @@ def corpus_headers(s: Snapshot) -> Outcome:
         return Outcome("warn", f"{n(len(defects))} tolerated header defect(s) ({listing(defects, 2)}); "
                        f"{n(len(unreadable))} unreadable file(s) excluded ({listing(unreadable, 2)}); {summary}", details)
     return Outcome("pass", f"{n(len(used))} headers read without defects; {summary}", details)
+
+
+def interpolation_text(files: int, channels: list[str]) -> str:
+    """'no file needs an interpolated channel' rather than '0 file(s) interpolate nothing'."""
+    if not files:
+        return "no file needs an interpolated channel"
+    verb = "file interpolates" if files == 1 else "files interpolate"
+    return f"{files:,} {verb} {', '.join(channels)}"

@@ -42,7 +42,14 @@ def labels_vocabulary(s: Snapshot) -> Outcome:
         return Outcome("fail", "; ".join(problems) + f"; add each seen label to the right set in {where} and "
                        "rebuild the cache", details)
     seen = ", ".join(f"{k} {len(v):,}" for k, v in sorted(files.items()))
-    return Outcome("pass", f"all {len(files):,} labels seen are in the label sets (files per label: {seen})", details)
+    return Outcome("pass", f"{_labels_seen(len(files))} in the label sets (files per label: {seen})", details)
+
+
+def _labels_seen(count: int) -> str:
+    """'the one label seen is', not 'all 1 labels seen are'."""
+    if count == 0:
+        return "no label seen; nothing to check"
+    return "the one label seen is" if count == 1 else f"all {count:,} labels seen are"
 
 
 def plural_files(paths: list[str]) -> str:

@@ -15,6 +15,7 @@ from tusz_guard.cache.store import (reconcile, ENTRIES_NAME, ENTRY_FILES, ENTRY_
 from tusz_guard.config import LoadedConfig, load_config
 from tusz_guard.progress import Tick
 from tusz_guard.corpus.ledger import Ledger, build_ledger
+from tusz_guard.corpus.levels import DataDirLevel, probe as probe_level
 from tusz_guard.errors import ConfigError, GuardError
 from tusz_guard.results import Outcome
 
@@ -109,6 +110,7 @@ class Snapshot:
     deep: bool = False
     archive: ArchiveView | None = None         # with --archive: the archive scanned once (app/archive.py)
     suites: dict[str, Outcome] = field(default_factory=dict)   # expectations.<suite> -> its evaluated outcome
+    data_dirs: dict[Path, DataDirLevel] = field(default_factory=dict)   # split folders at each given data_dir
     # Derived values computed once by the checks that share them (plans, stem maps); never read from disk.
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -129,9 +131,11 @@ def gather_config_snapshot(cfg: LoadedConfig, extra: tuple[str | Path, ...] = ()
     """Configs, sibling configs and the environment only: what the config.* checks need (no corpus scan)."""
     if _foreign(cfg):
         from tusz_guard.pipeline.gather import foreign_configs
-        return Snapshot(cfg=cfg, fingerprint=cfg.content_hash, configs=foreign_configs(cfg, extra), env=cache_env())
-    return Snapshot(cfg=cfg, fingerprint=fingerprint(cfg), configs=load_configs(cfg, extra),
-                    env=cache_env())
+        configs, fp = foreign_configs(cfg, extra), cfg.content_hash
+    else:
+        configs, fp = load_configs(cfg, extra), fingerprint(cfg)
+    levels = {c.config.data_dir: probe_level(c.config.data_dir) for c in configs if c.given and c.config is not None}
+    return Snapshot(cfg=cfg, fingerprint=fp, configs=configs, env=cache_env(), data_dirs=levels)
 
 
 def gather_snapshot(cfg: LoadedConfig, extra: tuple[str | Path, ...] = (), *, deep: bool = False,
@@ -149,7 +153,8 @@ def gather_snapshot(cfg: LoadedConfig, extra: tuple[str | Path, ...] = (), *, de
     siblings = tuple(read_cache(p, cfg.display(p), used_by=_users(base, p)) for p in _sibling_cache_dirs(base)) \
         if caches else ()
     return Snapshot(cfg=cfg, fingerprint=base.fingerprint, configs=base.configs, cache=cache,
-                    sibling_caches=siblings, ledger=ledger, ledger_error=ledger_error, env=base.env, deep=deep)
+                    sibling_caches=siblings, ledger=ledger, ledger_error=ledger_error, env=base.env, deep=deep,
+                    data_dirs=base.data_dirs)
 
 
 def _foreign(cfg: LoadedConfig) -> bool:

@@ -19,6 +19,7 @@ from tusz_guard.config import LoadedConfig, load_config
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, build_ledger
 from tusz_guard.errors import GuardError
 from tusz_guard.textsafe import safe
+from tusz_guard.extras import require
 
 MAX_LISTED = 20
 
@@ -55,6 +56,10 @@ def command(config: str, roles: tuple[str, ...], workers: int | None, scheduler:
       tusz-guard build-cache configs/train.yaml --scheduler tcp://10.0.0.5:8786 --rebuild-stale
       tusz-guard build-cache configs/train.yaml --rebuild-damaged
     """
+    if not dry_run:               # planning needs no signal code; building does, before any work starts
+        require("build", "tusz-guard build-cache")
+    if scheduler or dask_local:
+        require("dask", "tusz-guard build-cache --scheduler/--dask-local")
     cfg = load_config(config)
     echo_paths(cfg)
     spec = executor_spec(workers, scheduler, dask_local)

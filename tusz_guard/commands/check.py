@@ -2,27 +2,37 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
+from pathlib import Path
 
 import click
 
+from tusz_guard import __version__
 from tusz_guard.app.preflight import preflight
-from tusz_guard.atomic import STDOUT
-from tusz_guard.config import load_config
+from tusz_guard.checks.engine import registered
+from tusz_guard.config import LoadedConfig, find_project_root
+from tusz_guard.errors import ConfigError
 from tusz_guard.pipeline.foreign_config import load_any
+from tusz_guard.results import Finding, Report
 from tusz_guard.progress import count_bar
 from tusz_guard.report import FORMATS, check_output_option, write_reports
 from tusz_guard.report.text import header_lines, render_text, summary_line
 
 REPORTS_DIR = "reports"
+# -o's suffix picks the format when --format is not given (.md: the text report, which reads as Markdown)
+SUFFIX_FORMATS = {".json": "json", ".xml": "junit", ".html": "html", ".htm": "html", ".txt": "text",
+                  ".md": "markdown"}
 
 
 @click.command("check")
 @click.argument("configs", nargs=-1, type=click.Path(dir_okay=False, path_type=str))
 @click.option("--list", "list_checks", is_flag=True,
               help="List every check id with its title and inputs (with CONFIG: its suites too), then exit.")
-@click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS), default=("text",), show_default=True,
-              help="Repeatable. text goes to the terminal; json, junit and html are written to files.")
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), help="Write the one file format here.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS),
+              help="Repeatable (default: text, or what the -o suffix says). text goes to the terminal; json, junit "
+                   "and html are written to files.")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False),
+              help="Write the one file format here; without --format the suffix picks it (.json .xml .html .txt .md).")
 @click.option("--report-dir", type=click.Path(file_okay=False),
               help="Folder for report files (default: reports/ in the project root of the first config).")
 @click.option("--select", multiple=True, metavar="ID", help="Run only these checks (glob, e.g. 'cache.*'); repeatable.")
@@ -54,24 +64,71 @@ def command(configs: tuple[str, ...], list_checks: bool, formats: tuple[str, ...
         return print_list(configs, suite_dir, no_expectations)
     if not configs:
         raise click.UsageError("Missing argument 'CONFIGS...'.")
+    formats = formats or (infer_format(out),)
     files = [f for f in formats if f != "text"] or (["json"] if report_dir is not None else [])
     if out is not None and not files:
         files = ["text"]
     check_output_option(files, out)          # before any work: the checks can take minutes on a real corpus
-    cfg = load_any(configs[0])
+    cfg = _load_primary(configs[0], files, out, report_dir)
     with count_bar("scanning the corpus") as tick:
         report = preflight(cfg, configs[1:], progress=tick, deep=deep, archive=archive, select=select, skip=skip,
                            fail_fast=fail_fast, strict=strict, expectations=not no_expectations,
                            suite_dir=suite_dir, data_docs=data_docs)
-    to_err = out == STDOUT        # -o -: stdout carries the report alone, every other line goes to stderr
-    if "text" in formats:
-        click.echo(render_text(report, color=not to_err and sys.stdout.isatty()), err=to_err)
-    else:   # file formats only: the terminal still gets where the cache is and the verdict
-        click.echo("\n".join([*header_lines(report), summary_line(report)]), err=to_err)
+    _echo_report(report, text="text" in formats and out is None)
     folder = report_dir if report_dir is not None else (cfg.project_root / REPORTS_DIR if files else None)
     for path in write_reports(report, files, out, folder):
-        click.echo(f"report: {path}", err=to_err)
+        if str(path) != "-":             # `-o -`: the report went to stdout; there is no file to name
+            click.echo(f"report: {path}", err=True)
+    for line in data_docs_lines(report, data_docs):
+        click.echo(line, err=True)
     return report.exit_code
+
+
+def data_docs_lines(report: Report, requested: str | None) -> list[str]:
+    """Where --data-docs put the site, and why it may look blank (GX's pages fetch their CSS/JS from CDNs)."""
+    if requested is None:
+        return []
+    pages = sorted({str(f.details["data_docs"]) for f in report.findings if "data_docs" in f.details})
+    if not pages:
+        return [f"data docs: nothing built in {requested} (no Great Expectations suite ran)"]
+    return [f"data docs: {page}" for page in pages] + [
+        "  (Great Expectations loads the page's styles and scripts from CDNs: offline the page shows blank; "
+        "the same results are in the tusz-guard reports)"]
+
+
+def infer_format(out: str | None) -> str:
+    """The format an -o file's suffix names (text when there is no -o, or the suffix says nothing)."""
+    suffix = Path(out).suffix.lower() if out is not None else ""
+    fmt = SUFFIX_FORMATS.get(suffix, "text")
+    return fmt if fmt in FORMATS else "text"
+
+
+def _echo_report(report: Report, *, text: bool) -> None:
+    """stdout carries the report itself (text, or `-o -`); paths, verdict and report: lines go to stderr."""
+    if text:
+        click.echo(render_text(report, color=sys.stdout.isatty()))
+    else:
+        click.echo("\n".join([*header_lines(report), summary_line(report)]), err=True)
+
+
+def _load_primary(shown: str, files: list[str], out: str | None, report_dir: str | None) -> LoadedConfig:
+    try:
+        return load_any(shown)
+    except ConfigError as exc:               # CI still gets its JUnit/JSON file, with config.schema failing
+        root = find_project_root(Path(shown).absolute())
+        folder = Path(report_dir) if report_dir is not None else (root / REPORTS_DIR if files else None)
+        for path in write_reports(load_failure_report(shown, exc), files, out, folder):
+            click.echo(f"report: {path}", err=True)
+        raise
+
+
+def load_failure_report(shown: str, exc: ConfigError) -> Report:
+    """The report of a run whose primary config does not load: config.schema fails with every problem."""
+    problems = [f"{shown}: {line}" for line in exc.render(with_file=False).splitlines()]
+    finding = Finding("config.schema", "fail", next(c.title for c in registered() if c.id == "config.schema"),
+                      f"{len(problems):,} problem(s): " + "; ".join(problems), {"problems": problems})
+    return Report(findings=(finding,), configs=(), cache_dir="", fingerprint="", totals={},
+                  generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), tool_version=__version__)
 
 
 def print_list(configs: tuple[str, ...], suite_dir: str | None, no_expectations: bool) -> int:

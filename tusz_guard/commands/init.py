@@ -10,6 +10,7 @@ import yaml
 
 from tusz_guard.config import find_project_root
 from tusz_guard.config.schema import Preprocessing, Training, Windows
+from tusz_guard.corpus.levels import level_problem, probe
 from tusz_guard.errors import GuardError
 
 MARKER = "tusz-guard.toml"
@@ -62,8 +63,9 @@ def _data_dir(path: Path) -> Path:
         return path / "edf"
     if not path.is_dir():
         click.echo(f"note: {path} does not exist yet; the configs name it anyway")
-    elif not any((path / s).is_dir() for s in SPLITS):
-        click.echo(f"note: {path} holds none of {', '.join(s + '/' for s in SPLITS)}; is it the TUSZ edf/ folder?")
+    problem = level_problem(probe(path), "official", str(path))
+    if problem:   # a wrong level would pass the config checks and build nothing (issue 13.5)
+        raise GuardError(problem.replace("data.data_dir", "--data-dir", 1), hint="nothing written")
     return path
 
 

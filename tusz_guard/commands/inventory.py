@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 
 import click
 
@@ -17,7 +18,13 @@ from tusz_guard.textsafe import safe, safe_value
 
 SCHEMA = "tusz-guard/inventory/v1"
 FIELDS = ("path", "role", "patient", "session", "montage", "sfreq", "duration_s", "n_signals", "status",
-          "reason", "notes")
+          "reason", "windows", "seizure_events", "seizure_s", "notes")
+# Per-file numbers under the names the totals use; the rest of FIELDS are Recording attributes of the same name.
+DERIVED: dict[str, Callable[[Recording], object]] = {
+    "windows": lambda r: r.windows_expected,
+    "seizure_events": lambda r: len(r.seizure_intervals),
+    "seizure_s": lambda r: round(r.seizure_seconds, 3),
+}
 
 
 @click.command("inventory")
@@ -55,7 +62,13 @@ def command(config: str, fmt: str, show_all: bool, out: str | None) -> int:
 
 def row_dict(rec: Recording) -> dict[str, object]:
     """The JSON/CSV fields of one recording."""
-    return {name: (list(getattr(rec, name)) if name == "notes" else getattr(rec, name)) for name in FIELDS}
+    return {name: _value(rec, name) for name in FIELDS}
+
+
+def _value(rec: Recording, name: str) -> object:
+    if name in DERIVED:
+        return DERIVED[name](rec)
+    return list(rec.notes) if name == "notes" else getattr(rec, name)
 
 
 def totals_json(ledger: Ledger) -> dict[str, dict[str, object]]:

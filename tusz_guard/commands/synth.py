@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 
+from tusz_guard.extras import require
 from tusz_guard.synth import PROFILES, generate, summary
 
 
@@ -25,6 +26,7 @@ def command(dest: Path, profile: str, seed: int, no_defects: bool) -> int:
       tusz-guard synth demo --profile demo
       tusz-guard synth /tmp/tusz-scale --profile scale --seed 1 --no-defects
     """
+    require("build", "tusz-guard synth", ("edfio",))    # before the first file: no half-written corpus
     if profile == "tiny" or not _stderr_is_terminal():
         truth = generate(dest, profile, seed=seed, defects=not no_defects)  # type: ignore[arg-type]
     else:

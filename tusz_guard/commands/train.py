@@ -7,6 +7,7 @@ import click
 
 from tusz_guard.commands.common import CONFIG_ARG, echo_paths
 from tusz_guard.config import load_config
+from tusz_guard.extras import require
 
 
 @click.command("train")
@@ -30,6 +31,7 @@ def command(config: str, allow_live: bool, epochs: int | None, device: str | Non
       tusz-guard train configs/smoke.yaml --epochs 1
       tusz-guard train configs/train.yaml --allow-live --device auto
     """
+    require("train", "tusz-guard train")     # before the preflight: torch is what the whole command is for
     from tusz_guard.train.gated import gated_train
 
     cfg = load_config(config)

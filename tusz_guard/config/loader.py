@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from tusz_guard.config.schema import Config
+from tusz_guard.config.yamlread import DuplicateKeyError, safe_load_unique
 from tusz_guard.errors import ConfigError
 
 ROOT_MARKERS = ("pyproject.toml", ".git", "tusz-guard.toml")
@@ -19,6 +20,18 @@ _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # A config holds a few hundred values; YAML aliases can make a tiny file expand exponentially ("billion
 # laughs"), so the walk stops long before that can hang or exhaust memory.
 MAX_VALUES = 100_000
+
+
+class ConfigProblems(ConfigError):
+    """Every problem of one config file; renders as one line per problem, each with its breadcrumb."""
+
+    def __init__(self, problems: list[ConfigError]) -> None:
+        first = problems[0]
+        super().__init__(first.message, file=first.file, key=first.key, hint=first.hint)
+        self.problems = tuple(problems)
+
+    def render(self, with_file: bool = True) -> str:
+        return "\n".join(ConfigError.render(p, with_file) for p in self.problems)
 
 
 @dataclass(frozen=True)
@@ -59,9 +72,12 @@ def load_config(path: str | Path) -> LoadedConfig:
     # normpath: a config given as ../configs/x.yaml must give the same project root as its absolute path
     config_path = Path(os.path.normpath(Path(path).expanduser().absolute()))
     shown = str(path)
-    raw = _read_yaml(config_path, shown)
-    expanded = _expand(raw, shown, "")
-    config = _validate(expanded, shown)
+    raw = read_yaml(config_path, shown)
+    problems: list[ConfigError] = []     # every problem of the file in one run (pandera's lazy=True)
+    expanded = _expand(raw, shown, "", problems)
+    config = _validate(expanded, shown, problems)
+    if problems or config is None:
+        raise ConfigProblems(problems)
     root = find_project_root(config_path)
     return LoadedConfig(
         path=config_path,
@@ -79,30 +95,49 @@ def _resolve(root: Path, value: str) -> Path:
     return Path(os.path.normpath(p if p.is_absolute() else root / p))
 
 
-def _read_yaml(path: Path, shown: str) -> dict[str, Any]:
+def read_yaml(path: Path, shown: str) -> dict[str, Any]:
+    """A config file as a mapping: UTF-8, safe YAML, unique keys, bounded aliases; ConfigError otherwise."""
     if not path.is_file():
-        raise ConfigError("config file not found", file=shown, hint="check the path")
+        raise ConfigError("config file not found", file=shown, hint=_nearest_config(path, shown))
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config: {exc.__class__.__name__}", file=shown) from None
-    try:
-        data = yaml.safe_load(text)
-    except RecursionError:
-        raise ConfigError("invalid YAML: nested too deeply", file=shown, hint="flatten the config") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "syntax error"
-        raise ConfigError(f"invalid YAML{where}: {problem}", file=shown) from None
-    if data is None:
-        data = {}
+    data = _parse(text, shown)
+    if data is None:   # an empty file would silently be a full config of defaults (issue 13.6)
+        raise ConfigError("the config is empty (no keys at all)", file=shown,
+                          hint="write the keys, or `{}` to mean every default on purpose")
     if not isinstance(data, dict):
         raise ConfigError(f"expected a mapping at the top level, got {type(data).__name__}", file=shown)
     if _count_values(data, MAX_VALUES) > MAX_VALUES:
         raise ConfigError(f"config expands to more than {MAX_VALUES:,} values (YAML anchors/aliases)", file=shown,
                           hint="write the values out instead of nesting aliases")
     return data
+
+
+def _parse(text: str, shown: str) -> Any:
+    try:
+        return safe_load_unique(text)
+    except RecursionError:
+        raise ConfigError("invalid YAML: nested too deeply", file=shown, hint="flatten the config") from None
+    except DuplicateKeyError as exc:
+        raise ConfigError(f"{exc}: the second would silently replace the first", file=shown,
+                          hint="keep one of them") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise ConfigError(f"invalid YAML{where}: {problem}", file=shown) from None
+
+
+def _nearest_config(path: Path, shown: str) -> str:
+    """'did you mean configs/train.yaml?' for the closest YAML file in the same folder, else 'check the path'."""
+    try:
+        names = sorted(p.name for p in path.parent.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    except OSError:
+        names = []
+    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.7)
+    return f"did you mean {Path(shown).with_name(close[0]).as_posix()}?" if close else "check the path"
 
 
 def _count_values(data: Any, limit: int) -> int:
@@ -118,39 +153,68 @@ def _count_values(data: Any, limit: int) -> int:
     return count
 
 
-def _expand(value: Any, shown: str, key: str) -> Any:
+def _expand(value: Any, shown: str, key: str, problems: list[ConfigError]) -> Any:
     if isinstance(value, dict):
-        return {k: _expand(v, shown, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
+        return {k: _expand(v, shown, f"{key}.{k}" if key else str(k), problems) for k, v in value.items()}
     if isinstance(value, list):
-        return [_expand(v, shown, f"{key}[{i}]") for i, v in enumerate(value)]
+        return [_expand(v, shown, f"{key}[{i}]", problems) for i, v in enumerate(value)]
     if isinstance(value, str):
         def sub(m: re.Match[str]) -> str:
             name = m.group(1)
             if name not in os.environ:
-                raise ConfigError(f"environment variable ${{{name}}} is not set", file=shown, key=key,
-                                  hint=f"export {name}=... or write the value")
+                problems.append(ConfigError(f"environment variable ${{{name}}} is not set", file=shown, key=key,
+                                            hint=f"export {name}=... or write the value"))
+                return m.group(0)
             return os.environ[name]
         return _VAR.sub(sub, value)
     return value
 
 
-def _validate(data: dict[str, Any], shown: str) -> Config:
+def _validate(data: dict[str, Any], shown: str, problems: list[ConfigError]) -> Config | None:
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
-        first = errors[0]
-        loc = tuple(str(p) for p in first["loc"])
-        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        if first["type"] == "extra_forbidden":
-            message = f"unknown key '{loc[-1]}'{_did_you_mean(loc)}{more}"
-        elif first["type"] == "missing":
-            message = f"required key missing{more}"
-        else:
-            got = first.get("input")
-            got_text = f" (got {got!r})" if not isinstance(got, (dict, list)) else ""
-            message = f"{_clean(first['msg'])}{got_text}{more}"
-        raise ConfigError(message, file=shown, key=".".join(loc)) from None
+        problems += [_problem(error, data, shown) for error in exc.errors()]
+    except ArithmeticError as exc:    # a bound the schema missed must still be a config error, never exit 3
+        problems.append(ConfigError(f"a number is out of range ({exc})", file=shown))
+    return None
+
+
+def _problem(error: Any, data: dict[str, Any], shown: str) -> ConfigError:
+    loc = tuple(str(p) for p in error["loc"])
+    if error["type"] == "extra_forbidden":
+        message = f"unknown key '{loc[-1]}'{_unknown_key_hint(loc, error.get('input'), data)}"
+    elif error["type"] == "missing":
+        message = "required key missing"
+    else:
+        got = error.get("input")
+        got_text = f" (got {got!r})" if not isinstance(got, (dict, list)) else ""
+        message = f"{_clean(error['msg'])}{got_text}"
+    return ConfigError(message, file=shown, key=".".join(loc))
+
+
+def _misplaced_hint(unknown: str, known: str, value: Any, data: dict[str, Any]) -> str:
+    """A key set in the wrong section. When it names a path that differs from the known key's, it is a second
+    path (the incident's `experiment.cache_dir: cache/full_training` beside `data.cache_dir: cache/tusz`):
+    moving it into the key that is read would switch to the wrong one, so say which one is read."""
+    read = _effective(known, data)
+    if isinstance(value, str) and known.endswith("_dir") and isinstance(read, str):
+        what = known.rsplit(".", 1)[1].removesuffix("_dir").replace("_", " ")
+        if value != read:
+            return (f": {unknown} ({value}) names a second {what}; {known} ({read}) is the one read; "
+                    f"remove {unknown}")
+        return f": {unknown} repeats {known} ({read}), which is the one read; remove {unknown}"
+    return f"; did you mean '{known}'? (the key belongs in '{known.split('.')[0]}')"
+
+
+def _effective(dotted: str, data: dict[str, Any]) -> Any:
+    """The value a dotted key has in `data`, else the schema default."""
+    section, key = dotted.split(".")
+    node = data.get(section)
+    if isinstance(node, dict) and key in node:
+        return node[key]
+    field = Config.model_fields[section]
+    return getattr(field.default, key, None)
 
 
 def _clean(msg: str) -> str:
@@ -168,13 +232,13 @@ def _fields_at(loc: tuple[str, ...]) -> list[str]:
     return list(model.model_fields)
 
 
-def _did_you_mean(loc: tuple[str, ...]) -> str:
+def _unknown_key_hint(loc: tuple[str, ...], value: Any, data: dict[str, Any]) -> str:
     key, parent = loc[-1], loc[:-1]
     close = difflib.get_close_matches(key, _fields_at(parent), n=1, cutoff=0.6)
     if close:
         return f"; did you mean '{'.'.join((*parent, close[0]))}'?"
     for section in Config.model_fields:
         if key in _fields_at((section,)):
-            return f"; did you mean '{section}.{key}'? (the key belongs in '{section}')"
+            return _misplaced_hint(".".join(loc), f"{section}.{key}", value, data)
     allowed = _fields_at(parent)
     return f"; allowed keys: {', '.join(allowed)}" if allowed else ""

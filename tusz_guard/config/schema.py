@@ -9,8 +9,15 @@ SEIZURE_LABELS = ("seiz", "fnsz", "gnsz", "spsz", "cpsz", "absz", "tnsz", "cnsz"
 BACKGROUND_LABELS = ("bckg",)
 
 
+# Every number is finite and bounded (issue 12.3): `.inf` or 1e308 used to crash the window arithmetic, and
+# `num_workers: 100000` started 1,400 processes. The bounds are generous: far beyond any TUSZ run, never absurd.
+MAX_WINDOW_S = 3600.0          # TUSZ recordings are minutes to hours; a window longer than an hour is a typo
+MAX_WORKERS = 256
+MAX_HZ = 4096
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Experiment(_Strict):
@@ -25,18 +32,18 @@ class Data(_Strict):
     cache_dir: str = "cache/tusz"
     split_policy: Literal["official", "holdout"] = "official"
     validation_split: float = Field(0.2, gt=0.0, lt=1.0)
-    limit_files: int | None = Field(None, ge=1)
+    limit_files: int | None = Field(None, ge=1, le=10_000_000)
     annotations: Literal["csv_bi", "csv"] = "csv_bi"
 
 
 class Preprocessing(_Strict):
-    sampling_rate: int = Field(256, gt=0, le=4096)
+    sampling_rate: int = Field(256, gt=0, le=MAX_HZ)
     channels: Literal["10-20"] = "10-20"
     interpolate: tuple[str, ...] = ("Fz", "Pz")
     bandpass: tuple[float, float] | None = (0.5, 120.0)
-    notch: float | None = 60.0
+    notch: float | None = Field(60.0, gt=0, le=MAX_HZ)
     normalize: Literal["zscore", "none"] = "zscore"
-    clip: float | None = Field(10.0, gt=0)
+    clip: float | None = Field(10.0, gt=0, le=1e6)
     dtype: Literal["float32", "float16"] = "float32"
 
     @field_validator("bandpass")
@@ -67,8 +74,8 @@ class Preprocessing(_Strict):
 
 
 class Windows(_Strict):
-    length_s: float = Field(60.0, gt=0)
-    stride_s: float = Field(10.0, gt=0)
+    length_s: float = Field(60.0, gt=0, le=MAX_WINDOW_S)
+    stride_s: float = Field(10.0, gt=0, le=MAX_WINDOW_S)
 
 
 class Labels(_Strict):
@@ -84,12 +91,12 @@ class Labels(_Strict):
 
 
 class Training(_Strict):
-    epochs: int = Field(10, ge=1)
-    batch_size: int = Field(32, ge=1)
-    learning_rate: float = Field(0.001, gt=0)
+    epochs: int = Field(10, ge=1, le=100_000)
+    batch_size: int = Field(32, ge=1, le=65_536)
+    learning_rate: float = Field(0.001, gt=0, le=10.0)
     loss: Literal["bce", "focal"] = "bce"
     device: Literal["cpu", "cuda", "auto"] = "cpu"
-    num_workers: int = Field(0, ge=0)
+    num_workers: int = Field(0, ge=0, le=MAX_WORKERS)
 
 
 class Config(_Strict):

@@ -16,9 +16,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from tusz_guard.config import LoadedConfig, load_config
-from tusz_guard.config.loader import _read_yaml          # the project's one safe YAML reader (alias bomb guard)
+from tusz_guard.config.loader import read_yaml          # the project's one safe YAML reader (alias bomb guard)
 from tusz_guard.config.schema import Config
 from tusz_guard.errors import ConfigError, GuardError
+from tusz_guard.config.loader import ConfigProblems
 from tusz_guard.pipeline.profile import PROFILE_FILE, Profile, find_profile_file, profile_for, read_profile
 
 _MISSING = object()
@@ -77,7 +78,8 @@ def load_any(path: str | Path, env: Mapping[str, str] | None = None) -> LoadedCo
         if profile is not None:     # a team's config the profile's globs miss reads as a tusz-guard config
             note = (f"it is not one of the configs pipeline.configs names in {toml.parent / PROFILE_FILE} "
                     f"({', '.join(profile.configs)})")
-            exc.hint = f"{exc.hint}; {note}" if exc.hint else note
+            last = exc.problems[-1] if isinstance(exc, ConfigProblems) else exc   # said once, after every problem
+            last.hint = f"{last.hint}; {note}" if last.hint else note
         raise
 
 
@@ -85,7 +87,7 @@ def load_foreign(path: Path, profile: Profile, root: Path, env: Mapping[str, str
     """Read one foreign config: every mapped key must exist; nothing else in the file is judged."""
     config_path = Path(os.path.normpath(path.expanduser().absolute()))
     shown = _shown(config_path, root)
-    source = _read_yaml(config_path, shown)
+    source = read_yaml(config_path, shown)
     keys = profile.keys
     values = {name: _required(source, getattr(keys, name), name, shown)
               for name in ("data_dir", "cache_dir", "split_policy", "validation_split", "sampling_rate", "window_s",
