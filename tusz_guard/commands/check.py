@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from tusz_guard.atomic import STDOUT
+from tusz_guard.atomic import is_stdout
 from tusz_guard.checks.gate import preflight
 from tusz_guard.config import load_config
 from tusz_guard.progress import count_bar
@@ -55,7 +55,7 @@ def command(configs: tuple[str, ...], formats: tuple[str, ...], out: str | None,
         report = preflight(cfg, configs[1:], progress=tick, deep=deep, archive=archive, select=select, skip=skip,
                            fail_fast=fail_fast, strict=strict, expectations=not no_expectations,
                            suite_dir=suite_dir, data_docs=data_docs)
-    to_err = out == STDOUT        # -o -: stdout carries the report alone, every other line goes to stderr
+    to_err = is_stdout(out)       # -o -: stdout carries the report alone, every other line goes to stderr
     if "text" in formats:
         click.echo(render_text(report, color=not to_err and sys.stdout.isatty()), err=to_err)
     else:   # file formats only: the terminal still gets where the cache is and the verdict

@@ -7,7 +7,7 @@ import json
 
 import click
 
-from tusz_guard.atomic import STDOUT, write_output
+from tusz_guard.atomic import is_stdout, write_output
 from tusz_guard.commands.common import CONFIG_ARG, echo_paths
 from tusz_guard.config import load_config
 from tusz_guard.progress import count_bar
@@ -34,7 +34,7 @@ def command(config: str, fmt: str, show_all: bool, out: str | None) -> int:
       tusz-guard inventory configs/train.yaml --format json -o inventory.json
     """
     cfg = load_config(config)
-    echo_paths(cfg, err=fmt != "table" or out is not None)
+    echo_paths(cfg, err=fmt != "table" or is_stdout(out))
     with count_bar("scanning the corpus") as tick:
         ledger = build_ledger(cfg, tick)
     if fmt == "json":
@@ -47,7 +47,7 @@ def command(config: str, fmt: str, show_all: bool, out: str | None) -> int:
         click.echo(text, nl=False)
     else:
         write_output(out, text)
-        if out != STDOUT:
+        if not is_stdout(out):
             click.echo(f"inventory: {out}", err=True)
     return 0
 
