@@ -668,3 +668,11 @@ def test_dev_stdout_reaches_a_redirected_file(project: Path, tmp_path: Path) -> 
     assert proc.returncode == 0, proc.stderr
     assert json.loads(out.read_text())["schema"]       # the report alone reached the shell's file
     assert b"cache_dir" in proc.stderr
+
+
+def test_a_finished_build_leaves_no_marker(tiny_clean_corpus: Path, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = write_config(tmp_path / "project", str(tiny_clean_corpus / "edf"))
+    assert invoke(["build-cache", cfg, "--workers", "2"], capsys).code == 0
+    cache = cache_of(cfg)
+    assert [n for n in os.listdir(cache) + os.listdir(cache / "entries") if n.startswith(".tmp-")] == []

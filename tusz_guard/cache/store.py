@@ -423,6 +423,13 @@ class CacheStore:
                     removed.append(name)
         return removed
 
+    def release_temps(self) -> None:
+        """End of a build: remove what finished workers left (their markers) and this process's own marker."""
+        from tusz_guard.cache.temps import release_marker
+
+        self.remove_dead_temps()
+        release_marker(self.root)
+
     # ---- internals -----------------------------------------------------------------------------------
     def _entry_layout(self, key: str) -> bool:
         """A real folder holding only entry file names (what a damaged entry of ours looks like)."""
