@@ -657,3 +657,22 @@ def test_report_to_a_full_disk_is_one_line(small_tmpfs: Path, project: Path,
     outcome = invoke(check(project, "--format", "html", "--report-dir", small_tmpfs / "reports"), capsys)
     failed(outcome, f"cannot write {small_tmpfs / 'reports'}", "No space left", codes=frozenset({1}))
     assert not [p for p in (small_tmpfs / "reports").rglob("*") if p.is_file()]     # no half-written report
+
+
+def test_dev_stdout_reaches_a_redirected_file(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "redirected.json"
+    with open(out, "wb") as f:
+        proc = subprocess.run([sys.executable, "-m", "tusz_guard.cli", "check", str(project), "--no-expectations",
+                               "--format", "json", "-o", "/dev/stdout"], stdout=f, stderr=subprocess.PIPE,
+                              timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text())["schema"]       # the report alone reached the shell's file
+    assert b"cache_dir" in proc.stderr
+
+
+def test_a_finished_build_leaves_no_marker(tiny_clean_corpus: Path, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = write_config(tmp_path / "project", str(tiny_clean_corpus / "edf"))
+    assert invoke(["build-cache", cfg, "--workers", "2"], capsys).code == 0
+    cache = cache_of(cfg)
+    assert [n for n in os.listdir(cache) + os.listdir(cache / "entries") if n.startswith(".tmp-")] == []

@@ -20,6 +20,7 @@ from typing import BinaryIO, Literal
 from tusz_guard.errors import GuardError
 
 STDOUT = "-"
+_STDOUT_NAMES = frozenset({STDOUT, "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"})
 Kind = Literal["stdout", "through", "file"]
 
 # errno -> the fix printed after the reason
@@ -54,24 +55,36 @@ def write_error(path: str | Path, exc: OSError) -> GuardError:
                       exit_code=1 if exc.errno in _BLOCKED_ERRNOS else 2)
 
 
+def is_stdout(path: str | Path | None) -> bool:
+    """'-' and the names of this process's stdout: written through sys.stdout, every other line goes to stderr."""
+    return path is not None and str(path) in _STDOUT_NAMES
+
+
 def output_kind(path: str | Path) -> tuple[Kind, Path]:
     """How `path` is written ('stdout', 'through' a device/FIFO, or an atomic 'file') and the path to use."""
-    if str(path) == STDOUT:
+    if is_stdout(path):      # one stream and one offset: a second descriptor would overwrite what stdout wrote
         return "stdout", Path(STDOUT)
-    real = Path(os.path.realpath(path))          # a symlink's target is what gets replaced
     try:
-        mode = os.stat(real).st_mode
+        mode = os.stat(path).st_mode
     except FileNotFoundError:
-        return "file", real
+        return "file", Path(os.path.realpath(path))      # a dangling symlink: its target is created
     except OSError as exc:
         raise write_error(path, exc) from None
-    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
-        return "through", real
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) or (stat.S_ISREG(mode) and _is_fd_link(path)):
+        # opened by the given name: /dev/stdout must reach the pipe or the file the shell redirected to
+        return "through", Path(path)
     if stat.S_ISREG(mode):
-        return "file", real
+        return "file", Path(os.path.realpath(path))      # a symlink's target is what gets replaced
     kind = "a folder" if stat.S_ISDIR(mode) else "a socket" if stat.S_ISSOCK(mode) else "a block device" \
         if stat.S_ISBLK(mode) else "not a regular file"
     raise GuardError(f"cannot write {path}: it is {kind}", hint="name a regular file, a new path or '-' (stdout)")
+
+
+def _is_fd_link(path: str | Path) -> bool:
+    """/dev/stdout, /dev/fd/N, /proc/<pid>/fd/N: a descriptor of a running process, never replaced by a new file."""
+    parts = Path(os.path.abspath(path)).parts
+    return str(path) in ("/dev/stdout", "/dev/stderr") or parts[:3] == ("/", "dev", "fd") \
+        or (len(parts) >= 4 and parts[1] == "proc" and parts[3] == "fd")
 
 
 def _umask() -> int:
@@ -118,11 +131,16 @@ def _as_write_error(path: str | Path) -> Iterator[None]:
 def write_output(path: str | Path, data: str | bytes) -> None:
     """Write `data` to `path` ('-' is stdout) by the rules above."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    if str(path) == STDOUT:
+    kind, _ = output_kind(path)
+    if kind == "stdout":
         _write_stdout(raw)
         return
     with atomic_target(path) as target:
-        with _as_write_error(path), open(target, "wb") as f:
+        # append when writing through: /dev/stderr redirected to a file must not truncate what is already there
+        if kind == "through":
+            sys.stdout.flush()
+            sys.stderr.flush()
+        with _as_write_error(path), open(target, "ab" if kind == "through" else "wb") as f:
             _write_all(f, raw)
 
 

@@ -224,7 +224,8 @@ class CacheStore:
 
     def list_entries(self) -> list[str]:
         """Keys of complete entries (a directory holding meta.json), sorted; opens no entry file."""
-        return sorted(name for name in self._entry_dirs() if (self.entries_dir / name / ENTRY_META_NAME).is_file())
+        # os.path.isfile answers False for a mode-000 folder; Path.is_file raises PermissionError
+        return sorted(n for n in self._entry_dirs() if os.path.isfile(self.entries_dir / n / ENTRY_META_NAME))
 
     def list_temp(self) -> list[str]:
         """Leftover temporary names (entries/.tmp-*, .tmp-* at the root), relative to the cache root.
@@ -300,9 +301,11 @@ class CacheStore:
             return f"entries/{key} is a symlink (foreign); not touched"
         if not path.is_dir():
             return f"entries/{key} is a file, not an entry folder (foreign); not touched"
+        if not os.access(path, os.R_OK | os.X_OK):
+            return f"entries/{key} cannot be read (permission denied); fix its permissions"
         if not os.path.lexists(meta):
             return f"entries/{key} exists without {ENTRY_META_NAME} and is not a tusz-guard entry; not touched"
-        if meta.is_symlink() or not meta.is_file():
+        if meta.is_symlink() or not os.path.isfile(meta):
             return f"entries/{key}/{ENTRY_META_NAME} is not a regular file (foreign); not touched"
         return f"entries/{key}/{ENTRY_META_NAME} is not a tusz-guard entry record (foreign); not touched"
 
@@ -420,6 +423,13 @@ class CacheStore:
                 if not is_marker(name):
                     removed.append(name)
         return removed
+
+    def release_temps(self) -> None:
+        """End of a build: remove what finished workers left (their markers) and this process's own marker."""
+        from tusz_guard.cache.temps import release_marker
+
+        self.remove_dead_temps()
+        release_marker(self.root)
 
     # ---- internals -----------------------------------------------------------------------------------
     def _entry_layout(self, key: str) -> bool:

@@ -7,6 +7,7 @@ pid and token on this host; and only when that process is gone.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -55,6 +56,27 @@ def _ensure_marker(root: Path) -> None:
     except FileExistsError:           # the same pid and token: written by this very process before
         pass
     _marked.add((str(root), pid))
+
+
+def release_marker(root: Path) -> None:
+    """Remove this process's marker once it has no temps left in `root` (end of a build)."""
+    pid, token = os.getpid(), _token()
+    if (str(root), pid) not in _marked:
+        return
+    suffix = f"-{pid}-{token}"
+    left = [n for folder in (root, root / "entries") for n in _listdir(folder)
+            if n.startswith(TEMP_PREFIX) and suffix in n and not is_marker(n)]
+    if not left:
+        with contextlib.suppress(OSError):
+            (root / marker_name(pid, token)).unlink()
+        _marked.discard((str(root), pid))
+
+
+def _listdir(folder: Path) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []
 
 
 def owner(name: str) -> tuple[int, str] | None:

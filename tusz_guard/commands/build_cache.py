@@ -107,8 +107,11 @@ def build_cache(cfg: LoadedConfig, *, roles: tuple[str, ...], spec: ExecutorSpec
     if removed:
         click.echo(f"removed {len(removed)} temporary entr{'y' if len(removed) == 1 else 'ies'} left by a killed build")
     click.echo(f"building {len(tasks)} entr{'y' if len(tasks) == 1 else 'ies'} with {spec.describe()}")
-    with progress(len(tasks)) as advance:
-        summary = execute(store, fp, tasks, spec, advance)
+    try:
+        with progress(len(tasks)) as advance:
+            summary = execute(store, fp, tasks, spec, advance)
+    finally:
+        store.release_temps()      # the builder markers of this run (docs/cache-format.md)
     show_summary(summary, len(p.current), len(p.stale) if not rebuild_stale else 0)
     if summary.disk_full:
         raise GuardError(f"disk full while writing {cfg.cache_dir}: {summary.built + summary.replaced} entries built "

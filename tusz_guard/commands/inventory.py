@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import click
 
-from tusz_guard.atomic import STDOUT, write_output
+from tusz_guard.atomic import is_stdout, write_output
 from tusz_guard.commands.common import CONFIG_ARG, echo_paths
 from tusz_guard.pipeline.foreign_config import load_any
 from tusz_guard.progress import count_bar
@@ -55,7 +55,7 @@ def command(config: str, fmt: str, show_all: bool, out: str | None) -> int:
         click.echo(text, nl=False)
     else:
         write_output(out, text)
-        if out != STDOUT:
+        if not is_stdout(out):
             click.echo(f"inventory: {out}", err=True)
     return 0
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from tusz_guard.archive.pack import coverage_text, pack
+from tusz_guard.atomic import is_stdout
 from tusz_guard.commands.common import CONFIG_ARG, echo_paths
 from tusz_guard.config import load_config
 from tusz_guard.errors import GuardError
@@ -37,10 +38,10 @@ def command(config: str, output: Path | None, compression: str | None, allow_par
     """
     compression = resolve_compression(output, compression)   # before any work: a wrong suffix is a usage error
     cfg = load_config(config)
-    echo_paths(cfg, err=str(output) == "-")
+    echo_paths(cfg, err=is_stdout(output))
     result = pack(cfg, output, compression, allow_partial, lock_timeout=lock_timeout)  # type: ignore[arg-type]
     m = result.manifest
-    to_err = str(output) == "-"         # -o -: stdout carries the archive alone
+    to_err = is_stdout(output)          # -o -: stdout carries the archive alone
     click.echo(f"packed {len(m.members):,} files ({m.total_bytes:,} bytes) of {m.prefix}/ into {result.path} "
                f"({result.archive_bytes:,} bytes, {compression})", err=to_err)
     click.echo(f"fingerprint {m.fingerprint}; covers {coverage_text(m.coverage)} recordings", err=to_err)
