@@ -55,7 +55,7 @@ def test_one_changed_byte_fails_the_checksums_naming_the_file(cache_project: Pat
     assert code == 1 and found["copy.listing"]["status"] == "pass"
     check = found["copy.checksums"]
     assert check["status"] == "fail"
-    assert check["message"].startswith(f"1 problem(s) (1 changed) of ")
+    assert check["message"].startswith("1 problem(s) (1 changed) of ")
     assert f"entries/{key}/signal.npy: sha256 " in check["message"]
     assert check["details"]["problems"][0]["kind"] == "changed"
     code, found = _verify(capsys, _cfg(cache_project), str(dest), "--fast")     # sizes cannot see it

@@ -298,7 +298,8 @@ def scan_entry(store: CacheStore, key: str) -> EntryScan:
                      labels_shape=tuple(labels.shape), nonfinite=nonfinite,
                      min=float(values.min()) if values.size else None, max=float(values.max()) if values.size else None,
                      zero_variance=flat, seizure_samples=int(np.count_nonzero(labels)), disk_meta=disk_meta,
-                     signal_sha256=file_sha256(store.signal_path(key)), labels_sha256=file_sha256(store.labels_path(key)))
+                     signal_sha256=file_sha256(store.signal_path(key)),
+                     labels_sha256=file_sha256(store.labels_path(key)))
 
 
 def file_sha256(path: Path) -> str | None:
