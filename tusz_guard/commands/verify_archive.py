@@ -18,12 +18,12 @@ FORMATS = ("text", "json", "junit", "html")
 
 
 @click.command("verify-archive")
-@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("archive", type=str)
 @click.option("--config", "config", type=click.Path(dir_okay=False), help="Also check prefix, fingerprint and "
               "coverage against this config.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), help="Write the report here.")
-def command(archive: Path, config: str | None, fmt: str, out: str | None) -> int:
+def command(archive: str, config: str | None, fmt: str, out: str | None) -> int:
     """Verify a cache archive without extracting it: safety, readability, totals, completeness, checksums.
 
     \b
@@ -31,11 +31,10 @@ def command(archive: Path, config: str | None, fmt: str, out: str | None) -> int
       tusz-guard verify-archive cache-tusz-9cd21cce38854d56-train5of5-val4of4.tar.zst
       tusz-guard verify-archive upload.tar.gz --config configs/train.yaml
       tusz-guard verify-archive upload.tar.gz --config configs/train.yaml --format junit -o reports/archive.xml
+      tusz-guard verify-archive s3://my-bucket/archives/cache-tusz.tar.zst     # streamed, never downloaded
     """
     cfg = load_config(config) if config else None
-    size = archive.stat().st_size if archive.is_file() else 0
-    with byte_bar("verifying", size) as update:
-        _, expect, findings, summary = verify_archive(archive, cfg, progress=update)
+    expect, findings, summary = _verify(archive, cfg)
     report = archive_report(findings, summary, cfg, expect)
     if fmt == "text" and out is None:
         click.echo(render_archive_text(report, color=sys.stdout.isatty()))
@@ -48,6 +47,20 @@ def command(archive: Path, config: str | None, fmt: str, out: str | None) -> int
             for path in write_reports(report, [fmt], out, None):
                 click.echo(f"report: {path}", err=True)
     return report.exit_code
+
+
+def _verify(archive: str, cfg: LoadedConfig | None) -> tuple[Expectation | None, list[Finding], dict[str, Any]]:
+    """A local file, or an object URL (s3://, gs://, ...) read as one stream."""
+    from tusz_guard.storage.location import Location
+
+    where = Location.parse(archive)
+    if not where.is_local:
+        from tusz_guard.storage.archives import verify_archive_url
+
+        return verify_archive_url(where, cfg)[1:]
+    path = Path(archive) if "://" not in archive else where.local_path     # a plain path is shown as given
+    with byte_bar("verifying", path.stat().st_size if path.is_file() else 0) as update:
+        return verify_archive(path, cfg, progress=update)[1:]
 
 
 def archive_report(findings: list[Finding], summary: dict[str, Any], cfg: LoadedConfig | None,
