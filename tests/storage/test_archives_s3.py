@@ -77,3 +77,10 @@ def test_verify_archive_of_a_missing_object_is_one_line(s3, capsys) -> None:
     code = run(["verify-archive", s3.url("archives", "none.tar.zst")])
     err = capsys.readouterr().err
     assert code == 2 and err == f"error: archive {s3.url('archives', 'none.tar.zst')} does not exist (check the URL)\n"
+
+
+def test_pack_to_a_missing_bucket_is_one_line(s3, cache_project: Path, capsys) -> None:
+    code = run(["pack", _cfg(cache_project), "-o", "s3://no-such-bucket-here/archives/"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith("error: cannot list s3://no-such-bucket-here/archives: the bucket does not exist"), err

@@ -75,7 +75,8 @@ def pack_to_url(cfg: LoadedConfig, dest: Location, compression: Literal["gz", "z
 
 def _target(fs: Any, dest: Location, default: str, folder: bool) -> Location:
     """The object to write: DEST itself, or DEST/<default name> for a folder URL or a prefix holding objects."""
-    target = dest.join(default) if folder or remote.list_files(fs, dest) else dest
+    holds = remote.list_files(fs, dest)        # before any hashing: a missing bucket or bad key fails here
+    target = dest.join(default) if folder or holds else dest
     if remote.stat_size(fs, target) is not None:
         raise GuardError(f"{target.shown} already exists", hint="remove it or choose another URL with -o")
     return target
