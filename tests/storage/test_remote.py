@@ -79,6 +79,25 @@ def test_an_object_that_changes_size_mid_read_is_named(tmp_path: Path) -> None:
     assert problem.line() == "a.bin: changed size while it was read: listed 1,500 bytes, read 1,000"
 
 
+def test_an_object_that_grew_since_the_listing_is_named(tmp_path: Path) -> None:
+    (tmp_path / "a.bin").write_bytes(b"x" * 1000)
+    loc = Location.parse(tmp_path)
+    (problem, _), = hash_all(remote.filesystem(loc), loc, [Want("a.bin", 600, "0" * 64)], {"a.bin": 600}, workers=1)
+    assert problem is not None and problem.line() == "a.bin: changed size while it was read: listed 600 bytes, " \
+        "it holds more"
+
+
+def test_ranged_reads_past_the_end_of_an_s3_object_read_as_its_end(s3) -> None:
+    import hashlib
+
+    s3.fs.pipe_file(f"{s3.bucket}/ten", b"0123456789")
+    loc = Location.parse(s3.url("ten"))
+    fs = remote.filesystem(loc)
+    assert remote.stream_sha256(fs, loc, 15, chunk=5) == (hashlib.sha256(b"0123456789").hexdigest(), 10)
+    assert remote.stream_sha256(fs, loc, 10, chunk=5) == (hashlib.sha256(b"0123456789").hexdigest(), 10)
+    assert remote.stream_sha256(fs, loc, 7, chunk=5)[1] == 8        # grew: one byte past the listed end
+
+
 def test_reads_are_streamed_in_chunks(tmp_path: Path) -> None:
     import hashlib
 

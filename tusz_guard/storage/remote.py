@@ -79,16 +79,30 @@ def read_small(fs: Any, loc: Location) -> bytes | None:
 
 
 def stream_sha256(fs: Any, loc: Location, size: int, chunk: int = CHUNK) -> tuple[str, int]:
-    """(sha256, bytes read) of one object read front to back in `chunk`-sized reads: memory stays at one chunk."""
-    digest = hashlib.sha256()
-    got = 0
-    with storage_errors(loc, "read"), fs.open(fs_path(fs, loc), "rb", block_size=chunk, cache_type="none") as f:
-        while data := f.read(chunk):
+    """(sha256, bytes read) of one object of listed `size`, read front to back in ranged reads of `chunk` bytes.
+
+    No HEAD request (the listing gave the size); memory stays at one chunk. The last read asks for one byte past
+    the listed end, so an object that grew or shrank since it was listed reads as another size.
+    """
+    digest, got, path = hashlib.sha256(), 0, fs_path(fs, loc)
+    with storage_errors(loc, "read"):
+        while True:
+            want = min(chunk, size + 1 - got)
+            data = _range(fs, path, got, got + want)
             digest.update(data)
             got += len(data)
-            if got > size:
-                break
-    return digest.hexdigest(), got
+            if len(data) < want or got > size:
+                return digest.hexdigest(), got
+
+
+def _range(fs: Any, path: str, start: int, end: int) -> bytes:
+    """Bytes [start, end); empty past the end of the object (S3 answers 416 InvalidRange there)."""
+    try:
+        return bytes(fs.cat_file(path, start=start, end=end))
+    except OSError as exc:
+        if _code(exc) == "InvalidRange" or "range is not satisfiable" in str(exc):
+            return b""
+        raise
 
 
 def read_range(fs: Any, loc: Location, start: int, end: int) -> bytes:

@@ -137,7 +137,8 @@ def _check_one(fs: Any, dest: Location, w: Want, size: int) -> tuple[Problem | N
     except GuardError as exc:
         return Problem("unreadable", w.rel, exc.message), 0
     if read != size:
-        return Problem("resized", w.rel, f"changed size while it was read: listed {size:,} bytes, read {read:,}"), read
+        now = "it holds more" if read > size else f"read {read:,}"
+        return Problem("resized", w.rel, f"changed size while it was read: listed {size:,} bytes, {now}"), read
     if got != expected:
         whose = "recorded when it was built" if w.sha256 else "of the local file"
         return Problem("changed", w.rel, f"sha256 {got[:12]}… differs from the {expected[:12]}… {whose}"), read
