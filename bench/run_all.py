@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "bench_loader": ["--passes", "5"],
     "bench_expectations": ["--repeat", "3"],
     "ecosystem_hook": ["--repeat", "15"],
+    "bench_copy": ["--repeat", "3"],
 }
 
 
