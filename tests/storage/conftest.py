@@ -13,9 +13,6 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("moto.server", reason="moto[server] is part of the dev extra")
-pytest.importorskip("s3fs", reason="s3fs is part of the dev extra")
-
 
 @dataclass(frozen=True)
 class S3:
@@ -39,7 +36,9 @@ class S3:
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
     """http://127.0.0.1:<free port> of a moto server, stopped at the end of the session."""
-    from moto.server import ThreadedMotoServer
+    pytest.importorskip("s3fs", reason="s3fs is part of the dev extra")
+    server_module = pytest.importorskip("moto.server", reason="moto[server] is part of the dev extra")
+    ThreadedMotoServer = server_module.ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
