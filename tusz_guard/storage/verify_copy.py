@@ -52,16 +52,10 @@ def verify_copy(dest: Location, store: CacheStore | None, *, fast: bool = False,
     findings = [index_finding, _listing_finding(listed, wants, found)]
     if fast:
         findings.append(_f("copy.checksums", "skip", "skipped (--fast: listing and sizes only)"))
-        return CopyResult(findings, summary)
-    bad = {p.rel for p in listed}
-    todo = [w for w in wants if w.rel not in bad]
-    start = time.perf_counter()
-    results = hash_all(fs, dest, todo, found, workers)
-    seconds = time.perf_counter() - start
-    hashed = sum(n for _, n in results)
-    summary.update(bytes_hashed=hashed, seconds=round(seconds, 3), workers=workers,
-                   mb_per_s=round(hashed / 1e6 / seconds, 1) if seconds > 0 else None)
-    findings.append(_checksum_finding([p for p, _ in results if p is not None], len(todo), summary, store is None))
+    else:       # files the listing already failed are not read again
+        bad = {p.rel for p in listed}
+        findings.append(_checksum_tier(fs, dest, [w for w in wants if w.rel not in bad], found, workers, summary,
+                                       own=store is None))
     return CopyResult(findings, summary)
 
 
@@ -117,6 +111,17 @@ def _listing_finding(problems: list[Problem], wants: list[Want], found: dict[str
 
 
 # ---- copy.checksums --------------------------------------------------------------------------------------
+def _checksum_tier(fs: Any, dest: Location, todo: list[Want], found: dict[str, int], workers: int,
+                   summary: dict[str, Any], own: bool) -> Finding:
+    start = time.perf_counter()
+    results = hash_all(fs, dest, todo, found, workers)
+    seconds = time.perf_counter() - start
+    hashed = sum(n for _, n in results)
+    summary.update(bytes_hashed=hashed, seconds=round(seconds, 3), workers=workers,
+                   mb_per_s=round(hashed / 1e6 / seconds, 1) if seconds > 0 else None)
+    return _checksum_finding([p for p, _ in results if p is not None], len(todo), summary, own)
+
+
 def hash_all(fs: Any, dest: Location, wants: list[Want], found: dict[str, int],
              workers: int) -> list[tuple[Problem | None, int]]:
     """Check every want on a pool of `workers` threads (storage reads release the GIL)."""
