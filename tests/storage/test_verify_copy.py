@@ -153,3 +153,14 @@ def test_bad_arguments_are_one_line_exit_2(cache_project: Path, capsys, argv: li
     code = run(["verify-copy", *[a.format(**values) for a in argv]])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith(message.format(**values)) and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("fmt, marker", [("junit", "<testsuite"), ("html", "<html"), ("text", "copy:      ")])
+def test_every_report_format_renders_a_copy_verification(cache_project: Path, tmp_path: Path, fmt: str,
+                                                         marker: str) -> None:
+    dest = _copy(cache_project, tmp_path)
+    (dest / "index.json").unlink()
+    out = tmp_path / f"copy.{fmt}"
+    assert run(["verify-copy", "--self", str(dest), "--format", fmt, "-o", str(out)]) == 1
+    text = out.read_text()
+    assert marker in text and "copy.index" in text

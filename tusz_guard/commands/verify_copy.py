@@ -43,15 +43,22 @@ def command(targets: tuple[str, ...], own: bool, fast: bool, workers: int, fmt: 
     store, dest = _targets(targets, own)
     result = verify_copy(dest, store, fast=fast, workers=workers)
     report = copy_report(result, store)
-    from tusz_guard.report import render, write_reports
+    _emit(report, fmt, out)
+    return report.exit_code
+
+
+def _emit(report: Report, fmt: str, out: str | None) -> None:
+    """text: the copy's own layout; json, junit, html: the shared renderers."""
+    from pathlib import Path
+
+    from tusz_guard.report import render, write_atomic
 
     if out is None:
         click.echo(render_copy_text(report, color=sys.stdout.isatty()) if fmt == "text" else render(report, fmt),
                    nl=fmt == "text")
-    else:
-        for path in write_reports(report, [fmt], out, None):
-            click.echo(f"report: {path}", err=True)
-    return report.exit_code
+        return
+    write_atomic(Path(out), render_copy_text(report) + "\n" if fmt == "text" else render(report, fmt))
+    click.echo(f"report: {out}", err=True)
 
 
 def _targets(targets: tuple[str, ...], own: bool) -> tuple[CacheStore | None, Location]:
