@@ -147,6 +147,8 @@ def test_self_on_a_v1_copy_without_sums_warns_sizes_only(cache_project: Path, tm
     (["{cfg}", "s3://"], "error: s3://: no bucket or host after 's3://'"),
     (["{cfg}", "{cache}"], "error: DEST {cache} is the config's own cache_dir"),
     (["{project}/configs/none.yaml", "/tmp/x"], "error: "),
+    (["{cfg}", "{project}/no-copy"], "error: DEST {project}/no-copy is not a folder"),
+    (["--self", "{cfg}"], "error: DEST {cfg} is not a folder"),
 ])
 def test_bad_arguments_are_one_line_exit_2(cache_project: Path, capsys, argv: list[str], message: str) -> None:
     values = {"cfg": _cfg(cache_project), "project": str(cache_project), "cache": str(cache_project / "cache/tusz")}

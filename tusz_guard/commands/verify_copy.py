@@ -65,7 +65,7 @@ def _targets(targets: tuple[str, ...], own: bool) -> tuple[CacheStore | None, Lo
     if own:
         if len(targets) != 1:
             raise GuardError("verify-copy --self takes one argument, DEST", hint="tusz-guard verify-copy --self DEST")
-        return None, Location.parse(targets[0])
+        return None, _dest(targets[0])
     if len(targets) != 2:
         raise GuardError("verify-copy takes CONFIG and DEST", hint="or `verify-copy --self DEST` to check a copy "
                          "against its own sums")
@@ -74,10 +74,18 @@ def _targets(targets: tuple[str, ...], own: bool) -> tuple[CacheStore | None, Lo
     if not store.exists():
         raise GuardError(f"{cfg.display(cfg.cache_dir)} is not a tusz-guard cache (no tusz-guard-cache.json)",
                          hint=f"build it with `tusz-guard build-cache {targets[0]}`, or use --self")
-    dest = Location.parse(targets[1])
+    dest = _dest(targets[1])
     if dest.is_local and dest.local_path.resolve() == cfg.cache_dir.resolve():
         raise GuardError(f"DEST {dest.shown} is the config's own cache_dir", hint="name the copy, not the original")
     return store, dest
+
+
+def _dest(text: str) -> Location:
+    """A URL (an empty prefix is a copy without index), or a local folder that must exist."""
+    dest = Location.parse(text)
+    if dest.is_local and not dest.local_path.is_dir():
+        raise GuardError(f"DEST {dest.shown} is not a folder", hint="give the folder the cache was copied to")
+    return dest
 
 
 def copy_report(result: CopyResult, store: CacheStore | None) -> Report:
