@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "bench_expectations": ["--repeat", "3"],
     "ecosystem_hook": ["--repeat", "15"],
     "bench_profile": [],
+    "bench_copy": ["--repeat", "3"],
 }
 
 

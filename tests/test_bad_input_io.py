@@ -368,10 +368,10 @@ def test_short_npy_write_is_no_space(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
     from tusz_guard.cache import store
 
-    def short(*args: object, **kwargs: object) -> None:
+    def short(self: object, data: object) -> int:
         raise OSError("8192 requested and 4096 written")       # what ndarray.tofile raises, without errno
 
-    monkeypatch.setattr(np, "save", short)
+    monkeypatch.setattr(store._HashingWriter, "write", short)   # the one place entry arrays are written
     with pytest.raises(OSError) as info:
         store._save_npy(tmp_path / "x.npy", np.zeros(3))
     assert info.value.errno == errno.ENOSPC

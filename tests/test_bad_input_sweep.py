@@ -122,6 +122,7 @@ CONFIG_COMMANDS: dict[str, list[str]] = {
     "train": ["train", "{cfg}"],
     "verify-archive": ["verify-archive", "{archive}", "--config", "{cfg}"],
     "unpack": ["unpack", "{archive}", "--config", "{cfg}"],
+    "verify-copy": ["verify-copy", "{cfg}", "{project}/copy"],
 }
 
 

@@ -20,7 +20,7 @@ def config(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize(("typo", "meant"), [
-    ("chek", "check"), ("verify", "verify-archive"), ("inventroy", "inventory")])
+    ("chek", "check"), ("verify-arch", "verify-archive"), ("inventroy", "inventory")])
 def test_unknown_subcommand_suggests_the_nearest(typo: str, meant: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert run([typo]) == 2
     assert f"Error: No such command '{typo}'; did you mean '{meant}'?" in capsys.readouterr().err

@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "check": "tusz_guard.commands.check",
     "pack": "tusz_guard.commands.pack",
     "verify-archive": "tusz_guard.commands.verify_archive",
+    "verify-copy": "tusz_guard.commands.verify_copy",
     "unpack": "tusz_guard.commands.unpack",
     "train": "tusz_guard.commands.train",
     "init": "tusz_guard.commands.init",

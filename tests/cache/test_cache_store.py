@@ -62,6 +62,32 @@ def test_entry_meta_rejects_mistyped_fields(broken: dict, message: str) -> None:
     assert err.value.message == message
 
 
+def test_write_entry_records_the_sha256_of_each_file_as_written(tmp_path: Path) -> None:
+    import hashlib
+
+    store = CacheStore(tmp_path / "c")
+    _, meta = _write(store, value=1.5)
+    on_disk = store.read_entry_meta(meta.key)
+    for path, recorded in ((store.signal_path(meta.key), meta.signal_sha256),
+                           (store.labels_path(meta.key), meta.labels_sha256)):
+        assert recorded == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert (on_disk.signal_sha256, on_disk.labels_sha256) == (meta.signal_sha256, meta.labels_sha256)
+    assert np.array_equal(store.load_signal(meta.key), np.full((19, 100), 1.5, dtype=np.float32))
+
+
+def test_a_v1_entry_record_without_sums_still_reads() -> None:
+    data = _meta().to_json()
+    del data["signal_sha256"], data["labels_sha256"]
+    again = EntryMeta.from_json(data)
+    assert (again.signal_sha256, again.labels_sha256) == (None, None) and again == _meta()
+
+
+def test_new_cache_metadata_is_format_version_2_and_v1_still_reads() -> None:
+    meta = CacheMeta("f" * 16, {}, utc_now(), "tusz-guard", "c.yaml", "/d")
+    assert meta.to_json()["format_version"] == 2
+    assert CacheMeta.from_json({**meta.to_json(), "format_version": 1}).format_version == 1
+
+
 def test_entry_meta_names_missing_fields() -> None:
     data = _meta().to_json()
     del data["fingerprint"], data["std"]
@@ -75,7 +101,8 @@ def test_write_entry_outcomes_and_loading(tmp_path: Path) -> None:
     assert outcome == "written" and meta.signal_bytes == 19 * 100 * 4 + 128 and meta.labels_bytes == 100 + 128
     assert _write(store, value=1.0)[0] == "exists"
     assert float(store.load_signal("aaaaaaac_s001_t000")[0, 0]) == 0.0        # not overwritten
-    assert _write(store, value=2.0, replace_existing=True)[0] == "replaced"
+    outcome, meta = _write(store, value=2.0, replace_existing=True)
+    assert outcome == "replaced"
     signal = store.load_signal("aaaaaaac_s001_t000")
     assert isinstance(signal, np.memmap) and signal.shape == (19, 100) and float(signal[3, 7]) == 2.0
     assert int(store.load_labels("aaaaaaac_s001_t000", mmap=False).sum()) == 10

@@ -85,10 +85,47 @@ def test_cache_index_fails_when_the_index_misses_entries(project: Path, run_chec
 def test_cache_integrity_passes(project: Path, run_check) -> None:
     f = run_check(_cfg(project), "cache.integrity")
     assert (f.status, f.message) == ("pass", "20 entries checked: shapes, file sizes and recorded statistics (add "
-                                     "--deep to read the values)")
+                                     "--deep to read the values and verify the sha256)")
     deep = run_check(_cfg(project), "cache.integrity", deep=True)
-    assert (deep.status, deep.message) == ("pass", "20 entries checked: shapes, sizes and values read from every "
-                                           "entry (--deep)")
+    assert (deep.status, deep.message) == ("pass", "20 entries checked: shapes, sizes, values and sha256 read from "
+                                           "every entry (--deep)")
+
+
+def _flip_in_range(path: Path) -> None:
+    """Change one stored value to another inside the clip range: sizes, shapes and statistics stay plausible."""
+    signal = np.load(path, allow_pickle=False)
+    signal[5, 100] = signal[5, 100] / 2 + 0.125
+    np.save(path, signal, allow_pickle=False)
+
+
+def test_cache_integrity_deep_fails_on_a_value_changed_inside_the_range(project: Path, run_check) -> None:
+    _flip_in_range(_store(project).signal_path(KEY))
+    assert run_check(_cfg(project), "cache.integrity").status == "pass"     # sizes cannot see it
+    f = run_check(_cfg(project), "cache.integrity", deep=True)
+    assert f.status == "fail"
+    assert f.message.startswith(f"1 of 20 entr(ies) are damaged: {KEY}: signal.npy sha256 ")
+    assert "(changed after it was written)" in f.message
+
+
+def test_cache_integrity_deep_fails_on_a_flipped_label_bit(project: Path, run_check) -> None:
+    path = _store(project).labels_path(KEY)
+    raw = bytearray(path.read_bytes())
+    raw[-1] ^= 1
+    path.write_bytes(bytes(raw))
+    f = run_check(_cfg(project), "cache.integrity", deep=True)
+    assert f.status == "fail" and f"{KEY}: labels.npy sha256 " in f.message
+
+
+def test_cache_integrity_of_a_v1_cache_without_sums_checks_sizes_only(project: Path, edit_entry, run_check) -> None:
+    store = _store(project)
+    index = store.read_index_file()
+    assert index is not None
+    for key in index.entries:
+        edit_entry(store.root, key, signal_sha256=None, labels_sha256=None)
+    _flip_in_range(store.signal_path(KEY))
+    f = run_check(_cfg(project), "cache.integrity", deep=True)
+    assert (f.status, f.message) == ("pass", "20 entries checked: shapes, sizes, values and sha256 read from every "
+                                     "entry (--deep); 20 entr(ies) carry no checksums (cache format v1): sizes only")
 
 
 def test_cache_integrity_fails_on_a_label_mask_of_the_wrong_length(project: Path, run_check) -> None:

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ContextManager
 
 from tusz_guard import __version__
 from tusz_guard.archive.scan import Progress, Scan, Sink, scan_archive
@@ -17,6 +19,7 @@ from tusz_guard.results import ConfigSummary, Finding, Report
 
 if TYPE_CHECKING:
     from tusz_guard.archive.unpack import UnpackResult
+    from tusz_guard.storage.location import Location
 
 FAMILY = "archive"
 
@@ -40,11 +43,43 @@ def judge(view: ArchiveView) -> list[Finding]:
     return run_checks(view, archive_checks())
 
 
-def verify(archive: Path, cfg: LoadedConfig | None, progress: Progress | None = None) -> Report:
-    """`verify-archive`: the archive's Report (with a config: against the config's corpus ledger)."""
+def verify(archive: str | Path, cfg: LoadedConfig | None,
+           progress_bar: Callable[[str, int], ContextManager[Progress]] | None = None) -> Report:
+    """`verify-archive`: the archive's Report (with a config: against the config's corpus ledger).
+
+    ARCHIVE is a local path or an object URL (s3://, gs://, ...: read as one stream, never downloaded).
+    """
     ledger = build_ledger(cfg) if cfg is not None else None
-    view = read_archive(Path(archive), cfg, ledger, progress=progress)
+    expect = expectation(cfg, ledger) if cfg is not None and ledger is not None else None
+    url, path = _where(str(archive))
+    if url is not None:
+        from tusz_guard.storage.archives import scan_url, url_size
+
+        with _bar(progress_bar, url_size(url)) as update:
+            view = view_of(scan_url(url, progress=update), expect)
+    else:
+        with _bar(progress_bar, path.stat().st_size if path.is_file() else 0) as update:
+            view = read_archive(path, cfg, ledger, progress=update)
     return archive_report(view, judge(view), cfg)
+
+
+def _where(archive: str) -> tuple[Location | None, Path]:
+    """(the URL of a remote archive, or None; the local path): a plain path or file:// is read from the disk."""
+    if "://" not in archive:
+        return None, Path(archive)
+    from tusz_guard.storage.location import Location
+
+    where = Location.parse(archive)
+    return (None, where.local_path) if where.is_local else (where, Path(archive))
+
+
+@contextmanager
+def _bar(progress_bar: Callable[[str, int], ContextManager[Progress]] | None, size: int) -> Iterator[Progress | None]:
+    if progress_bar is None:
+        yield None
+        return
+    with progress_bar("verifying", size) as update:
+        yield update
 
 
 def unpack(archive: Path, cfg: LoadedConfig, progress: Progress | None = None) -> UnpackResult:

@@ -64,11 +64,19 @@ class Sink(Protocol):
     def done(self, path: str, sha256: str, size: int, manifest: Manifest | None) -> None: ...
 
 
+class ArchiveURL(str):
+    """A remote archive's URL as shown (redacted), with a Path's `.name` for messages."""
+
+    @property
+    def name(self) -> str:
+        return self.rstrip("/").rsplit("/", 1)[-1]
+
+
 @dataclass
 class Scan:
     """Everything one pass learned; filled while streaming, read-only afterwards."""
 
-    archive: Path
+    archive: Path | ArchiveURL           # a local path, or a URL as shown (credentials redacted)
     archive_bytes: int
     compression: str = "?"
     members: list[Member] = field(default_factory=list)
@@ -96,20 +104,27 @@ Progress = Callable[[int], None]
 
 def scan_archive(archive: Path, sink: Sink | None = None, progress: Progress | None = None) -> Scan:
     """Read the archive once, to the end; never raises for bad content (the Scan records it)."""
-    start = time.perf_counter()
-    scan = Scan(archive=archive, archive_bytes=archive.stat().st_size)
+    size = archive.stat().st_size
     with open(archive, "rb") as fh:
-        try:
-            scan.compression = detect(fh.read(8))
-        except StreamError as exc:
-            scan.read_error = str(exc)
-            return scan
-        fh.seek(0)
-        reader = DecodedReader(fh, scan.compression)  # type: ignore[arg-type]
-        try:
-            _Walker(scan, reader, sink, progress).run()
-        finally:
-            reader.close()
+        return scan_stream(fh, archive, size, sink, progress)
+
+
+def scan_stream(fh: BinaryIO, archive: Path | ArchiveURL, size: int, sink: Sink | None = None,
+                progress: Progress | None = None) -> Scan:
+    """scan_archive over any seekable binary stream (a local file, an object opened through fsspec)."""
+    start = time.perf_counter()
+    scan = Scan(archive=archive, archive_bytes=size)
+    try:
+        scan.compression = detect(fh.read(8))
+    except StreamError as exc:
+        scan.read_error = str(exc)
+        return scan
+    fh.seek(0)
+    reader = DecodedReader(fh, scan.compression)  # type: ignore[arg-type]
+    try:
+        _Walker(scan, reader, sink, progress).run()
+    finally:
+        reader.close()
     scan.seconds = time.perf_counter() - start
     return scan
 

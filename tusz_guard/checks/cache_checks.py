@@ -8,7 +8,8 @@ from tusz_guard.cache.index_rules import IndexFacts, index_problems
 from tusz_guard.checks.base import check, listing, rows
 from tusz_guard.results import Outcome, Status, worst
 from tusz_guard.checks.coverage import by_stem, cache_plan, matching_siblings, orphans, role_counts, throughput
-from tusz_guard.checks.snapshot import Snapshot
+from tusz_guard.cache.store import EntryMeta
+from tusz_guard.checks.snapshot import EntryScan, Snapshot
 from tusz_guard.corpus.channels import CHANNELS_10_20
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, Recording
 
@@ -190,7 +191,31 @@ def _entry_problems(s: Snapshot, key: str, rec: Recording | None) -> list[str]:
         if files.labels_size != e.labels_bytes or not _npy_header_ok(files.labels_size, e.n_samples):
             out.append(f"labels.npy is {files.labels_size or 0:,} bytes, not a ({e.n_samples:,},) uint8 mask")
     out += _value_problems(s, key)
+    out += _sum_problems(e, (c.scans or {}).get(key))
     return out
+
+
+def _sum_problems(e: EntryMeta, scan: EntryScan | None) -> list[str]:
+    """A file whose bytes no longer hash to the sum recorded when it was written (format v2 entries)."""
+    if scan is None or scan.error:
+        return []
+    pairs = (("signal.npy", e.signal_sha256, scan.signal_sha256), ("labels.npy", e.labels_sha256, scan.labels_sha256))
+    return [f"{name} sha256 {now[:12]}… differs from the recorded {built[:12]}… (changed after it was written)"
+            for name, built, now in pairs if built is not None and now is not None and now != built]
+
+
+def _tier(s: Snapshot) -> str:
+    """What cache.integrity verified: sums only where the entries carry them (format v2)."""
+    c = s.cache
+    assert c is not None
+    unsummed = sum(e.signal_sha256 is None or e.labels_sha256 is None for e in c.entries.values())
+    if c.scans is not None:
+        tier = "shapes, sizes, values and sha256 read from every entry (--deep)"
+    else:
+        tier = "shapes, file sizes and recorded statistics (add --deep to read the values and verify the sha256)"
+    if unsummed:
+        tier += f"; {unsummed:,} entr(ies) carry no checksums (cache format v1): sizes only"
+    return tier
 
 
 def _value_problems(s: Snapshot, key: str) -> list[str]:
@@ -232,8 +257,7 @@ def cache_integrity(s: Snapshot) -> Outcome:
     stems = by_stem(s) if s.ledger is not None else {}
     bad = {k: p for k in sorted(c.entries) if (p := _entry_problems(s, k, stems.get(k)))}
     lines = [f"{k}: {'; '.join(p)}" for k, p in bad.items()]
-    tier = "shapes, sizes and values read from every entry (--deep)" if c.scans is not None else \
-        "shapes, file sizes and recorded statistics (add --deep to read the values)"
+    tier = _tier(s)
     details = {"checked": len(c.entries), "deep": c.scans is not None, "problems": rows(lines)}
     if bad:
         return Outcome("fail", f"{len(bad):,} of {len(c.entries):,} entr(ies) are damaged: {listing(lines, 2)}; "

@@ -64,6 +64,8 @@ class EntryScan:
     seizure_samples: int | None = None
     disk_meta: EntryMeta | None = None         # entries/<key>/meta.json, to compare with the index record
     error: str | None = None
+    signal_sha256: str | None = None           # of the files as they are now (format v2 records the built ones)
+    labels_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -335,4 +337,17 @@ def scan_entry(store: CacheStore, key: str) -> EntryScan:
     return EntryScan(key=key, signal_shape=tuple(signal.shape), signal_dtype=str(signal.dtype),
                      labels_shape=tuple(labels.shape), nonfinite=nonfinite,
                      min=float(values.min()) if values.size else None, max=float(values.max()) if values.size else None,
-                     zero_variance=flat, seizure_samples=int(np.count_nonzero(labels)), disk_meta=disk_meta)
+                     zero_variance=flat, seizure_samples=int(np.count_nonzero(labels)), disk_meta=disk_meta,
+                     signal_sha256=file_sha256(store.signal_path(key)),
+                     labels_sha256=file_sha256(store.labels_path(key)))
+
+
+def file_sha256(path: Path) -> str | None:
+    """The sha256 of a file's bytes (streamed); None when it cannot be read (the array load reported that)."""
+    import hashlib
+
+    try:
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except OSError:
+        return None

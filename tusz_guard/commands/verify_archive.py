@@ -16,12 +16,12 @@ FORMATS = ("text", "json", "junit", "html")
 
 
 @click.command("verify-archive")
-@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("archive", type=str)
 @click.option("--config", "config", type=click.Path(dir_okay=False), help="Also check prefix, fingerprint and "
               "coverage against this config.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), help="Write the report here.")
-def command(archive: Path, config: str | None, fmt: str, out: str | None) -> int:
+def command(archive: str, config: str | None, fmt: str, out: str | None) -> int:
     """Verify a cache archive without extracting it: safety, readability, totals, completeness, checksums.
 
     \b
@@ -29,11 +29,10 @@ def command(archive: Path, config: str | None, fmt: str, out: str | None) -> int
       tusz-guard verify-archive cache-tusz-9cd21cce38854d56-train5of5-val4of4.tar.zst
       tusz-guard verify-archive upload.tar.gz --config configs/train.yaml
       tusz-guard verify-archive upload.tar.gz --config configs/train.yaml --format junit -o reports/archive.xml
+      tusz-guard verify-archive s3://my-bucket/archives/cache-tusz.tar.zst     # streamed, never downloaded
     """
     cfg = load_config(config) if config else None
-    size = archive.stat().st_size if archive.is_file() else 0
-    with byte_bar("verifying", size) as update:
-        report = verify(archive, cfg, progress=update)
+    report = verify(archive, cfg, progress_bar=byte_bar)
     if fmt == "text" and out is None:
         click.echo(render_archive_text(report, color=sys.stdout.isatty()))
     else:

@@ -78,14 +78,14 @@ def cache_plan(snap: Snapshot) -> Plan:
 
 def build_live(cfg: LoadedConfig, missing: list[PlanItem], log: Log) -> float:
     """Build the missing entries with the cache builder, loudly; returns the seconds it took."""
-    from tusz_guard.commands.build_cache import build_cache, executor_spec
+    from tusz_guard.app.build import build_cache, executor_spec
 
     hours = sum(i.recording.duration_s or 0.0 for i in missing) / 3600.0
     log(f"WARNING --allow-live: building {len(missing)} missing cache entr{'y' if len(missing) == 1 else 'ies'} "
         f"({hours:.2f} recording-hours) into {cfg.cache_dir} before training; recorded in run.json")
     started = time.perf_counter()
     code = build_cache(cfg, roles=TRAINING_ROLES, spec=executor_spec(None, None, None), dry_run=False,
-                       rebuild_stale=False, force=False)
+                       rebuild_stale=False, force=False, echo=lambda message, err=False: log(f"build-cache: {message}"))
     seconds = time.perf_counter() - started
     log(f"WARNING --allow-live: build finished in {seconds:.1f} s{'' if code == 0 else f' (build-cache exited {code})'}")
     return seconds

@@ -1,0 +1,67 @@
+"""Location: URLs stay URLs, plain paths stay local, shown forms carry no credentials; round trips."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tusz_guard.errors import GuardError
+from tusz_guard.storage.location import Location, redact_url
+
+
+@pytest.mark.parametrize("text, protocol, path", [
+    ("s3://bucket/cache/tusz", "s3", "bucket/cache/tusz"),
+    ("s3://bucket/cache/tusz/", "s3", "bucket/cache/tusz"),
+    ("S3://bucket/x", "s3", "bucket/x"),
+    ("gs://b/x", "gs", "b/x"),
+    ("az://container/x", "az", "container/x"),
+    ("file:///data/cache", "file", "/data/cache"),
+    ("/data/cache", "file", "/data/cache"),
+    ("cache/tusz", "file", "/base/cache/tusz"),
+    ("s3:/bucket/x", "file", "/base/s3:/bucket/x"),     # one slash: a (strange) local path, as a shell sees it
+])
+def test_parse(text: str, protocol: str, path: str) -> None:
+    loc = Location.parse(text, base=Path("/base"))
+    assert (loc.protocol, loc.path) == (protocol, path)
+    assert Location.parse(loc.format(), base=Path("/elsewhere")) == loc
+
+
+def test_a_url_is_never_a_relative_local_path() -> None:
+    loc = Location.parse("s3://bucket/x", base=Path("/base"))
+    assert not loc.is_local and loc.join("entries", "k").format() == "s3://bucket/x/entries/k"
+    with pytest.raises(GuardError, match="is not a local path"):
+        loc.local_path
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "empty location"),
+    ("s3://", "s3://: no bucket or host after 's3://'"),
+    ("s3:///key", "s3:///key: no bucket or host after 's3://'"),
+])
+def test_bad_locations(text: str, message: str) -> None:
+    with pytest.raises(GuardError) as err:
+        Location.parse(text)
+    assert err.value.message == message
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("ftp://user:hunter2@host/x", "ftp://user:***@host/x"),
+    ("ftp://user@host/x", "ftp://user@host/x"),
+    ("az://c/x?sv=2024&sig=SECRET", "az://c/x?***"),
+    ("s3://bucket/x", "s3://bucket/x"),
+])
+def test_shown_forms_are_redacted(url: str, shown: str) -> None:
+    assert redact_url(url) == shown and Location.parse(url).shown == shown
+
+
+_segment = st.text(st.characters(whitelist_categories=("Ll", "Nd"), whitelist_characters="-_."), min_size=1,
+                   max_size=12).filter(lambda s: s not in (".", ".."))
+
+
+@given(st.sampled_from(["s3", "gs", "az", "memory"]), st.lists(_segment, min_size=1, max_size=5))
+def test_url_round_trip(protocol: str, parts: list[str]) -> None:
+    loc = Location.parse(f"{protocol}://" + "/".join(parts))
+    assert loc.format() == f"{protocol}://" + "/".join(parts)
+    assert Location.parse(loc.format()) == loc and loc.relative(loc.join("a/b").path) == "a/b"

@@ -1,0 +1,86 @@
+"""Where a cache or archive lives: a local path or an fsspec URL, as an immutable value (no I/O here).
+
+`s3://bucket/cache/tusz` is a URL, never the relative local path `s3:/bucket/...`; a plain path (relative or
+absolute) and `file://` stay local. Shown forms are redacted: credentials never reach a message.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from tusz_guard.errors import GuardError
+
+LOCAL = "file"
+_URL = re.compile(r"^(?P<proto>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)$", re.DOTALL)
+_USERINFO = re.compile(r"^(?P<user>[^/@:]*)(?::[^/@]*)?@")
+_SECRET_QUERY = re.compile(r"\?.*$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Location:
+    """A protocol ('file' for local) and its path: 'bucket/key/prefix' for object stores, absolute for local."""
+
+    protocol: str
+    path: str
+
+    @classmethod
+    def parse(cls, text: str | Path, base: Path | None = None) -> "Location":
+        """Parse a URL or a path (relative paths resolve against `base`, default the working directory)."""
+        raw = str(text)
+        if not raw.strip():
+            raise GuardError("empty location", hint="give a folder or a URL such as s3://bucket/cache/tusz")
+        match = _URL.match(raw)
+        if match is None:
+            path = Path(raw).expanduser()
+            return cls(LOCAL, str(path if path.is_absolute() else (base or Path.cwd()) / path))
+        proto, rest = match["proto"].lower(), match["rest"]
+        if proto in (LOCAL, "local"):
+            return cls(LOCAL, str(Path("/" + rest.lstrip("/"))))
+        rest = rest.rstrip("/")
+        if not rest or rest.startswith("/"):
+            raise GuardError(f"{redact_url(raw)}: no bucket or host after '{proto}://'",
+                             hint=f"write it as {proto}://bucket/prefix")
+        return cls(proto, rest)
+
+    @property
+    def is_local(self) -> bool:
+        return self.protocol == LOCAL
+
+    @property
+    def local_path(self) -> Path:
+        """The local path; GuardError for a remote location."""
+        if not self.is_local:
+            raise GuardError(f"{self.shown} is not a local path")
+        return Path(self.path)
+
+    def format(self) -> str:
+        """The string that parses back to this value (round trip)."""
+        return self.path if self.is_local else f"{self.protocol}://{self.path}"
+
+    @property
+    def shown(self) -> str:
+        """The form for messages and reports: user:password@ and query strings (SAS tokens) removed."""
+        return redact_url(self.format())
+
+    def join(self, *parts: str) -> "Location":
+        """A location below this one (posix separators, also for local paths)."""
+        return Location(self.protocol, str(PurePosixPath(self.path, *parts)))
+
+    def relative(self, full: str) -> str:
+        """A path below this location, relative to it ('entries/k/meta.json')."""
+        return str(PurePosixPath(full).relative_to(PurePosixPath(self.path)))
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.path).name
+
+
+def redact_url(text: str) -> str:
+    """A URL without credentials: 'ftp://user:pw@host/x?sig=...' -> 'ftp://user:***@host/x?***'."""
+    match = _URL.match(text)
+    if match is None:
+        return text
+    rest = _USERINFO.sub(lambda m: f"{m['user']}:***@" if m.group(0).count(":") else m.group(0), match["rest"], 1)
+    rest = _SECRET_QUERY.sub("?***", rest)
+    return f"{match['proto']}://{rest}"
