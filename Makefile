@@ -34,5 +34,10 @@ test-slow: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/run_all.py
 
+# ruff (pyflakes, pycodestyle, import sorting, bugbear) and mypy, as configured in pyproject.toml; CI runs it
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
 clean-demo:
 	@echo "demo data lives in $(DEMO)/ (generated; remove it by hand if you want it gone)"

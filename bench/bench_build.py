@@ -43,7 +43,7 @@ def main() -> None:
                "reader": _bench_reader(ledger.data_dir, recs)}
     for dtype in ("float32", "float16"):
         cfg = _project(work / f"project-{dtype}", corpus, dtype)
-        results[f"ours_{dtype}"] = _best(args.repeat, lambda: _ours(cfg, args.workers, hours))
+        results[f"ours_{dtype}"] = _best(args.repeat, lambda cfg=cfg: _ours(cfg, args.workers, hours))
     results["baseline"] = _best(args.repeat, lambda: _baseline(ledger.data_dir, recs, work / "baseline",
                                                                args.workers, hours))
     _report(results)
@@ -126,7 +126,7 @@ def _bench_reader(data_dir: Path, recs: list) -> dict[str, float]:
         totals["numpy_s"] += t1 - t0
         totals["mne_s"] += t2 - t1
         totals["files"] += 1
-        totals["identical"] += all(np.array_equal(a, b) for a, b in zip(ours, theirs))
+        totals["identical"] += all(np.array_equal(a, b) for a, b in zip(ours, theirs, strict=False))
     return totals
 
 

@@ -42,7 +42,8 @@ if sys.argv[2] != "none":
     from tusz_guard.expect.suites import read_suites
     docs = Path(sys.argv[3]) if len(sys.argv) > 3 else None
     index = snap.cache.index if snap.cache is not None else None
-    findings += run_expectations(snap.ledger, CacheStore(cfg.cache_dir), cfg, read_suites(Path(sys.argv[2]), sys.argv[2]), docs, index=index)
+    suites = read_suites(Path(sys.argv[2]), sys.argv[2])
+    findings += run_expectations(snap.ledger, CacheStore(cfg.cache_dir), cfg, suites, docs, index=index)
 print(len(findings), sorted({f.status for f in findings}))
 """
 

@@ -94,6 +94,6 @@ def test_fast_path_imports_no_heavy_modules(command: str, tiny_corpus: Path, mak
         "print('HEAVY', heavy, rc, file=sys.stderr)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    line = [l for l in proc.stderr.splitlines() if l.startswith("HEAVY")]
+    line = [text for text in proc.stderr.splitlines() if text.startswith("HEAVY")]
     assert line, proc.stderr[-2000:]
     assert line[0].startswith("HEAVY [] ")

@@ -103,7 +103,7 @@ def _user_guide_configs(project: Path) -> None:
     text = (ROOT / "docs" / "user-guide.md").read_text(encoding="utf-8")
     block = next(body for lang, body in FENCE.findall(text) if lang == "yaml" and "configs/smoke.yaml" in body)
     parts = FILE_COMMENT.split(block)[1:]
-    for name, body in zip(parts[::2], parts[1::2]):
+    for name, body in zip(parts[::2], parts[1::2], strict=False):
         assert yaml.safe_load(body)
         (project / name).write_text(body)
 

@@ -125,7 +125,7 @@ class GuardConfig(pytest.File):
             item.add_marker(MARKER)
         return items
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:  # type: ignore[override]
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         return one_line(excinfo.value)
 
     def finding(self, check: Check) -> Finding:
@@ -178,7 +178,7 @@ class GuardItem(pytest.Item):
             warnings.warn_explicit(GuardWarning(f"{finding.id}: {_safe(finding.message)}"), GuardWarning,
                                    filename=str(self.path), lineno=1)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:  # type: ignore[override]
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, CheckFailed):
             f = excinfo.value.finding
             why = " (--tusz-guard-strict: warnings fail)" if f.status == "warn" else ""

@@ -40,7 +40,7 @@ def test_numpy_reader_returns_mnes_values_on_every_readable_file(tiny_corpus: Pa
         header = read_header(path)
         picks = [i for i in map_channels(header.labels, ()).indices if i is not None]
         ours, theirs = read_channels(path, picks, header), read_channels_mne(path, picks, header)
-        assert all(np.array_equal(a, b) for a, b in zip(ours, theirs)), path.name
+        assert all(np.array_equal(a, b) for a, b in zip(ours, theirs, strict=False)), path.name
 
 
 def test_reader_refuses_a_truncated_file(tiny_corpus: Path, tmp_path: Path) -> None:

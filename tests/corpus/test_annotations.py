@@ -162,7 +162,7 @@ CHANNELS = ("FP1-F7", "F7-T3", "T3-T5", "C3-CZ")
 def channel_events(draw: st.DrawFn, channel: str) -> list[Event]:
     """Non-overlapping events on one channel, times on the 4-decimal grid within [0, 1000]."""
     cuts = sorted(draw(st.sets(st.integers(0, 10_000_000), min_size=0, max_size=12)))
-    pairs = list(zip(cuts[::2], cuts[1::2]))
+    pairs = list(zip(cuts[::2], cuts[1::2], strict=False))
     return [Event(channel, a / 10_000, b / 10_000, draw(st.sampled_from(LABELS)),
                   draw(st.integers(0, 10_000)) / 10_000) for a, b in pairs]
 
@@ -197,7 +197,7 @@ def test_seizure_intervals_are_sorted_disjoint_and_cover_every_seizure(file: tup
     parsed = parse_annotation_text(format_file(events, 4), kind)  # type: ignore[arg-type]
     spans = parsed.seizure_intervals(LABELS[1:])
     assert all(a < b for a, b in spans)
-    assert all(b1 < a2 for (_, b1), (a2, _) in zip(spans, spans[1:]))
+    assert all(b1 < a2 for (_, b1), (a2, _) in zip(spans, spans[1:], strict=False))
     for e in events:
         if e.label != "bckg":
             assert any(a <= e.start and e.stop <= b for a, b in spans)

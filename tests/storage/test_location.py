@@ -32,7 +32,7 @@ def test_a_url_is_never_a_relative_local_path() -> None:
     loc = Location.parse("s3://bucket/x", base=Path("/base"))
     assert not loc.is_local and loc.join("entries", "k").format() == "s3://bucket/x/entries/k"
     with pytest.raises(GuardError, match="is not a local path"):
-        loc.local_path
+        _ = loc.local_path
 
 
 @pytest.mark.parametrize("text, message", [

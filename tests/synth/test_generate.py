@@ -146,7 +146,7 @@ def test_annotation_headers_and_tiling(tiny_corpus: Path) -> None:
             for channel in channels:
                 spans = [(row[1], row[2]) for row in rows if row[0] == channel]
                 assert spans[0][0] == "0.0000" and float(spans[-1][1]) == r["duration_s"]
-                assert all(a[1] == b[0] and float(a[0]) < float(a[1]) for a, b in zip(spans, spans[1:]))
+                assert all(a[1] == b[0] and float(a[0]) < float(a[1]) for a, b in zip(spans, spans[1:], strict=False))
         _, bi = read_rows(edf.with_suffix(".csv_bi"))
         if not set(r["defects"]) & {"csv_bi_three_columns", "csv_bi_clock_times"}:
             seiz = [[float(row[1]), float(row[2])] for row in bi if row[3] == "seiz"]

@@ -77,7 +77,7 @@ def test_place_spans_fit_without_overlap(duration: int, lengths: list[float], se
     assert len(spans) <= len(lengths)
     for start, stop in spans:
         assert 5.0 - 1e-4 <= start < stop <= duration - 5.0 + 1e-4
-    assert all(b[0] - a[1] >= 10.0 - 2e-4 for a, b in zip(spans, spans[1:]))
+    assert all(b[0] - a[1] >= 10.0 - 2e-4 for a, b in zip(spans, spans[1:], strict=False))
 
 
 @given(duration=st.integers(10, 4000), seed=st.integers(0, 99), n=st.integers(0, 3))
@@ -85,5 +85,5 @@ def test_tile_covers_the_recording(duration: int, seed: int, n: int) -> None:
     spans = [(a, b, "seiz") for a, b in place_spans(np.random.default_rng(seed), duration, [20.0] * n)]
     rows = tile(duration, spans)
     assert rows[0][0] == 0.0 and rows[-1][1] == duration
-    assert all(a[1] == b[0] and a[0] < a[1] for a, b in zip(rows, rows[1:]))
+    assert all(a[1] == b[0] and a[0] < a[1] for a, b in zip(rows, rows[1:], strict=False))
     assert [r for r in rows if r[2] == "seiz"] == spans

@@ -86,4 +86,4 @@ def test_worker_processes_serve_the_same_batches(tmp_path: Path) -> None:
         batches.append([(x, y, w.tolist()) for x, y, w in loader(data, settings, shuffle=True)])
     assert [b[2] for b in batches[0]] == [b[2] for b in batches[1]]
     assert sorted(w for b in batches[0] for w in b[2]) == [0, 1, 2, 3, 4]
-    assert all(torch.equal(a[0], b[0]) and torch.equal(a[1], b[1]) for a, b in zip(*batches))
+    assert all(torch.equal(a[0], b[0]) and torch.equal(a[1], b[1]) for a, b in zip(*batches, strict=False))

@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 import click
 
@@ -80,7 +80,7 @@ def build_cache(cfg: LoadedConfig, *, roles: tuple[str, ...], spec: ExecutorSpec
 
 
 # ---- the config gate ----------------------------------------------------------------------------------------
-def run_gate(cfg: LoadedConfig, force: bool, echo: Echo = click.echo) -> str | bool:
+def run_gate(cfg: LoadedConfig, force: bool, echo: Echo = click.echo) -> str | Literal[False]:
     """'' when the config checks pass, the forced reason under --force, False when blocked (report written)."""
     from tusz_guard.app.preflight import config_gate
     from tusz_guard.report import write_reports

@@ -70,7 +70,7 @@ def _build(prefix: str, slot: dict[str, Any], scan: Scan) -> ArchivedCache:
             errors[stem] = f"{path}: {scan.json_errors[path]}"
             continue
         try:
-            records[stem] = EntryMeta.from_json(scan.documents.get(path), path)
+            records[stem] = EntryMeta.from_json(scan.documents.get(path) or {}, path)
         except GuardError as exc:
             errors[stem] = exc.message
     meta = slot["docs"].get(f"{base}tusz-guard-cache.json")

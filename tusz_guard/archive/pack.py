@@ -19,7 +19,8 @@ from tusz_guard.archive.progress import Update, byte_bar
 from tusz_guard.archive.streams import CHUNK, SUFFIX, Compressor
 from tusz_guard.cache.fingerprint import fingerprint
 from tusz_guard.cache.plan import plan
-from tusz_guard.cache.store import ENTRY_FILES, INDEX_NAME, LABELS_NAME, META_NAME, SIGNAL_NAME, CacheStore, EntryMeta, verify_index
+from tusz_guard.cache.store import (ENTRY_FILES, INDEX_NAME, LABELS_NAME, META_NAME, SIGNAL_NAME, CacheStore, EntryMeta,
+                                     verify_index)
 from tusz_guard.config import LoadedConfig
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, build_ledger
 from tusz_guard.errors import GuardError
@@ -92,7 +93,8 @@ def _inventory(cfg: LoadedConfig, store: CacheStore) -> tuple[list[str], dict[st
 
 def _coverage(cfg: LoadedConfig, records: dict[str, EntryMeta]) -> tuple[dict[str, RoleCoverage], dict[str, tuple[str, ...]]]:
     items = plan(build_ledger(cfg), records, fingerprint(cfg), roles=ROLES).items
-    coverage, covered = {}, {}
+    coverage: dict[str, RoleCoverage] = {}
+    covered: dict[str, tuple[str, ...]] = {}
     for role in ROLES:
         mine = [i for i in items if i.recording.role == role]
         coverage[role] = RoleCoverage(included=len(mine), covered=sum(i.state == "current" for i in mine),
@@ -280,7 +282,7 @@ def _write_tar(sink: BinaryIO, manifest: Manifest, sources: list[Source], progre
                     raise _changed(s)
                 reader = _HashingReader(f, update, done)
                 try:
-                    tf.addfile(_info(s.name, s.size), reader)  # type: ignore[arg-type]
+                    tf.addfile(_info(s.name, s.size), reader)
                 except OSError:      # the file shrank after it was hashed: tarfile ran out of data
                     raise _changed(s) from None
             if reader.h.hexdigest() != s.sha256:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, BinaryIO, Literal, Protocol
 
 from tusz_guard.archive.layout import Place, name_problem, normalise, place
 from tusz_guard.archive.manifest import MAX_MANIFEST_BYTES, Manifest, ManifestError, parse_manifest
@@ -120,7 +120,7 @@ def scan_stream(fh: BinaryIO, archive: Path | ArchiveURL, size: int, sink: Sink 
         scan.read_error = str(exc)
         return scan
     fh.seek(0)
-    reader = DecodedReader(fh, scan.compression)  # type: ignore[arg-type]
+    reader = DecodedReader(fh, scan.compression)
     try:
         _Walker(scan, reader, sink, progress).run()
     finally:

@@ -309,7 +309,7 @@ class Compressor:
             # nbWorkers >= 1 gives the same frame whatever the worker count, so the output stays deterministic.
             cctx = zstandard.ZstdCompressor(level=level or ZST_LEVEL, threads=max(1, os.cpu_count() or 1),
                                             write_checksum=True)
-            self._w = cctx.stream_writer(raw, closefd=False)  # type: ignore[assignment]
+            self._w = cctx.stream_writer(raw, closefd=False)
 
     def write(self, data: bytes) -> int:
         return self._w.write(data)

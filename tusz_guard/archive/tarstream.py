@@ -78,7 +78,8 @@ class TarStream:
                 (self._globals if info.type == tarfile.XGLTYPE else overrides).update(records)
                 continue
             if info.type in _LONG:
-                name = tarfile.nts(self._exact(_blocks(size), "a GNU long-name header")[:size], ENCODING, ERRORS)
+                name = tarfile.nts(  # type: ignore[attr-defined]  # stdlib helper, not in typeshed
+                    self._exact(_blocks(size), "a GNU long-name header")[:size], ENCODING, ERRORS)
                 overrides["path" if info.type == tarfile.GNUTYPE_LONGNAME else "linkpath"] = name
                 continue
             _apply(info, {**self._globals, **overrides})
@@ -104,7 +105,7 @@ class TarStream:
             raise TarReadError(f"the tar data ends inside a member header (byte {self.offset:,})")
         try:
             return tarfile.TarInfo.frombuf(block, ENCODING, ERRORS)
-        except tarfile.EOFHeaderError:
+        except tarfile.EOFHeaderError:  # type: ignore[attr-defined]  # stdlib, not in typeshed
             self._end()
             return None
         except tarfile.HeaderError as exc:

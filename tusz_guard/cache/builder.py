@@ -17,6 +17,7 @@ from tusz_guard import __version__
 from tusz_guard.cache.executors import ExecutorSpec, WorkerDied, run_tasks
 from tusz_guard.cache.fingerprint import diff_params, fingerprint_of
 from tusz_guard.cache.labels import annotation_path
+from tusz_guard.corpus.annotations import AnnotationKind
 from tusz_guard.cache.plan import Plan
 from tusz_guard.cache.store import META_NAME, CacheMeta, CacheStore, EntryMeta, utc_now
 from tusz_guard.errors import GuardError
@@ -38,7 +39,7 @@ class EntryTask:
     key: str
     fingerprint: str
     params: Any                    # tusz_guard.cache.preprocess.PipelineParams
-    annotations: str
+    annotations: AnnotationKind
     seizure_labels: tuple[str, ...]
     duration_s: float
     replace: bool = False

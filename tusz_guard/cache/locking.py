@@ -119,7 +119,7 @@ def describe_holder(lock_path: Path) -> str:
     """'held by pid 123 on host h since ... (tusz-guard pack ...)', from the last holder's record."""
     info = _read_holder(lock_path.with_name(LOCK_INFO_NAME))
     try:
-        pid, host, since = int(info["pid"]), str(info["host"]), str(info["since"])
+        pid, host, since = int(str(info["pid"])), str(info["host"]), str(info["since"])
         command = str(info.get("command", ""))
     except (ValueError, KeyError, TypeError):
         return "held by a process that left no record (not tusz-guard, or an older version)"

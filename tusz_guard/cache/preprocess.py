@@ -72,8 +72,9 @@ def process(path: Path, header: EdfHeader, params: PipelineParams) -> Processed:
     if cmap.missing:
         raise PreprocessError(str(path), f"missing {', '.join(cmap.missing)} (not interpolated)")
     present = [i for i, idx in enumerate(cmap.indices) if idx is not None]
-    raw = read_channels(path, [cmap.indices[i] for i in present], header)
-    rates = [header.sfreqs[cmap.indices[i]] for i in present]
+    picks = [idx for idx in cmap.indices if idx is not None]          # the source channel of each present one
+    raw = read_channels(path, picks, header)
+    rates = [header.sfreqs[idx] for idx in picks]
     n_out = n_samples_at(header.duration_s, params.sampling_rate)
     data = resample_channels(raw, rates, params.sampling_rate, n_out, str(path))
     data = apply_filters(data, params, str(path))

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -94,8 +93,8 @@ class EntryMeta:
                              hint="remove the entry and rebuild it with `tusz-guard build-cache`")
         try:
             # a value already of its field's exact type is what _coerce would return (the index has ~7,000 records)
-            return cls(**{name: value if type(value) is kind else _coerce(name, value)
-                          for name, kind in kinds if name in data for value in (data[name],)})
+            return cls(**{name: value if type(value) is kind else _coerce(name, value)  # type: ignore[arg-type]
+                          for name, kind in kinds if name in data for value in (data[name],)})  # fields checked above
         except (TypeError, ValueError) as exc:
             raise GuardError(f"{where}: malformed entry record ({exc})",
                              hint="remove the entry and rebuild it with `tusz-guard build-cache`") from None
@@ -108,7 +107,8 @@ class EntryMeta:
 _OPTIONAL_FIELDS = {"schema", "labels_source_size", "labels_source_mtime_ns", "labels_source_sha256",
                     "signal_sha256", "labels_sha256"}
 _TUPLE_FIELDS = {"interpolated": str, "mean": float, "std": float}
-_SCALAR_FIELDS = {"labels_source_size": int, "labels_source_mtime_ns": int, "source_size": int, "source_mtime_ns": int, "n_channels": int, "n_samples": int,
+_SCALAR_FIELDS = {"labels_source_size": int, "labels_source_mtime_ns": int, "source_size": int, "source_mtime_ns": int,
+                  "n_channels": int, "n_samples": int,
                   "sampling_rate": int, "seizure_samples": int, "nonfinite": int, "signal_bytes": int,
                   "labels_bytes": int, "min": float, "max": float, "build_seconds": float}
 

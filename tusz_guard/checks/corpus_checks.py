@@ -89,7 +89,7 @@ def corpus_headers(s: Snapshot) -> Outcome:
                "missing_channels": sum(r.reason == "missing_channels" for r in used),
                "defects": rows(defects), "unreadable": rows(unreadable), "blocking": rows(blocking)}
     summary = (f"rates {', '.join(f'{k} Hz {v:,}' for k, v in rates.items())}; "
-               f"{interpolation_text(details['files_interpolated'], sorted(interpolated))}; "
+               f"{interpolation_text(sum(bool(r.interpolated) for r in used if r.included), sorted(interpolated))}; "
                f"{details['missing_channels']:,} excluded for missing channels")
     if blocking:
         return Outcome("fail", f"{n(len(blocking))} included recording(s) cannot be preprocessed as one signal: "

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from tusz_guard.cache.fingerprint import fingerprint
 from tusz_guard.cache.store import (reconcile, ENTRIES_NAME, ENTRY_FILES, ENTRY_META_NAME, LABELS_NAME, ROOT_FILES,
@@ -21,6 +21,7 @@ from tusz_guard.results import Outcome
 
 if TYPE_CHECKING:
     from tusz_guard.archive.verify import ArchiveView
+    from tusz_guard.pipeline.foreign_config import ForeignConfig
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
 # Environment variables other scripts commonly read for a cache location (catalogue row 1: a second name).
@@ -159,8 +160,10 @@ def gather_snapshot(cfg: LoadedConfig, extra: tuple[str | Path, ...] = (), *, de
                     data_dirs=base.data_dirs)
 
 
-def _foreign(cfg: LoadedConfig) -> bool:
+def _foreign(cfg: LoadedConfig) -> TypeGuard[ForeignConfig]:
+    """A team's own config adapted by its [pipeline] profile (tusz_guard.pipeline)."""
     from tusz_guard.pipeline.foreign_config import ForeignConfig
+
     return isinstance(cfg, ForeignConfig)
 
 

@@ -135,5 +135,6 @@ def build_report(s: Snapshot, findings: list[Finding], strict: bool = False,
     funnel = tuple(funnel_lines(s.ledger, s.cfg.config.data.validation_split)) if s.ledger is not None else ()
     return Report(findings=tuple(findings), configs=tuple(config_summary(c) for c in s.configs if c.config),
                   cache_dir=str(s.cfg.cache_dir), fingerprint=s.fingerprint, totals=totals(s), funnel=funnel,
-                  sections={**sections(s), **(extra_sections or {})}, generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  sections={**sections(s), **(extra_sections or {})},
+                  generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                   tool_version=__version__, strict=strict)

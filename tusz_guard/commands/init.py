@@ -50,9 +50,9 @@ def command(data_dir: Path, project_dir: Path, cache_dir: str, smoke_files: int,
     folder.mkdir(parents=True, exist_ok=True)
     for kind, path in targets.items():
         path.write_text(render(config_for(kind, shared, smoke_files)), encoding="utf-8")
-    for path in [marker, *targets.values()]:
-        if path is not None:
-            click.echo(f"wrote {_rel(path, project)}")
+    for written in [marker, *targets.values()]:
+        if written is not None:
+            click.echo(f"wrote {_rel(written, project)}")
     return _gate(targets["train"], targets["smoke"])
 
 

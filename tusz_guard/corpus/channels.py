@@ -47,7 +47,7 @@ class ChannelMap:
     @property
     def found(self) -> tuple[str, ...]:
         """Channels present in the header, in CHANNELS_10_20 order."""
-        return tuple(c for c, i in zip(CHANNELS_10_20, self.indices) if i is not None)
+        return tuple(c for c, i in zip(CHANNELS_10_20, self.indices, strict=False) if i is not None)
 
 
 def map_channels(labels: Sequence[str], interpolate: Sequence[str] = ("Fz", "Pz")) -> ChannelMap:

@@ -372,7 +372,7 @@ def _floats(name: str, fields: dict[str, tuple[str, ...]], field: str) -> tuple[
         pass
     # slow path only for a bad file: find the offending signal and name it
     return tuple(_float_field(name, v, f"{field.replace('_', ' ')} of '{label}'")
-                 for v, label in zip(fields[field], fields["label"]))
+                 for v, label in zip(fields[field], fields["label"], strict=False))
 
 
 def _ints(name: str, fields: dict[str, tuple[str, ...]], field: str) -> tuple[int, ...]:
@@ -380,4 +380,4 @@ def _ints(name: str, fields: dict[str, tuple[str, ...]], field: str) -> tuple[in
         return tuple(map(int, fields[field]))
     except ValueError:
         return tuple(_int_field(name, v, f"{field.replace('_', ' ')} of '{label}'")
-                     for v, label in zip(fields[field], fields["label"]))
+                     for v, label in zip(fields[field], fields["label"], strict=False))

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tusz_guard.cache.plan import Plan, PlanItem
+from tusz_guard.cache.plan import EntryState, Plan, PlanItem
 from tusz_guard.checks.base import listing, rows
 from tusz_guard.results import Outcome
 from tusz_guard.checks.snapshot import CacheView, Snapshot
-from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES
+from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, Recording
 from tusz_guard.pipeline.foreign_cache import ForeignCache, NpzEntry
 from tusz_guard.pipeline.foreign_config import ForeignConfig
 
@@ -33,7 +33,8 @@ def changed_content(s: Snapshot, cache: ForeignCache) -> list[str]:
     return [k for k in dict.fromkeys([*then, *now]) if then.get(k) != now.get(k)] or ["content hash"]
 
 
-def _state(s: Snapshot, cache: ForeignCache, entry: NpzEntry | None, rec, changed: list[str]) -> tuple[str, str]:
+def _state(s: Snapshot, cache: ForeignCache, entry: NpzEntry | None, rec: Recording,
+           changed: list[str]) -> tuple[EntryState, str]:
     if entry is None:
         return "missing", "no entry file"
     if entry.error is not None:

@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 from tusz_guard.checks.base import listing
-from tusz_guard.results import Outcome, worst
+from tusz_guard.results import Outcome, Status, worst
 from tusz_guard.checks.snapshot import ConfigLoad, Snapshot
 from tusz_guard.pipeline.foreign_config import ForeignConfig
 
@@ -80,7 +80,7 @@ def _pair(a: ConfigLoad, ca: ForeignConfig, b: ConfigLoad, cb: ForeignConfig) ->
 def consistency_outcome(s: Snapshot) -> Outcome:
     """Configs with equal content values read one cache; configs with different ones do not share one (F2)."""
     loaded = _foreign(s.configs)
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[Status, str]] = []
     for i, (a, ca) in enumerate(loaded):
         for b, cb in loaded[i + 1:]:
             msg = _pair(a, ca, b, cb)

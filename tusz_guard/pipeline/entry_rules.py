@@ -91,12 +91,12 @@ def cached_windows(s: Snapshot) -> tuple[dict[str, int], list[str]]:
 
     assert s.cache is not None
     array = cfg_of(s).profile.cache.windows_array
-    per_role = {role: 0 for role in ROLES}
+    per_role: dict[str, int] = {role: 0 for role in ROLES}
     differ = []
     for item in cache_plan(s).current:
         e = entry_of(s.cache, item.recording)
         got = windows_of(e, array) if e is not None else None
-        if got is None:
+        if got is None or e is None or item.recording.role is None:
             continue
         per_role[item.recording.role] += got
         if got != item.recording.windows_expected:
@@ -139,11 +139,11 @@ def seizure_mismatches(s: Snapshot) -> list[str]:
     for item in cache_plan(s).current:
         r, e = item.recording, entry_of(s.cache, item.recording)
         v = cache.values.get(e.rel) if e is not None else None
-        if v is None or v.seizure_per_window is None:
+        if e is None or v is None or v.seizure_per_window is None:
             continue
         want = [_seizure_in(r.seizure_intervals, i * stride, length, rate) for i in range(len(v.seizure_per_window))]
         tolerance = 2 * len(r.seizure_intervals)
-        bad = sum(abs(a - b) > tolerance for a, b in zip(v.seizure_per_window, want))
+        bad = sum(abs(a - b) > tolerance for a, b in zip(v.seizure_per_window, want, strict=False))
         if bad:
             out.append(f"{e.rel}: {bad:,} window(s) label a different seizure time than the annotations")
     return out

@@ -92,7 +92,8 @@ def read_foreign_cache(root: Path, profile: Profile, *, headers: bool = True, de
     known = {split_path(t, f).rsplit("/", 1)[-1] for t in (cache.index, cache.manifest) if t
              for f in cache.splits.values()}
     # without {split} in the template every role reads one folder
-    folders = dict(cache.splits) if "{split}" in template.text else {role: "" for role in cache.splits}
+    folders: dict[str, str] = {str(role): folder for role, folder in cache.splits.items()} if "{split}" in template.text \
+        else {str(role): "" for role in cache.splits}
     entries: dict[str, dict[str, NpzEntry]] = {}
     unmatched: list[str] = []
     for folder in dict.fromkeys(folders.values()):

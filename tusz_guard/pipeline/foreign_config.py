@@ -75,7 +75,7 @@ def load_any(path: str | Path, env: Mapping[str, str] | None = None) -> LoadedCo
     except ConfigError as exc:
         toml = find_profile_file(Path(path).expanduser().absolute())
         profile = read_profile(toml) if toml is not None else None
-        if profile is not None:     # a team's config the profile's globs miss reads as a tusz-guard config
+        if toml is not None and profile is not None:   # a team's config the globs miss reads as a tusz-guard config
             note = (f"it is not one of the configs pipeline.configs names in {toml.parent / PROFILE_FILE} "
                     f"({', '.join(profile.configs)})")
             last = exc.problems[-1] if isinstance(exc, ConfigProblems) else exc   # said once, after every problem

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter
 
 from tusz_guard.checks.base import listing
-from tusz_guard.results import Outcome, worst
+from tusz_guard.results import Outcome, Status, worst
 from tusz_guard.checks.snapshot import Snapshot
 from tusz_guard.pipeline.cache_rules import cfg_of, npz_of, windows_of
 from tusz_guard.pipeline.foreign_cache import ForeignCache
@@ -20,8 +20,10 @@ def _index_problems(s: Snapshot, cache: ForeignCache, folder: str) -> list[str]:
     if idx.error:
         return [idx.error]
     out = []
-    listed = dict(zip(idx.stems, idx.counts)) if len(idx.stems) == len(idx.counts) else None
-    if listed is None:
+    listed: dict[str, int | None]
+    if len(idx.stems) == len(idx.counts):
+        listed = dict(zip(idx.stems, idx.counts, strict=True))
+    else:
         out.append(f"{idx.rel} lists {len(idx.stems):,} files but {len(idx.counts):,} window counts")
         listed = dict.fromkeys(idx.stems, None)
     absent, unlisted = sorted(set(listed) - set(on_disk)), sorted(set(on_disk) - set(listed))
@@ -55,8 +57,8 @@ def _manifest_problems(s: Snapshot, cache: ForeignCache, folder: str) -> list[st
     if absent:
         out.append(f"{man.rel} names {len(absent):,} cache file(s) not on disk: {listing(absent)}")
     counts = {name: windows_of(e, array) for name, e in files.items()}
-    beyond = sorted({name for _, name, idx in man.items if name in counts and counts[name] is not None
-                     and not 0 <= idx < counts[name]})
+    beyond = sorted({name for _, name, idx in man.items
+                     if (n := counts.get(name)) is not None and not 0 <= idx < n})
     if beyond:
         out.append(f"{man.rel} points past the last window of {len(beyond):,} file(s): {listing(beyond)}")
     short = [f"{name}: {per_file[name]:,} of {n:,}" for name, n in sorted(counts.items())
@@ -77,11 +79,11 @@ def index_outcome(s: Snapshot) -> Outcome:
     if not s.cache.dir_exists:
         return Outcome("skip", f"{s.show(s.cache.root)} does not exist")
     template = cfg_of(s).profile.cache.entry
-    found: list[tuple[str, str]] = []
+    found: list[tuple[Status, str]] = []
     for folder in cache.entries:
         found += [("fail", m) for m in _index_problems(s, cache, folder) + _manifest_problems(s, cache, folder)]
     if cache.unmatched:
-        status = "fail" if not cache.all_entries() else "warn"
+        status: Status = "fail" if not cache.all_entries() else "warn"
         found.append((status, f"{len(cache.unmatched):,} file(s) do not match the entry template {template}: "
                       f"{listing(cache.unmatched)}; fix pipeline.cache.entry in tusz-guard.toml"))
     details = {"folders": {f: len(e) for f, e in cache.entries.items()},

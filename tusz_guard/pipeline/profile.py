@@ -50,9 +50,12 @@ class Labels(_Strict):
     background: tuple[str, ...] = BACKGROUND_LABELS
 
 
+DEFAULT_SPLITS: dict[Literal["train", "val", "test"], str] = {"train": "train", "val": "dev"}
+
+
 class Cache(_Strict):
     entry: str
-    splits: dict[Literal["train", "val", "test"], str] = Field(default_factory=lambda: {"train": "train", "val": "dev"})
+    splits: dict[Literal["train", "val", "test"], str] = Field(default_factory=lambda: dict(DEFAULT_SPLITS))
     windows_array: str = "windows"
     labels_array: str | None = "labels"
     index: str | None = None

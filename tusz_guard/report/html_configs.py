@@ -46,7 +46,7 @@ def configs_section(configs: tuple[ConfigSummary, ...]) -> str:
     head = "".join(f'<th><span class="cfg-name">{esc(c.name)}</span><br><code>{esc(c.path)}</code></th>'
                    for c in configs)
     body = "".join(f'<tr class="{"diff" if d else "same"}"><th scope="row"><code>{esc(key)}</code></th>'
-                   f'{"".join(_cell(v) for v in vals)}</tr>' for (key, vals), d in zip(rows, flags))
+                   f'{"".join(_cell(v) for v in vals)}</tr>' for (key, vals), d in zip(rows, flags, strict=False))
     n_diff = sum(flags)
     toggle = ""
     if len(configs) > 1:

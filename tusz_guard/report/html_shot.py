@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tusz_guard.errors import GuardError
+
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run")
-VIEWPORT = {"width": 1240, "height": 900}
+VIEWPORT: "ViewportSize" = {"width": 1240, "height": 900}
 
 
 def chromium_path() -> str:

@@ -51,7 +51,7 @@ def write_full(path: Path, plan: RecordingPlan, digital: np.ndarray) -> None:
     signals = [edfio.EdfSignal.from_digital(row, plan.sfreq, label=label, physical_dimension=UNIT,
                                             physical_range=PHYSICAL_RANGE, digital_range=DIGITAL_RANGE,
                                             prefiltering=PREFILTERING)
-               for row, label in zip(digital, plan.labels)]
+               for row, label in zip(digital, plan.labels, strict=False)]
     edf = edfio.Edf(signals, recording=edfio.Recording(startdate=plan.startdate), starttime=start_time(plan),
                     data_record_duration=1)
     edf.local_patient_identification = patient_field(plan)

@@ -39,7 +39,7 @@ def place_slots(spec: ProfileSpec, rng: RNG) -> list[Slot]:
         n = spec.splits[split].patients
         patients, ids = sorted(ids[:n]), ids[n:]
         counts = _spread(rng, spec.splits[split].files, n, alpha=0.7 if spec.sparse else 3.0)
-        for patient, count in zip(patients, counts):
+        for patient, count in zip(patients, counts, strict=False):
             slots += _patient_slots(rng, split, patient, count, p_new=0.3 if spec.sparse else 0.55)
     slots = _assign_montages(spec, slots, rng)
     return slots if spec.sparse else _ensure_variety(slots)
@@ -101,7 +101,7 @@ def _ensure_variety(slots: list[Slot]) -> list[Slot]:
     for field, value in (("montage", "02_tcp_le"), ("montage", "03_tcp_ar_a"), ("modern", True)):
         if not any(getattr(out[g[0]], field) == value for g in train):
             for i in plain.pop(0):
-                out[i] = replace(out[i], **{field: value})
+                out[i] = replace(out[i], **{field: value})  # type: ignore[arg-type]  # one field by name
     if not any(len(out[g[0]].session) > len("s001_2002") for g in train):
         for i in train[1]:
             out[i] = replace(out[i], session=f"{out[i].session[:4]}_{out[i].startdate:%Y_%m_%d}")

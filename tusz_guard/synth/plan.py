@@ -35,7 +35,7 @@ def _recordings(spec: ProfileSpec, slots: list[Slot], rng: RNG) -> list[Recordin
     rates = _rates(spec, slots, rng)
     low, high = spec.duration_range
     plans = []
-    for slot, rate in zip(slots, rates):
+    for slot, rate in zip(slots, rates, strict=False):
         duration = _scale_duration(spec, slot.split, rng) if spec.sparse else int(rng.integers(low, high + 1))
         n_signals = int(rng.integers(MIN_SIGNALS, MAX_SIGNALS + 1))
         plans.append(RecordingPlan(
@@ -71,7 +71,7 @@ def _small_rates(spec: ProfileSpec, plans: list[RecordingPlan], rng: RNG) -> lis
     included = [i for i, p in enumerate(plans) if p.reason is None]
     chosen = rng.choice(included, size=sum(spec.rates.values()), replace=False)
     out = list(plans)
-    for i, rate in zip(chosen, [r for r, n in spec.rates.items() for _ in range(n)]):
+    for i, rate in zip(chosen, [r for r, n in spec.rates.items() for _ in range(n)], strict=False):
         out[int(i)] = replace(out[int(i)], sfreq=rate)
     return out
 

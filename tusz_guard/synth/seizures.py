@@ -28,7 +28,7 @@ def add_seizures(spec: ProfileSpec, plans: list[RecordingPlan], rng: RNG) -> lis
             kinds = [_kind(spec, n_done + k, rng) for k in range(len(spans))]
             n_done += len(spans)
             out[i] = replace(out[i], seizures=tuple(Seizure(a, b, kind, _involved(kind, rng))
-                                                    for (a, b), kind in zip(spans, kinds)))
+                                                    for (a, b), kind in zip(spans, kinds, strict=False)))
     return out
 
 
@@ -88,7 +88,7 @@ def place_spans(rng: RNG, duration: float, lengths: list[float], margin: float =
     slack = room - sum(lengths) - gap * (len(lengths) - 1)
     cuts = np.sort(rng.uniform(0.0, slack, size=len(lengths)))
     spans, offset = [], margin
-    for cut, length in zip(cuts, lengths):
+    for cut, length in zip(cuts, lengths, strict=False):
         start = round(offset + float(cut), 4)
         spans.append((start, round(start + length, 4)))
         offset += length + gap

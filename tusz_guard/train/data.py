@@ -70,7 +70,8 @@ def role_entries(plan: Plan) -> dict[str, list[tuple[str, int]]]:
                          f"(first: {first.recording.stem}: {first.reason})",
                          hint="run `tusz-guard build-cache CONFIG` or pass --allow-live", exit_code=1)
     out: dict[str, list[tuple[str, int]]] = {role: [] for role in ROLES}
-    for item in plan.items:
+    for item in plan.items:                  # every item is current here (checked above): it has its entry
+        assert item.entry is not None and item.recording.role is not None
         out[item.recording.role].append((item.recording.stem, item.entry.n_samples))
     return out
 

@@ -70,7 +70,7 @@ def window_table(store: CacheStore, role: str, entries: Iterable[tuple[str, int]
         empty = np.zeros(0)
         return WindowTable(role, (), empty.astype(np.int32), empty.astype(np.int64), empty,
                            np.zeros((0, geom.n_segments), np.uint8))
-    cols = list(zip(*parts))
+    cols = list(zip(*parts, strict=False))
     return WindowTable(role, tuple(keys), *(np.concatenate(c) for c in cols))
 
 

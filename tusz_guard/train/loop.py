@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable, Literal
+from typing import Callable, Literal, cast
 
 import numpy as np
 import torch
@@ -75,7 +75,8 @@ def loader(data: CacheWindows, settings: LoopSettings, shuffle: bool) -> DataLoa
     """A DataLoader whose order depends only on the seed."""
     generator = torch.Generator().manual_seed(settings.seed)
     return DataLoader(data, batch_size=settings.batch_size, shuffle=shuffle, generator=generator,
-                      num_workers=settings.num_workers, drop_last=False, collate_fn=collate_batch)
+                      num_workers=settings.num_workers, drop_last=False,
+                      collate_fn=collate_batch)  # type: ignore[arg-type]  # torch types collate_fn over list[Any]
 
 
 def train_epoch(model: nn.Module, batches: DataLoader, optimizer: torch.optim.Optimizer, loss_fn: LossFn,
@@ -88,7 +89,7 @@ def train_epoch(model: nn.Module, batches: DataLoader, optimizer: torch.optim.Op
         optimizer.zero_grad(set_to_none=True)
         loss = loss_fn(model(x), y)
         if not torch.isfinite(loss):
-            raise _non_finite(batches.dataset, epoch, index, windows, x, float(loss.detach()))
+            raise _non_finite(cast(CacheWindows, batches.dataset), epoch, index, windows, x, float(loss.detach()))
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), CLIP_NORM)
         optimizer.step()
@@ -100,7 +101,7 @@ def train_epoch(model: nn.Module, batches: DataLoader, optimizer: torch.optim.Op
 def _non_finite(data: CacheWindows, epoch: int, index: int, windows: torch.Tensor, x: torch.Tensor,
                 loss: float) -> NonFiniteLoss:
     names = [data.table.name(int(w)) for w in windows]
-    bad_input = [n for n, ok in zip(names, torch.isfinite(x).flatten(1).all(1).tolist()) if not ok]
+    bad_input = [n for n, ok in zip(names, torch.isfinite(x).flatten(1).all(1).tolist(), strict=False) if not ok]
     if bad_input:
         culprit = f"non-finite input in {_first(bad_input)}"
     else:
@@ -114,7 +115,8 @@ def _first(names: list[str], n: int = 5) -> str:
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, batches: DataLoader, loss_fn: LossFn, device: torch.device) -> tuple[float | None, np.ndarray, np.ndarray]:
+def evaluate(model: nn.Module, batches: DataLoader, loss_fn: LossFn,
+             device: torch.device) -> tuple[float | None, np.ndarray, np.ndarray]:
     """Mean loss, probabilities and targets over every segment of every validation window."""
     model.eval()
     probs, targets, total, seen = [], [], 0.0, 0
