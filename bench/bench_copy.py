@@ -9,7 +9,7 @@ as a separate process on 127.0.0.1, uploads the cache with s3fs, then times (bes
   - `tusz-guard verify-copy CONFIG s3://...` (the whole command: start-up, listing, every object streamed through
     sha256 on --workers threads), with the command's peak RSS (GNU time) to show its memory does not grow with
     the data (the bound is workers x 8 MiB read buffers on top of the interpreter);
-  - the verification alone, in-process (tusz_guard.storage.verify_copy.verify_copy).
+  - the verification alone, in-process (tusz_guard.app.copy.verify).
 Throughput is MB/s of cache bytes (the same objects for all three). Needs the dev extra (moto[server], s3fs).
 """
 from __future__ import annotations
@@ -113,7 +113,7 @@ def _bench(config: Path, work: Path, repeat: int, workers: int) -> dict[str, obj
     from tusz_guard.cache.store import CacheStore
     from tusz_guard.config import load_config
     from tusz_guard.storage.location import Location
-    from tusz_guard.storage.verify_copy import verify_copy
+    from tusz_guard.app.copy import verify
 
     cache = load_config(config).cache_dir
     fs = s3fs.S3FileSystem(endpoint_url=os.environ["AWS_ENDPOINT_URL"], skip_instance_cache=True)
@@ -141,7 +141,7 @@ def _bench(config: Path, work: Path, repeat: int, workers: int) -> dict[str, obj
         return int(done.stderr.strip().splitlines()[-1])        # KiB
 
     def in_process() -> None:
-        result = verify_copy(Location.parse(url), CacheStore(cache), workers=workers)
+        result = verify(Location.parse(url), CacheStore(cache), workers=workers)
         assert all(f.status == "pass" for f in result.findings), result.findings
 
     base_s, _ = _best(repeat, baseline)

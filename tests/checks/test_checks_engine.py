@@ -17,7 +17,7 @@ IDS = ["config.schema", "config.paths", "config.consistency", "corpus.layout", "
        "labels.vocabulary", "labels.parse", "labels.seizures", "splits.disjoint", "cache.fingerprint",
        "cache.coverage", "cache.index", "cache.integrity", "windows.count", "archive.safety", "archive.readable",
        "archive.totals", "archive.completeness", "archive.checksums", "archive.prefix", "archive.fingerprint",
-       "archive.coverage"]
+       "archive.coverage", "copy.index", "copy.listing", "copy.checksums"]
 
 
 def test_every_documented_id_is_registered_in_report_order() -> None:

@@ -38,7 +38,7 @@ def preflight(cfg: LoadedConfig, extra: Iterable[str | Path] = (), **options: ob
 
 def available(archive: str | Path | None, suites: list[SuiteFile]) -> list[Check]:
     """The checks this run can offer: the static ones (archive.* only with an archive) and one per suite."""
-    static = [c for c in registered() if c.family != ARCHIVE or archive is not None]
+    static = [c for c in registered() if c.takes == "snapshot" or (c.family == ARCHIVE and archive is not None)]
     return static + suite_checks(suites)
 
 

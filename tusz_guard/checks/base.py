@@ -12,9 +12,9 @@ if TYPE_CHECKING:
 
 # What a check reads besides the configs: the engine skips it, saying why, when that input was not gathered.
 Need = Literal["ledger", "cache", "archive", "suites"]
-# A check judges either the whole Snapshot or, for archive.*, the archive's view alone (verify-archive runs
-# without a config, so without a Snapshot).
-Takes = Literal["snapshot", "archive"]
+# A check judges the whole Snapshot or, for archive.* and copy.*, the view of one archive or one copy alone
+# (verify-archive and verify-copy --self run without a config, so without a Snapshot).
+Takes = Literal["snapshot", "archive", "copy"]
 # Lists in details are cut here; the message always carries the full counts.
 MAX_ROWS = 200
 
@@ -38,6 +38,8 @@ class Check:
         """What the check reads, for `check --list`."""
         if self.takes == "archive":
             return "archive" + (" + config + corpus" if "ledger" in self.needs else "")
+        if self.takes == "copy":
+            return "copy (+ local cache)"
         return " + ".join(("config", *self.needs))
 
 
@@ -58,6 +60,14 @@ def check(check_id: str, title: str, needs: tuple[Need, ...] = ()) -> Callable[[
     """Register a check of the Snapshot under a stable id."""
     def decorate(fn: SnapshotFn) -> SnapshotFn:
         register(Check(check_id, title, fn, needs))
+        return fn
+    return decorate
+
+
+def copy_check(check_id: str, title: str) -> Callable[[Callable[[Any], Outcome]], Callable[[Any], Outcome]]:
+    """Register a check of one copy's view (storage/verify_copy.CopyView), run by `verify-copy`."""
+    def decorate(fn: Callable[[Any], Outcome]) -> Callable[[Any], Outcome]:
+        register(Check(check_id, title, fn, (), "copy"))
         return fn
     return decorate
 

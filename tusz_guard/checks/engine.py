@@ -17,11 +17,12 @@ from tusz_guard.results import STATUSES, Finding, Outcome, blocks
 if TYPE_CHECKING:
     from tusz_guard.archive.verify import ArchiveView
     from tusz_guard.checks.snapshot import Snapshot
+    from tusz_guard.storage.verify_copy import CopyView
 
 CONFIG_CHECKS = "config.*"
 CHECK_MODULE_SUFFIX = "_checks"
 # Report order: cheap, upstream causes first, so the first failure read is usually the root cause.
-FAMILY_ORDER = ("config", "corpus", "labels", "splits", "cache", "windows", "archive", "expectations")
+FAMILY_ORDER = ("config", "corpus", "labels", "splits", "cache", "windows", "archive", "expectations", "copy")
 
 
 def load_checks() -> None:
@@ -71,7 +72,7 @@ def did_you_mean(pattern: str, ids: list[str]) -> str:
     return f"known ids: {', '.join(ids)}"
 
 
-def run_checks(inputs: Snapshot | ArchiveView, checks: list[Check], fail_fast: bool = False,
+def run_checks(inputs: Snapshot | ArchiveView | CopyView, checks: list[Check], fail_fast: bool = False,
                strict: bool = False) -> list[Finding]:
     """One Finding per check, in order; after the first blocking one under fail_fast, the rest are skipped."""
     findings: list[Finding] = []
@@ -87,7 +88,7 @@ def run_checks(inputs: Snapshot | ArchiveView, checks: list[Check], fail_fast: b
     return findings
 
 
-def run_one(inputs: Snapshot | ArchiveView, c: Check) -> Finding:
+def run_one(inputs: Snapshot | ArchiveView | CopyView, c: Check) -> Finding:
     """Run one check; a missing input skips it, an exception becomes an `error` finding (never a traceback)."""
     arg, missing = _argument(inputs, c)
     if missing is not None:
@@ -104,10 +105,15 @@ def run_one(inputs: Snapshot | ArchiveView, c: Check) -> Finding:
     return Finding(c.id, outcome.status, c.title, outcome.message, outcome.details, time.perf_counter() - start)
 
 
-def _argument(inputs: Snapshot | ArchiveView, c: Check) -> tuple[Any, str | None]:
+def _argument(inputs: Snapshot | ArchiveView | CopyView, c: Check) -> tuple[Any, str | None]:
     """What the check's function takes, or why it cannot run."""
     from tusz_guard.checks.snapshot import Snapshot
+    from tusz_guard.storage.verify_copy import CopyView
 
+    if c.takes == "copy":
+        return (inputs, None) if isinstance(inputs, CopyView) else (None, "not run: no copy was given")
+    if isinstance(inputs, CopyView):
+        return None, "not run: verify-copy judges a copy only"
     snapshot = inputs if isinstance(inputs, Snapshot) else None
     if c.takes == "archive":
         view = snapshot.archive if snapshot is not None else cast("ArchiveView", inputs)

@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
 
 import click
 
-from tusz_guard import __version__
+from tusz_guard.app.copy import verify
 from tusz_guard.cache.store import CacheStore
 from tusz_guard.results import Report
 from tusz_guard.config import load_config
 from tusz_guard.errors import GuardError
 from tusz_guard.storage.location import Location
-from tusz_guard.storage.verify_copy import CopyResult, verify_copy
 
 FORMATS = ("text", "json", "junit", "html")
 
@@ -41,8 +39,7 @@ def command(targets: tuple[str, ...], own: bool, fast: bool, workers: int, fmt: 
       tusz-guard verify-copy --self s3://my-bucket/cache/tusz --format json -o reports/copy.json
     """
     store, dest = _targets(targets, own)
-    result = verify_copy(dest, store, fast=fast, workers=workers)
-    report = copy_report(result, store)
+    report = verify(dest, store, fast=fast, workers=workers)
     _emit(report, fmt, out)
     return report.exit_code
 
@@ -86,15 +83,6 @@ def _dest(text: str) -> Location:
     if dest.is_local and not dest.local_path.is_dir():
         raise GuardError(f"DEST {dest.shown} is not a folder", hint="give the folder the cache was copied to")
     return dest
-
-
-def copy_report(result: CopyResult, store: CacheStore | None) -> Report:
-    """The check Report of a copy verification, for every renderer."""
-    return Report(findings=tuple(result.findings), configs=(), cache_dir=result.summary["dest"],
-                  fingerprint=str(next((f.details.get("fingerprint") for f in result.findings
-                                        if f.id == "copy.index" and f.details.get("fingerprint")), "")),
-                  totals={}, sections={"copy": result.summary}, command="verify-copy", tool_version=__version__,
-                  generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def render_copy_text(report: Report, color: bool = False) -> str:

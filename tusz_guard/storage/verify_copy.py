@@ -3,6 +3,9 @@
 copy.index (the copy's index.json parses; fingerprints agree) -> copy.listing (every file present at its size,
 nothing extra: one recursive listing) -> copy.checksums (every file streamed once through sha256 on a bounded
 thread pool; memory is one read chunk per worker). Nothing is downloaded to disk.
+
+`gather_copy` is the adapter (all reads); the tiers are pure functions of its CopyView, registered as the
+copy.* checks in checks/copy_checks.py and run by the one engine.
 """
 from __future__ import annotations
 
@@ -11,73 +14,68 @@ import json
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from tusz_guard.cache.store import INDEX_NAME, INDEX_SCHEMA, META_NAME, CacheStore, EntryMeta, IndexFile
-from tusz_guard.results import Finding, Status
+from tusz_guard.results import Outcome
 from tusz_guard.errors import GuardError
 from tusz_guard.storage import remote
 from tusz_guard.storage.location import Location
 from tusz_guard.storage.wants import ROOT_JSON, Problem, Want, listing_problems, meta_problem, self_wants, source_wants
 
-TITLES = {"copy.index": "The copy holds a readable index.json of the same cache",
-          "copy.listing": "Every cache file is in the copy at its size, and nothing else",
-          "copy.checksums": "Every file of the copy hashes to the expected sha256"}
 SHOW = 3
 
 
 @dataclass(frozen=True)
-class CopyResult:
-    """The findings of one verification and a summary for the report."""
+class CopyView:
+    """One copy as the copy.* checks see it, gathered once by `gather_copy` (every read happens there)."""
 
-    findings: list[Finding]
-    summary: dict[str, Any]
+    dest: str                                  # the copy as shown (credentials redacted)
+    summary: dict[str, Any]                    # facts for the report section
+    found: dict[str, int]                      # relative path -> size, one recursive listing
+    own: bool                                  # --self: against the copy's own index
+    index: IndexFile | None = None
+    index_problem: Problem | None = None       # the index is missing or unreadable
+    source_fingerprint: str | None = None      # the local cache's index fingerprint (None with --self)
+    wants: tuple[Want, ...] | None = None      # what the copy must hold (None: not decided without an index)
+    listed: tuple[Problem, ...] = ()           # listing tier: missing, extra, truncated, resized
+    hashed: tuple[Problem, ...] | None = None  # checksum tier (None: not read, --fast or not decided)
+    checked: int = 0                           # files the checksum tier read
 
 
-def verify_copy(dest: Location, store: CacheStore | None, *, fast: bool = False, workers: int = 8) -> CopyResult:
-    """Verify `dest` against the local cache `store`, or against its own index when store is None (--self)."""
+def gather_copy(dest: Location, store: CacheStore | None, *, fast: bool = False, workers: int = 8) -> CopyView:
+    """Read the copy once: its listing, its index and, unless --fast, every file through sha256."""
     fs = remote.filesystem(dest)
     found = remote.list_files(fs, dest)
-    index, index_finding = _index_tier(fs, dest, found, store)
+    index, problem = _read_index(fs, dest, found)
     summary: dict[str, Any] = {"dest": dest.shown, "source": str(store.root) if store else None,
                                "mode": "self" if store is None else "source", "files": len(found),
                                "bytes": sum(found.values()), "fast": fast}
+    view = CopyView(dest=dest.shown, summary=summary, found=found, own=store is None, index=index,
+                    index_problem=problem, source_fingerprint=_source_fingerprint(store))
     if store is None and index is None:
-        why = "not decided: the copy has no readable index.json to verify against"
-        return CopyResult([index_finding, _f("copy.listing", "skip", why), _f("copy.checksums", "skip", why)], summary)
+        return view
     wants = source_wants(store) if store is not None else self_wants(index)   # type: ignore[arg-type]
     listed = listing_problems(wants, found)
-    findings = [index_finding, _listing_finding(listed, wants, found)]
     if fast:
-        findings.append(_f("copy.checksums", "skip", "skipped (--fast: listing and sizes only)"))
-    else:       # files the listing already failed are not read again
-        bad = {p.rel for p in listed}
-        findings.append(_checksum_tier(fs, dest, [w for w in wants if w.rel not in bad], found, workers, summary,
-                                       own=store is None))
-    return CopyResult(findings, summary)
+        return replace(view, wants=tuple(wants), listed=tuple(listed))
+    bad = {p.rel for p in listed}           # files the listing already failed are not read again
+    todo = [w for w in wants if w.rel not in bad]
+    hashed = _hash_tier(fs, dest, todo, found, workers, summary)
+    return replace(view, wants=tuple(wants), listed=tuple(listed), hashed=tuple(hashed), checked=len(todo))
 
 
 # ---- copy.index ----------------------------------------------------------------------------------------
-def _index_tier(fs: Any, dest: Location, found: dict[str, int],
-                store: CacheStore | None) -> tuple[IndexFile | None, Finding]:
-    where = f"{dest.shown}/{INDEX_NAME}"
+def _read_index(fs: Any, dest: Location, found: dict[str, int]) -> tuple[IndexFile | None, Problem | None]:
     if INDEX_NAME not in found:
-        return None, _f("copy.index", "fail", f"{where} is missing ({len(found):,} other files there): a copy "
-                        "without its index is not a usable cache; copy index.json too (it must be newer than "
-                        "every meta.json)", problems=[Problem("missing", INDEX_NAME, "missing").to_json()])
+        return None, Problem("missing", INDEX_NAME, "missing")
+    where = f"{dest.shown}/{INDEX_NAME}"
     try:
-        index = parse_index(remote.read_small(fs, dest.join(INDEX_NAME)) or b"", where)
+        return parse_index(remote.read_small(fs, dest.join(INDEX_NAME)) or b"", where), None
     except GuardError as exc:
-        return None, _f("copy.index", "fail", str(exc),
-                        problems=[Problem("unreadable", INDEX_NAME, exc.message).to_json()])
-    theirs = _source_fingerprint(store)
-    if theirs is not None and theirs != index.fingerprint:
-        return index, _f("copy.index", "fail", f"{where} has fingerprint {index.fingerprint}, the local cache "
-                         f"{theirs}: this is a copy of another cache", fingerprint=index.fingerprint)
-    return index, _f("copy.index", "pass", f"{where} lists {len(index.entries):,} entries (fingerprint "
-                     f"{index.fingerprint})", fingerprint=index.fingerprint)
+        return None, Problem("unreadable", INDEX_NAME, str(exc))
 
 
 def parse_index(data: bytes, where: str) -> IndexFile:
@@ -100,26 +98,16 @@ def _source_fingerprint(store: CacheStore | None) -> str | None:
     return index.fingerprint if index is not None else None
 
 
-# ---- copy.listing ----------------------------------------------------------------------------------------
-def _listing_finding(problems: list[Problem], wants: list[Want], found: dict[str, int]) -> Finding:
-    if problems:
-        return _f("copy.listing", "fail", f"{_counted(problems)}: {_named(problems)}",
-                  problems=[p.to_json() for p in problems])
-    total = sum(found.get(w.rel, 0) for w in wants)
-    return _f("copy.listing", "pass", f"all {len(wants):,} cache files are present at their sizes "
-              f"({total / 1e6:,.1f} MB), nothing extra")
-
-
 # ---- copy.checksums --------------------------------------------------------------------------------------
-def _checksum_tier(fs: Any, dest: Location, todo: list[Want], found: dict[str, int], workers: int,
-                   summary: dict[str, Any], own: bool) -> Finding:
+def _hash_tier(fs: Any, dest: Location, todo: list[Want], found: dict[str, int], workers: int,
+               summary: dict[str, Any]) -> list[Problem]:
     start = time.perf_counter()
     results = hash_all(fs, dest, todo, found, workers)
     seconds = time.perf_counter() - start
     hashed = sum(n for _, n in results)
     summary.update(bytes_hashed=hashed, seconds=round(seconds, 3), workers=workers,
                    mb_per_s=round(hashed / 1e6 / seconds, 1) if seconds > 0 else None)
-    return _checksum_finding([p for p, _ in results if p is not None], len(todo), summary, own)
+    return [p for p, _ in results if p is not None]
 
 
 def hash_all(fs: Any, dest: Location, wants: list[Want], found: dict[str, int],
@@ -173,26 +161,61 @@ def local_sha256(path: Path) -> str:
         raise GuardError(f"{path}: cannot read the local file ({exc.__class__.__name__})") from None
 
 
-def _checksum_finding(problems: list[Problem], checked: int, summary: dict[str, Any], own: bool) -> Finding:
-    against = "the sums in the copy's own index" if own else "the local cache"
+# ---- the rules: pure functions of one CopyView (registered as checks in checks/copy_checks.py) ----------
+def index_outcome(v: CopyView) -> Outcome:
+    """copy.index: the copy's index.json is there, parses, and is the index of the same cache."""
+    where = f"{v.dest}/{INDEX_NAME}"
+    if v.index_problem is not None and v.index_problem.kind == "missing":
+        return Outcome("fail", f"{where} is missing ({len(v.found):,} other files there): a copy without its index "
+                       "is not a usable cache; copy index.json too (it must be newer than every meta.json)",
+                       {"problems": [v.index_problem.to_json()]})
+    if v.index is None:
+        message = v.index_problem.detail if v.index_problem is not None else f"{where} is unreadable"
+        return Outcome("fail", message, {"problems": [v.index_problem.to_json()] if v.index_problem else []})
+    if v.source_fingerprint is not None and v.source_fingerprint != v.index.fingerprint:
+        return Outcome("fail", f"{where} has fingerprint {v.index.fingerprint}, the local cache "
+                       f"{v.source_fingerprint}: this is a copy of another cache", {"fingerprint": v.index.fingerprint})
+    return Outcome("pass", f"{where} lists {len(v.index.entries):,} entries (fingerprint {v.index.fingerprint})",
+                   {"fingerprint": v.index.fingerprint})
+
+
+NOT_DECIDED = "not decided: the copy has no readable index.json to verify against"
+
+
+def listing_outcome(v: CopyView) -> Outcome:
+    """copy.listing: every file the copy must hold is there at its size, and nothing else."""
+    if v.wants is None:
+        return Outcome("skip", NOT_DECIDED)
+    if v.listed:
+        return Outcome("fail", f"{_counted(list(v.listed))}: {_named(list(v.listed))}",
+                       {"problems": [p.to_json() for p in v.listed]})
+    total = sum(v.found.get(w.rel, 0) for w in v.wants)
+    return Outcome("pass", f"all {len(v.wants):,} cache files are present at their sizes ({total / 1e6:,.1f} MB), "
+                   "nothing extra")
+
+
+def checksums_outcome(v: CopyView) -> Outcome:
+    """copy.checksums: every file read hashes to the sum recorded at build time (or the local file's)."""
+    if v.wants is None:
+        return Outcome("skip", NOT_DECIDED)
+    if v.hashed is None:
+        return Outcome("skip", "skipped (--fast: listing and sizes only)")
+    problems, summary = list(v.hashed), v.summary
+    against = "the sums in the copy's own index" if v.own else "the local cache"
     rate = f" at {summary['mb_per_s']:,.1f} MB/s" if summary.get("mb_per_s") else ""
-    size = f"{summary['bytes_hashed'] / 1e6:,.1f} MB{rate}"
+    size = f"{summary.get('bytes_hashed', 0) / 1e6:,.1f} MB{rate}"
     blocking = [p for p in problems if p.kind != "unverified"]
     if blocking:
-        return _f("copy.checksums", "fail", f"{_counted(blocking)} of {checked:,} files checked against {against}: "
-                  f"{_named(blocking)}", problems=[p.to_json() for p in problems])
+        return Outcome("fail", f"{_counted(blocking)} of {v.checked:,} files checked against {against}: "
+                       f"{_named(blocking)}", {"problems": [p.to_json() for p in problems]})
     if problems:
-        return _f("copy.checksums", "warn", f"{checked - len(problems):,} of {checked:,} files verified ({size}); "
-                  f"{len(problems):,} carry no recorded sha256 (cache format v1) and were checked by size only: "
-                  f"{_named(problems)}", problems=[p.to_json() for p in problems])
-    return _f("copy.checksums", "pass", f"all {checked:,} files equal {against} ({size})")
+        return Outcome("warn", f"{v.checked - len(problems):,} of {v.checked:,} files verified ({size}); "
+                       f"{len(problems):,} carry no recorded sha256 (cache format v1) and were checked by size only: "
+                       f"{_named(problems)}", {"problems": [p.to_json() for p in problems]})
+    return Outcome("pass", f"all {v.checked:,} files equal {against} ({size})")
 
 
 # ---- helpers -------------------------------------------------------------------------------------------
-def _f(cid: str, status: Status, message: str, **details: Any) -> Finding:
-    return Finding(cid, status, TITLES[cid], message, details)
-
-
 def _counted(problems: list[Problem]) -> str:
     kinds = Counter(p.kind for p in problems)
     return f"{len(problems):,} problem(s) (" + ", ".join(f"{n:,} {k}" for k, n in sorted(kinds.items())) + ")"

@@ -1,0 +1,26 @@
+"""copy.*: the tiers of `verify-copy`, registered like every other check.
+
+The rules are pure functions in storage/verify_copy.py; each check judges the one CopyView that
+`gather_copy` read (listing, index, streamed sums) for `verify-copy CONFIG DEST` or `verify-copy --self DEST`.
+"""
+from __future__ import annotations
+
+from tusz_guard.checks.base import copy_check
+from tusz_guard.results import Outcome
+from tusz_guard.storage import verify_copy as v
+from tusz_guard.storage.verify_copy import CopyView
+
+
+@copy_check("copy.index", "The copy holds a readable index.json of the same cache")
+def copy_index(c: CopyView) -> Outcome:
+    return v.index_outcome(c)
+
+
+@copy_check("copy.listing", "Every cache file is in the copy at its size, and nothing else")
+def copy_listing(c: CopyView) -> Outcome:
+    return v.listing_outcome(c)
+
+
+@copy_check("copy.checksums", "Every file of the copy hashes to the expected sha256")
+def copy_checksums(c: CopyView) -> Outcome:
+    return v.checksums_outcome(c)
