@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from tusz_guard.cache.temps import pid_alive
 from tusz_guard.cache.store import LOCK_INFO_NAME
 from tusz_guard.errors import GuardError
 
@@ -123,16 +124,7 @@ def describe_holder(lock_path: Path) -> str:
         command = str(info.get("command", ""))
     except (ValueError, KeyError, TypeError):
         return "held by a process that left no record (not tusz-guard, or an older version)"
-    gone = host == socket.gethostname() and not _alive(pid)
+    gone = host == socket.gethostname() and not pid_alive(pid)
     state = " (that process has exited: the lock is held by another process)" if gone else ""
     return f"held by pid {pid} on host {host} since {since} ({command}){state}"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
     return True

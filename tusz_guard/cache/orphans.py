@@ -13,6 +13,8 @@ import sys
 import threading
 import time
 
+from tusz_guard.cache.temps import pid_alive
+
 PR_SET_PDEATHSIG = 1
 WATCH_SECONDS = 0.5
 
@@ -37,15 +39,6 @@ def _set_pdeathsig() -> None:
 def _watch(build_pid: int, ppid: int) -> None:
     while True:
         time.sleep(WATCH_SECONDS)
-        if os.getppid() != ppid or not _alive(build_pid):
+        if os.getppid() != ppid or not pid_alive(build_pid):
             os._exit(1)       # no cleanup: the build's temp folders are removed by the next build-cache
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
     return True

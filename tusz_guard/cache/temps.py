@@ -102,10 +102,11 @@ def builder_gone(root: Path, pid: int, token: str) -> bool:
         return False
     if not isinstance(doc, dict) or (doc.get("tool"), doc.get("pid"), doc.get("token")) != (TOOL, pid, token):
         return False
-    return doc.get("host") == socket.gethostname() and not _alive(pid)
+    return doc.get("host") == socket.gethostname() and not pid_alive(pid)
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process of this host runs under that pid (another user's counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

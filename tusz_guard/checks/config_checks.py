@@ -11,16 +11,12 @@ from tusz_guard.checks.base import check, listing
 from tusz_guard.results import Outcome, Status, worst
 from tusz_guard.checks.snapshot import ConfigLoad, Snapshot
 from tusz_guard.config import LoadedConfig
+from tusz_guard.config.keys import get_dotted
 from tusz_guard.corpus.levels import level_problem
 
 
 def _get(raw: dict[str, Any], dotted: str) -> object:
-    node: object = raw
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
+    return get_dotted(raw, dotted, None)
 
 
 def _pipeline(s: Snapshot) -> bool:

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
+from tusz_guard.config.keys import fields_at
 from tusz_guard.config.schema import Config
 from tusz_guard.config.yamlread import DuplicateKeyError, safe_load_unique
 from tusz_guard.errors import ConfigError
@@ -222,14 +223,7 @@ def _clean(msg: str) -> str:
 
 
 def _fields_at(loc: tuple[str, ...]) -> list[str]:
-    model: type[BaseModel] = Config
-    for part in loc:
-        field = model.model_fields.get(part)
-        annotation = getattr(field, "annotation", None) if field else None
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return []
-        model = annotation
-    return list(model.model_fields)
+    return fields_at(Config, loc)
 
 
 def _unknown_key_hint(loc: tuple[str, ...], value: Any, data: dict[str, Any]) -> str:

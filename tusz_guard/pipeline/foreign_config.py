@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from tusz_guard.config import LoadedConfig, load_config
+from tusz_guard.config.keys import get_dotted
 from tusz_guard.config.loader import read_yaml          # the project's one safe YAML reader (alias bomb guard)
 from tusz_guard.config.schema import Config
 from tusz_guard.errors import ConfigError, GuardError
@@ -51,12 +52,7 @@ class ForeignConfig(LoadedConfig):
 
 def get_key(doc: Mapping[str, Any], dotted: str) -> Any:
     """The value at a dotted key, or _MISSING."""
-    node: Any = doc
-    for part in dotted.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return _MISSING
-        node = node[part]
-    return node
+    return get_dotted(doc, dotted, _MISSING)
 
 
 def content_hash(content: tuple[tuple[str, Any], ...]) -> str:

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from tusz_guard.config.keys import fields_at
 from tusz_guard.config.schema import BACKGROUND_LABELS, SEIZURE_LABELS
 from tusz_guard.errors import ConfigError
 from tusz_guard.pipeline.template import EntryTemplate
@@ -146,14 +147,7 @@ def _validate(table: dict[str, Any]) -> Profile:
 
 
 def _fields_at(loc: tuple[str, ...]) -> list[str]:
-    model: type[BaseModel] = Profile
-    for part in loc:
-        field = model.model_fields.get(part)
-        annotation = getattr(field, "annotation", None) if field else None
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return []
-        model = annotation
-    return list(model.model_fields)
+    return fields_at(Profile, loc)
 
 
 def _did_you_mean(loc: tuple[str, ...]) -> str:
