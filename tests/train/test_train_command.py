@@ -49,6 +49,8 @@ def test_allow_live_builds_then_a_cached_run_hits_everything(tiny_corpus: Path, 
     code, out = _run(["train", str(config), "--allow-live", "--epochs", "1"], capsys)
     assert code == 0, out
     assert "WARNING --allow-live: building 10 missing cache entries" in out
+    # regression: the live build printed past the trainer's log (train imported the build-cache command)
+    assert "build-cache: plan for role(s) train, val" in out and "build-cache: built 10, replaced 0" in out
     assert "cache hits:  0/10 recordings (0.0%)" in out
     results = config.parent.parent / "results" / "train"
     live_run = json.loads((results / "run.json").read_text())
