@@ -21,6 +21,28 @@ def _imports(path: Path) -> list[tuple[str, list[str]]]:
     return out
 
 
+def _module_aliases(tree: ast.AST) -> set[str]:
+    """Names bound to a tusz_guard module (`from tusz_guard.archive import pack as packing`, `import x as y`)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tusz_guard"):
+            base = PACKAGE.parent.joinpath(*node.module.split("."))
+            names |= {a.asname or a.name for a in node.names
+                      if (base / f"{a.name}.py").is_file() or (base / a.name / "__init__.py").is_file()}
+        elif isinstance(node, ast.Import):
+            names |= {a.asname for a in node.names if a.name.startswith("tusz_guard") and a.asname}
+    return names
+
+
+def _private_attributes(path: Path) -> list[str]:
+    """`module._name` uses of another tusz_guard module's private names."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    aliases = _module_aliases(tree)
+    return sorted({f"{n.value.id}.{n.attr}" for n in ast.walk(tree)
+                   if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in aliases
+                   and n.attr.startswith("_") and not n.attr.startswith("__")})
+
+
 def _module(path: Path) -> str:
     return ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__")
 
@@ -44,3 +66,4 @@ def test_module_respects_the_map(path: Path) -> None:
             assert not module.startswith(("tusz_guard.app", "tusz_guard.report")), f"{me} imports {module}"
         private = [n for n in names if n.startswith("_") and not n.startswith("__")]
         assert not private, f"{me} imports private {private} from {module}"
+    assert not _private_attributes(path), f"{me} uses private names of other modules: {_private_attributes(path)}"

@@ -64,7 +64,7 @@ def test_an_interrupted_upload_leaves_no_object(s3, cache_project: Path, monkeyp
         sink.write(os.urandom(20 << 20))          # > one 8 MiB part: the multipart upload has started
         raise failure
 
-    monkeypatch.setattr(packing, "_write_tar", write_then_fail)
+    monkeypatch.setattr(packing, "write_tar", write_then_fail)
     url = s3.url("archives", "x.tar.zst")
     assert run(["pack", _cfg(cache_project), "-o", url]) == code
     assert capsys.readouterr().err.strip().startswith(message.format(url=url))

@@ -54,26 +54,47 @@ def pack(cfg: LoadedConfig, out: Path | None, compression: Literal["gz", "zst"] 
          lock_timeout: float | None = None) -> PackResult:
     """Refuse an incomplete cache (unless allow_partial), hash every file, then stream the archive."""
     store = CacheStore(cfg.cache_dir, lock_timeout)
-    prefix = config_prefix(cfg)
     with store.lock(shared=True):
-        keys, records, skipped = _inventory(cfg, store)
-        coverage, covered = _coverage(cfg, records)
-        partial = _refuse_partial(cfg, coverage, allow_partial)
-        paths = _paths(store, keys, records)
+        p = plan_pack(cfg, store, allow_partial)
         stream = _stream_target(out)
-        target = stream or _target(cfg, out, prefix, coverage, compression, partial)
-        sources = _hash_all(paths, prefix, progress)
-        manifest = Manifest(prefix=prefix, fingerprint=fingerprint(cfg), config=cfg.display(cfg.path),
-                            config_name=cfg.name, cache_format_version=_format_version(store), partial=partial,
-                            coverage=coverage, recordings=covered,
-                            members=tuple(ManifestMember(s.name, s.size, s.sha256) for s in sources),
-                            created_by=f"tusz-guard {__version__}")
+        target = stream or _target(cfg, out, p.prefix, p.coverage, compression, p.partial)
+        sources = hash_all(p.paths, p.prefix, progress)
+        manifest = manifest_for(cfg, store, p, sources)
         if stream is None:
             _write(target, manifest, sources, compression, progress, level)
             size = target.stat().st_size
         else:
             size = _write_through(stream, manifest, sources, compression, progress, level)
-    return PackResult(target, manifest, size, tuple(skipped))
+    return PackResult(target, manifest, size, p.skipped)
+
+
+@dataclass(frozen=True)
+class PackPlan:
+    """What an archive of the config's cache will hold, decided before any file is hashed."""
+
+    prefix: str
+    paths: list[tuple[Path, str]]                      # (file, member name), manifest order
+    coverage: dict[str, RoleCoverage]
+    covered: dict[str, tuple[str, ...]]
+    partial: bool
+    skipped: tuple[str, ...]                           # files in the cache dir that are not part of the format
+
+
+def plan_pack(cfg: LoadedConfig, store: CacheStore, allow_partial: bool) -> PackPlan:
+    """Refuse an inconsistent or (unless allow_partial) incomplete cache; list the members (under the lock)."""
+    keys, records, skipped = _inventory(cfg, store)
+    coverage, covered = _coverage(cfg, records)
+    partial = _refuse_partial(cfg, coverage, allow_partial)
+    return PackPlan(config_prefix(cfg), _paths(store, keys, records), coverage, covered, partial, tuple(skipped))
+
+
+def manifest_for(cfg: LoadedConfig, store: CacheStore, p: PackPlan, sources: list[Source]) -> Manifest:
+    """The manifest written first into the archive: prefix, fingerprint, coverage and every member's sha256."""
+    return Manifest(prefix=p.prefix, fingerprint=fingerprint(cfg), config=cfg.display(cfg.path),
+                    config_name=cfg.name, cache_format_version=_format_version(store), partial=p.partial,
+                    coverage=p.coverage, recordings=p.covered,
+                    members=tuple(ManifestMember(s.name, s.size, s.sha256) for s in sources),
+                    created_by=f"tusz-guard {__version__}")
 
 
 def _inventory(cfg: LoadedConfig, store: CacheStore) -> tuple[list[str], dict[str, EntryMeta], list[str]]:
@@ -199,7 +220,7 @@ def _write_through(stream: Path, manifest: Manifest, sources: list[Source], comp
         raw = sys.stdout.buffer if str(stream) == STDOUT else stack.enter_context(open(stream, "wb"))
         sink = _CountingSink(raw)
         comp = Compressor(sink, compression, level)  # type: ignore[arg-type]
-        _write_tar(comp, manifest, sources, progress)  # type: ignore[arg-type]
+        write_tar(comp, manifest, sources, progress)  # type: ignore[arg-type]
         comp.close()
         raw.flush()
         return sink.n
@@ -213,7 +234,7 @@ def _write_errors(path: Path) -> Iterator[None]:
         raise write_error(path, exc) from None
 
 
-def _hash_all(paths: list[tuple[Path, str]], prefix: str, progress: bool) -> list[Source]:
+def hash_all(paths: list[tuple[Path, str]], prefix: str, progress: bool) -> list[Source]:
     total = sum(p.stat().st_size for p, _ in paths)
     out, done = [], 0
     with byte_bar("hashing", total, progress) as update:
@@ -259,7 +280,7 @@ def _write(target: Path, manifest: Manifest, sources: list[Source], compression:
     try:
         with _write_errors(target), open(tmp, "xb") as raw:
             comp = Compressor(raw, compression, level)
-            _write_tar(comp, manifest, sources, progress)  # type: ignore[arg-type]
+            write_tar(comp, manifest, sources, progress)  # type: ignore[arg-type]
             comp.close()
             raw.flush()
             os.fsync(raw.fileno())
@@ -270,7 +291,7 @@ def _write(target: Path, manifest: Manifest, sources: list[Source], compression:
             tmp.unlink()
 
 
-def _write_tar(sink: BinaryIO, manifest: Manifest, sources: list[Source], progress: bool) -> None:
+def write_tar(sink: BinaryIO, manifest: Manifest, sources: list[Source], progress: bool) -> None:
     data = manifest.to_bytes()
     total, done = sum(s.size for s in sources), 0
     with tarfile.open(fileobj=sink, mode="w|", format=tarfile.PAX_FORMAT, bufsize=CHUNK,  # type: ignore[call-overload]

@@ -9,10 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from tusz_guard import __version__
 from tusz_guard.archive import pack as packing
-from tusz_guard.archive.layout import config_prefix
-from tusz_guard.archive.manifest import Manifest, ManifestMember
+from tusz_guard.archive.manifest import Manifest
 from tusz_guard.archive.scan import ArchiveURL, Progress, Scan, scan_stream
 from tusz_guard.archive.streams import Compressor
 from tusz_guard.cache.fingerprint import fingerprint
@@ -55,23 +53,15 @@ def pack_to_url(cfg: LoadedConfig, dest: Location, compression: Literal["gz", "z
                 folder: bool = False) -> UploadResult:
     """pack() with the archive streamed to an object store: to DEST, or into it when `folder` (a URL ending '/')."""
     store = CacheStore(cfg.cache_dir)
-    prefix = config_prefix(cfg)
     fs = remote.filesystem(dest)
     with store.lock(shared=True):
-        keys, records, skipped = packing._inventory(cfg, store)
-        coverage, covered = packing._coverage(cfg, records)
-        partial = packing._refuse_partial(cfg, coverage, allow_partial)
-        paths = packing._paths(store, keys, records)
-        name = packing.default_name(prefix, fingerprint(cfg), coverage, compression, partial)
+        p = packing.plan_pack(cfg, store, allow_partial)
+        name = packing.default_name(p.prefix, fingerprint(cfg), p.coverage, compression, p.partial)
         target = _target(fs, dest, name, folder)
-        sources = packing._hash_all(paths, prefix, progress)
-        manifest = Manifest(prefix=prefix, fingerprint=fingerprint(cfg), config=cfg.display(cfg.path),
-                            config_name=cfg.name, cache_format_version=packing._format_version(store),
-                            partial=partial, coverage=coverage, recordings=covered,
-                            members=tuple(ManifestMember(s.name, s.size, s.sha256) for s in sources),
-                            created_by=f"tusz-guard {__version__}")
+        sources = packing.hash_all(p.paths, p.prefix, progress)
+        manifest = packing.manifest_for(cfg, store, p, sources)
         upload(fs, target, lambda sink: _write(sink, manifest, sources, compression, progress, level))
-    return UploadResult(target.shown, manifest, remote.stat_size(fs, target) or 0, tuple(skipped))
+    return UploadResult(target.shown, manifest, remote.stat_size(fs, target) or 0, p.skipped)
 
 
 def _target(fs: Any, dest: Location, default: str, folder: bool) -> Location:
@@ -86,7 +76,7 @@ def _target(fs: Any, dest: Location, default: str, folder: bool) -> Location:
 def _write(sink: Any, manifest: Manifest, sources: list[packing.Source], compression: Literal["gz", "zst"],
            progress: bool, level: int | None) -> None:
     comp = Compressor(sink, compression, level)
-    packing._write_tar(comp, manifest, sources, progress)  # type: ignore[arg-type]
+    packing.write_tar(comp, manifest, sources, progress)  # type: ignore[arg-type]
     comp.close()
 
 
