@@ -30,6 +30,7 @@ REASONS: tuple[Reason, ...] = ("unreadable", "no_annotations", "bad_annotations"
                                "too_short", "over_limit")
 ROLES: tuple[Role, ...] = ("train", "val", "test")
 TRAINING_ROLES: tuple[Role, ...] = ("train", "val")
+INTERPOLATES = "interpolates"      # the note naming interpolated channels
 OFFICIAL_ROLES: dict[str, Role] = {"train": "train", "dev": "val", "eval": "test"}
 
 
@@ -228,9 +229,9 @@ def _inspect(path: str, rel: str, tp: TuszPath, role: Role | None, cfg: LoadedCo
     base = Recording(path=rel, split=tp.split, role=role, patient=tp.patient, session=tp.session_dir,
                      montage=tp.montage, file_size=size, mtime_ns=mtime)
     rec, reason, note = _decide(path, base, cfg)
-    if reason is not None:
-        return replace(rec, status="excluded" if role is not None else "unused", reason=reason,
-                       notes=rec.notes + (note,))
+    if reason is not None:      # an excluded file's notes say why, not what preprocessing would have done
+        kept = tuple(n for n in rec.notes if not n.startswith(INTERPOLATES))
+        return replace(rec, status="excluded" if role is not None else "unused", reason=reason, notes=kept + (note,))
     return replace(rec, status="unused") if role is None else rec
 
 
@@ -255,7 +256,9 @@ def _decide(path: str, rec: Recording, cfg: LoadedConfig) -> tuple[Recording, Re
     ann_st = os.stat(ann_path)
     rec = replace(_with_annotations(rec, ann, cfg), annotation_size=ann_st.st_size,
                   annotation_mtime_ns=ann_st.st_mtime_ns, annotation_sha256=ann.sha256)
-    if ann.n_data_rows == 0 or ann.n_data_rows != ann.n_parsed:
+    if ann.n_data_rows == 0:      # real TUSZ files always carry at least a bckg row (docs/user-guide.md)
+        return rec, "bad_annotations", f"{ann_name}: no events: header only (a TUSZ file always has a bckg row)"
+    if ann.n_data_rows != ann.n_parsed:
         return rec, "bad_annotations", f"{ann_name}: {ann.n_parsed} of {ann.n_data_rows} data rows parsed"
     if rec.missing_channels:
         return rec, "missing_channels", f"missing {', '.join(rec.missing_channels)} (not interpolated)"
@@ -282,8 +285,11 @@ def _with_header(rec: Recording, header: EdfHeader, cfg: LoadedConfig) -> Record
         notes.append(facts[-1].message)
     if header.reserved.startswith("EDF+D"):
         facts.append(Fact("discontinuous", "EDF+D (discontinuous) recording; TUSZ files are continuous"))
+    if cmap.duplicates:
+        facts.append(Fact("duplicate_channels", f"two labels name channel(s) {', '.join(cmap.duplicates)}: the first "
+                          "label of each is used", value=",".join(cmap.duplicates)))
     if cmap.interpolated:
-        notes.append(f"interpolates {', '.join(cmap.interpolated)}")
+        notes.append(f"{INTERPOLATES} {', '.join(cmap.interpolated)}")
     return replace(rec, sfreq=sfreq, duration_s=header.duration_s, n_signals=header.n_signals,
                    header_defects=header.defects, interpolated=cmap.interpolated, missing_channels=cmap.missing,
                    n_samples=n_samples, windows_expected=n_windows(n_samples, length, stride), notes=tuple(notes),
@@ -294,6 +300,9 @@ def _with_annotations(rec: Recording, ann: AnnotationFile, cfg: LoadedConfig) ->
     duration = rec.duration_s or 0.0
     clipped = _clip(ann.seizure_intervals(cfg.config.labels.seizure), duration)
     problems = [from_problem(p) for p in ann.problems]
+    if ann.bname is not None and ann.bname != rec.stem:        # a swapped file of equal duration passes all else
+        problems.append(Fact("bname_mismatch", f"# bname = {ann.bname}, but the recording is {rec.stem}: the "
+                             "annotation file of another recording?", value=ann.bname))
     return replace(rec, labels=tuple(sorted(ann.labels)), annotation_rows=ann.n_data_rows,
                    annotation_parsed=ann.n_parsed, annotation_problems=tuple(problems + _against_edf(ann, duration)),
                    seizure_intervals=clipped, seizure_seconds=sum(b - a for a, b in clipped),
