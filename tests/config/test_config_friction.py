@@ -133,3 +133,14 @@ def test_the_user_guide_example_is_what_check_prints(project: Path, monkeypatch:
     monkeypatch.chdir(project)
     assert run(["check", "configs/train.yaml"]) == 2
     assert capsys.readouterr().err.splitlines() == shown
+
+
+def test_a_url_in_a_path_key_is_a_config_error_not_a_local_folder(tmp_path: Path, capsys) -> None:
+    """Issue 16: `cache_dir: s3://bucket/cache` was silently read as <project>/s3:/bucket/cache."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    config = tmp_path / "train.yaml"
+    config.write_text("data: {data_dir: edf, cache_dir: 's3://bucket/cache/tusz'}\n")
+    assert run(["check", str(config), "--select", "config.*"]) == 2
+    err = capsys.readouterr().err
+    assert "==> At key: data.cache_dir s3://bucket/cache/tusz is a URL" in err
+    assert "tusz-guard verify-copy CONFIG URL" in err

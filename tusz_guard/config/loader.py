@@ -77,6 +77,8 @@ def load_config(path: str | Path) -> LoadedConfig:
     problems: list[ConfigError] = []     # every problem of the file in one run (pandera's lazy=True)
     expanded = _expand(raw, shown, "", problems)
     config = _validate(expanded, shown, problems)
+    if config is not None:
+        problems += _url_problems(config, shown)
     if problems or config is None:
         raise ConfigProblems(problems)
     root = find_project_root(config_path)
@@ -89,6 +91,20 @@ def load_config(path: str | Path) -> LoadedConfig:
         cache_dir=_resolve(root, config.data.cache_dir),
         output_dir=_resolve(root, config.experiment.output_dir),
     )
+
+
+PATH_KEYS = ("data.data_dir", "data.cache_dir", "experiment.output_dir")
+
+
+def _url_problems(config: Config, shown: str) -> list[ConfigError]:
+    """A URL here would silently become a local folder named `s3:`: refuse it until a remote reader exists."""
+    values = {"data.data_dir": config.data.data_dir, "data.cache_dir": config.data.cache_dir,
+              "experiment.output_dir": config.experiment.output_dir}
+    return [ConfigError(f"{value} is a URL: check, build-cache and train read local paths only (a URL here would "
+                        "be taken as a local folder)", file=shown, key=key,
+                        hint="sync the data to a local or mounted path; prove a remote copy with "
+                             "`tusz-guard verify-copy CONFIG URL`")
+            for key, value in values.items() if "://" in str(value)]
 
 
 def _resolve(root: Path, value: str) -> Path:
