@@ -72,18 +72,39 @@ def test_corpus_headers_warns_on_tolerated_defects(project: Path, tiny_corpus: P
     assert "3 unreadable file(s) excluded" in f.message
 
 
-def test_corpus_headers_fails_on_a_discontinuous_recording(project: Path, clean_corpus_copy: Path, write_cfg,
-                                                           run_check) -> None:
-    edf = clean_corpus_copy / "edf/train/aaaracgd/s001_2015/01_tcp_ar/aaaracgd_s001_t000.edf"
+def test_a_discontinuous_recording_is_excluded_so_check_and_builder_agree(project: Path, clean_corpus_copy: Path,
+                                                                          write_cfg, run_check) -> None:
+    """Issue 13.9: check blocked EDF+D files that the builder then built; now the ledger excludes them."""
+    from tusz_guard.cache.plan import plan
+    from tusz_guard.corpus.ledger import build_ledger
+
+    rel = "train/aaaracgd/s001_2015/01_tcp_ar/aaaracgd_s001_t000.edf"
+    edf = clean_corpus_copy / "edf" / rel
     with open(edf, "r+b") as handle:      # the reserved field (bytes 192-236) marks EDF+D
         handle.seek(192)
         handle.write(b"EDF+D".ljust(44))
     cfg = write_cfg(project, "train", clean_corpus_copy / "edf")
     f = run_check(cfg, "corpus.headers")
-    assert f.status == "fail"
-    assert f.message == ("1 included recording(s) cannot be preprocessed as one signal: train/aaaracgd/s001_2015/"
-                         "01_tcp_ar/aaaracgd_s001_t000.edf: EDF+D (discontinuous) recording; TUSZ files are "
-                         "continuous; exclude or re-export them")
+    assert f.status == "warn"
+    assert ("1 unreadable file(s) excluded (train/aaaracgd/s001_2015/01_tcp_ar/aaaracgd_s001_t000.edf: EDF+D "
+            "(discontinuous) recording: its records are not contiguous in time)") in f.message
+    ledger = build_ledger(load_config(cfg))
+    assert ledger.get(rel).reason == "unreadable"                              # type: ignore[union-attr]
+    assert rel not in {i.recording.path for i in plan(ledger, None, "fp").items}   # the builder never plans it
+
+
+def test_data_exclude_leaves_out_stems_and_globs(project: Path, clean_corpus_copy: Path, write_cfg) -> None:
+    """Issue 13.9: 'exclude them' needs a way to exclude: data.exclude takes stems or globs."""
+    from tusz_guard.corpus.ledger import build_ledger
+
+    cfg = write_cfg(project, "train", clean_corpus_copy / "edf",
+                    data={"exclude": ["aaaracgd_s001_t000", "dev/aaagnsyj/*"]})
+    ledger = build_ledger(load_config(cfg))
+    out = {r.path: r.notes[-1] for r in ledger.recordings if r.reason == "excluded_by_config"}
+    assert out["train/aaaracgd/s001_2015/01_tcp_ar/aaaracgd_s001_t000.edf"] == \
+        "excluded by data.exclude (aaaracgd_s001_t000)"
+    assert any(p.startswith("dev/aaagnsyj/") for p in out) and all(
+        n == "excluded by data.exclude (dev/aaagnsyj/*)" for p, n in out.items() if p.startswith("dev/"))
 
 
 def test_splits_disjoint_passes_on_ledger_and_cache(project: Path, run_check) -> None:

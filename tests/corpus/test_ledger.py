@@ -30,7 +30,9 @@ def test_every_recording_matches_the_ground_truth(tiny_corpus: Path, make_projec
 
 
 def test_each_exclusion_reason_is_exercised(tiny_corpus: Path, make_project) -> None:
-    ledger = build_ledger(load_config(make_project(tiny_corpus, data={"limit_files": 2}, kind="smoke")))
+    first = next(r.stem for r in build_ledger(load_config(make_project(tiny_corpus))).included("train"))
+    ledger = build_ledger(load_config(make_project(tiny_corpus, data={"limit_files": 2, "exclude": [first]},
+                                                   kind="smoke")))
     reasons = Counter(r.reason for r in ledger.recordings if r.status == "excluded")
     assert set(reasons) == set(REASONS)
     for rec in ledger.recordings:

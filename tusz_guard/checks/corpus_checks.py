@@ -6,7 +6,7 @@ from collections import Counter
 from tusz_guard.checks.base import check, listing, n, rows
 from tusz_guard.results import Outcome
 from tusz_guard.checks.snapshot import Snapshot
-from tusz_guard.corpus.facts import HEADER_CODES, HEADER_NOTICE_CODES
+from tusz_guard.corpus.facts import HEADER_NOTICE_CODES
 from tusz_guard.corpus.funnel import funnel_lines
 from tusz_guard.corpus.ledger import REASONS, TRAINING_ROLES, Ledger
 from tusz_guard.corpus.stems import describe, duplicate_stems
@@ -76,8 +76,6 @@ def corpus_headers(s: Snapshot) -> Outcome:
     led = s.ledger
     assert led is not None
     used = [r for r in led.recordings if r.role is not None]
-    blocking = [f"{r.path}: {fact.message}" for r in used if r.included
-                for fact in r.header_facts if fact.code in HEADER_CODES]
     notices = [f"{r.path}: {fact.message}" for r in used if r.included
                for fact in r.header_facts if fact.code in HEADER_NOTICE_CODES]
     defects = [f"{r.path}: {d}" for r in used for d in r.header_defects]
@@ -89,16 +87,13 @@ def corpus_headers(s: Snapshot) -> Outcome:
                "interpolated": dict(interpolated),
                "files_interpolated": sum(bool(r.interpolated) for r in used if r.included),
                "missing_channels": sum(r.reason == "missing_channels" for r in used),
-               "defects": rows(defects), "unreadable": rows(unreadable), "blocking": rows(blocking),
+               "defects": rows(defects), "unreadable": rows(unreadable),
                "notices": rows(notices)}
     summary = (f"rates {', '.join(f'{k} Hz {v:,}' for k, v in rates.items())}; "
                f"{interpolation_text(sum(bool(r.interpolated) for r in used if r.included), sorted(interpolated))}; "
                f"{details['missing_channels']:,} excluded for missing channels")
-    if blocking:
-        return Outcome("fail", f"{n(len(blocking))} included recording(s) cannot be preprocessed as one signal: "
-                       f"{listing(blocking, 2)}; exclude or re-export them", details)
     if notices:
-        summary = f"{n(len(notices))} file(s) with two labels for one channel ({listing(notices, 1)}); {summary}"
+        summary = f"{n(len(notices))} header notice(s) ({listing(notices, 1)}); {summary}"
     if defects or unreadable or notices:
         return Outcome("warn", f"{n(len(defects))} tolerated header defect(s) ({listing(defects, 2)}); "
                        f"{n(len(unreadable))} unreadable file(s) excluded ({listing(unreadable, 2)}); {summary}", details)

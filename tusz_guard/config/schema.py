@@ -34,6 +34,8 @@ class Data(_Strict):
     validation_split: float = Field(0.2, gt=0.0, lt=1.0)
     limit_files: int | None = Field(None, ge=1, le=10_000_000)
     annotations: Literal["csv_bi", "csv"] = "csv_bi"
+    # recordings to leave out: a file stem (aaaaaajy_s001_t000) or a glob on the path under data_dir
+    exclude: tuple[str, ...] = Field((), max_length=100_000)
 
 
 class Preprocessing(_Strict):

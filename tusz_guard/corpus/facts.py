@@ -15,16 +15,15 @@ FactCode = Literal[
     "unparsed", "outside", "overlap", "header", "channel",
     # an annotation file against its EDF (corpus/ledger.py): another length, another recording's `# bname`
     "duration_mismatch", "beyond_edf", "bname_mismatch",
-    # an EDF header that cannot be preprocessed as one signal (corpus/ledger.py)
-    "mixed_rates", "discontinuous",
-    # an EDF header resolved by a rule the user should know about: two labels name one channel, first wins
-    "duplicate_channels",
+    # an EDF header resolved by a rule the user should know about (corpus/ledger.py): EEG channels at several
+    # rates (each resampled on its own, as the builder does); two labels naming one channel (the first wins).
+    # An EDF+D file is not a fact but an exclusion (unreadable): check and builder make one decision.
+    "mixed_rates", "duplicate_channels",
 ]
 ANNOTATION_CODES: frozenset[FactCode] = frozenset({"unparsed", "outside", "overlap", "header", "channel",
                                                    "duration_mismatch", "beyond_edf", "bname_mismatch"})
-HEADER_CODES: frozenset[FactCode] = frozenset({"mixed_rates", "discontinuous"})       # block the recording
-HEADER_NOTICE_CODES: frozenset[FactCode] = frozenset({"duplicate_channels"})         # a warning
-FACT_CODES: frozenset[FactCode] = ANNOTATION_CODES | HEADER_CODES | HEADER_NOTICE_CODES
+HEADER_NOTICE_CODES: frozenset[FactCode] = frozenset({"mixed_rates", "duplicate_channels"})   # a warning
+FACT_CODES: frozenset[FactCode] = ANNOTATION_CODES | HEADER_NOTICE_CODES
 
 
 @dataclass(frozen=True)

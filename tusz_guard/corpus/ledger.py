@@ -1,10 +1,11 @@
 """The recording ledger: every EDF under data_dir, its role, and why it is in or out.
 
 One reason per excluded recording, from a closed set, checked in this order (the first that applies):
-unreadable > no_annotations > bad_annotations > missing_channels > too_short > over_limit.
+excluded_by_config (data.exclude) > unreadable (EDF+D included) > no_annotations > bad_annotations > missing_channels > too_short > over_limit.
 """
 from __future__ import annotations
 
+import fnmatch
 import os
 import random
 from collections import Counter
@@ -25,9 +26,10 @@ from tusz_guard.errors import GuardError
 
 Role = Literal["train", "val", "test"]
 Status = Literal["included", "excluded", "unused"]
-Reason = Literal["unreadable", "no_annotations", "bad_annotations", "missing_channels", "too_short", "over_limit"]
-REASONS: tuple[Reason, ...] = ("unreadable", "no_annotations", "bad_annotations", "missing_channels",
-                               "too_short", "over_limit")
+Reason = Literal["excluded_by_config", "unreadable", "no_annotations", "bad_annotations", "missing_channels",
+                 "too_short", "over_limit"]
+REASONS: tuple[Reason, ...] = ("excluded_by_config", "unreadable", "no_annotations", "bad_annotations",
+                               "missing_channels", "too_short", "over_limit")
 ROLES: tuple[Role, ...] = ("train", "val", "test")
 TRAINING_ROLES: tuple[Role, ...] = ("train", "val")
 INTERPOLATES = "interpolates"      # the note naming interpolated channels
@@ -228,7 +230,9 @@ def _inspect(path: str, rel: str, tp: TuszPath, role: Role | None, cfg: LoadedCo
         size, mtime = 0, 0
     base = Recording(path=rel, split=tp.split, role=role, patient=tp.patient, session=tp.session_dir,
                      montage=tp.montage, file_size=size, mtime_ns=mtime)
-    rec, reason, note = _decide(path, base, cfg)
+    pattern = _excluded_by(rel, base.stem, cfg.config.data.exclude)
+    rec, reason, note = (base, "excluded_by_config", f"excluded by data.exclude ({pattern})") if pattern \
+        else _decide(path, base, cfg)
     if reason is not None:      # an excluded file's notes say why, not what preprocessing would have done
         kept = tuple(n for n in rec.notes if not n.startswith(INTERPOLATES))
         return replace(rec, status="excluded" if role is not None else "unused", reason=reason, notes=kept + (note,))
@@ -244,6 +248,8 @@ def _decide(path: str, rec: Recording, cfg: LoadedConfig) -> tuple[Recording, Re
     rec = _with_header(rec, header, cfg)
     if not header.size_ok:
         return rec, "unreadable", header.size_problem or "file size disagrees with the header"
+    if header.reserved.startswith("EDF+D"):    # records with gaps: one continuous signal would be a lie
+        return rec, "unreadable", "EDF+D (discontinuous) recording: its records are not contiguous in time"
     kind = cfg.config.data.annotations
     ann_path = companion(path, kind)
     ann_name = os.path.basename(ann_path)
@@ -269,6 +275,11 @@ def _decide(path: str, rec: Recording, cfg: LoadedConfig) -> tuple[Recording, Re
     return rec, None, ""
 
 
+def _excluded_by(rel: str, stem: str, patterns: tuple[str, ...]) -> str | None:
+    """The data.exclude pattern that names this recording (its stem, or a glob on its path), if any."""
+    return next((p for p in patterns if p == stem or fnmatch.fnmatchcase(rel, p)), None)
+
+
 def _with_header(rec: Recording, header: EdfHeader, cfg: LoadedConfig) -> Recording:
     pre = cfg.config.preprocessing
     cmap = map_channels(header.labels, pre.interpolate)
@@ -280,11 +291,9 @@ def _with_header(rec: Recording, header: EdfHeader, cfg: LoadedConfig) -> Record
     notes = [f"header: {d}" for d in header.defects]
     facts = []
     if len(eeg_rates) > 1:
-        facts.append(Fact("mixed_rates", f"mixed EEG sampling rates {sorted(eeg_rates)} Hz",
-                          value=",".join(f"{r:g}" for r in sorted(eeg_rates))))
+        facts.append(Fact("mixed_rates", f"mixed EEG sampling rates {sorted(eeg_rates)} Hz: each channel is "
+                          f"resampled to {pre.sampling_rate} Hz on its own", value=",".join(f"{r:g}" for r in sorted(eeg_rates))))
         notes.append(facts[-1].message)
-    if header.reserved.startswith("EDF+D"):
-        facts.append(Fact("discontinuous", "EDF+D (discontinuous) recording; TUSZ files are continuous"))
     if cmap.duplicates:
         facts.append(Fact("duplicate_channels", f"two labels name channel(s) {', '.join(cmap.duplicates)}: the first "
                           "label of each is used", value=",".join(cmap.duplicates)))
