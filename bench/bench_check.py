@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tusz_guard.cache.fingerprint import fingerprint_params, fingerprint_of
+from tusz_guard.cache.fingerprint import fingerprint_of, fingerprint_params
 from tusz_guard.cache.store import CacheMeta, CacheStore, EntryMeta, utc_now
 from tusz_guard.config import load_config
 from tusz_guard.corpus.ledger import build_ledger

@@ -110,10 +110,10 @@ def _best(repeat: int, fn: Callable[[], object]) -> tuple[float, object]:
 def _bench(config: Path, work: Path, repeat: int, workers: int) -> dict[str, object]:
     import s3fs
 
+    from tusz_guard.app.copy import verify
     from tusz_guard.cache.store import CacheStore
     from tusz_guard.config import load_config
     from tusz_guard.storage.location import Location
-    from tusz_guard.app.copy import verify
 
     cache = load_config(config).cache_dir
     fs = s3fs.S3FileSystem(endpoint_url=os.environ["AWS_ENDPOINT_URL"], skip_instance_cache=True)

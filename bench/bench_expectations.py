@@ -77,8 +77,8 @@ def breakdown(config: Path) -> dict[str, object]:
 
 def make_project(work: Path, profile: str) -> Path:
     """Generate the corpus, write a config, build the cache for every role; return the config path."""
-    from tusz_guard.cache.executors import ExecutorSpec
     from tusz_guard.app.build import build_cache
+    from tusz_guard.cache.executors import ExecutorSpec
     from tusz_guard.config import load_config
     from tusz_guard.synth import generate
 

@@ -5,7 +5,6 @@ Each case runs in a subprocess whose sys.meta_path refuses the extra's modules, 
 from __future__ import annotations
 
 import re
-
 import subprocess
 import sys
 import tomllib

@@ -14,9 +14,9 @@ import pytest
 
 if TYPE_CHECKING:
     from tusz_guard.checks.base import Check
-    from tusz_guard.results import Finding
     from tusz_guard.checks.snapshot import Snapshot
     from tusz_guard.config import LoadedConfig
+    from tusz_guard.results import Finding
 
 MARKER = "tusz_guard"
 

@@ -10,7 +10,6 @@ from tusz_guard.archive.pack import pack
 from tusz_guard.cli import run
 from tusz_guard.config import load_config
 
-
 # A small cache for the hostile-archive tests: one recording per role, 64 Hz, float16 (about 0.3 MB).
 SMALL = {"preprocessing": {"sampling_rate": 64, "bandpass": [0.5, 30.0], "notch": None, "dtype": "float16"}}
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tusz_guard.archive.pack import pack
 from tusz_guard.app.archive import verify
+from tusz_guard.archive.pack import pack
 from tusz_guard.cli import run
 from tusz_guard.config import load_config
 

@@ -8,11 +8,12 @@ import tarfile
 
 import pytest
 
-from tusz_guard.archive.pack import FIXED_MTIME, pack
 from tusz_guard.app.archive import verify
+from tusz_guard.archive.pack import FIXED_MTIME, pack
 from tusz_guard.cli import run
 from tusz_guard.config import load_config
 from tusz_guard.errors import GuardError
+
 
 def statuses(findings: list) -> dict[str, str]:
     return {f.id: f.status for f in findings}

@@ -12,8 +12,8 @@ import pytest
 
 from tusz_guard.cache.plan import entry_state, plan
 from tusz_guard.cache.store import CacheMeta, CacheStore, EntryMeta, utc_now, verify_index
-from tusz_guard.corpus.ledger import Ledger, Recording
 from tusz_guard.cache.temps import temp_name
+from tusz_guard.corpus.ledger import Ledger, Recording
 from tusz_guard.errors import GuardError
 
 FP = "0123456789abcdef"

@@ -10,11 +10,11 @@ from typing import Any, Callable
 import pytest
 import yaml
 
-from tusz_guard.cache.store import CacheStore
 from tusz_guard.app.preflight import preflight
-from tusz_guard.results import Finding
+from tusz_guard.cache.store import CacheStore
 from tusz_guard.cli import run
 from tusz_guard.config import load_config
+from tusz_guard.results import Finding
 
 
 def write_config(project: Path, name: str, data_dir: Path, cache_dir: str = "cache/tusz", kind: str = "full",

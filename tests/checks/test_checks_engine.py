@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
+from tusz_guard.app.preflight import preflight
 from tusz_guard.checks.base import Check
 from tusz_guard.checks.engine import all_ids, choose, registered, run_one
-from tusz_guard.app.preflight import preflight
-from tusz_guard.results import overall_status
 from tusz_guard.checks.snapshot import gather_config_snapshot
 from tusz_guard.config import load_config
 from tusz_guard.errors import GuardError
+from tusz_guard.results import overall_status
 
 IDS = ["config.schema", "config.paths", "config.consistency", "corpus.layout", "corpus.ledger", "corpus.headers",
        "labels.vocabulary", "labels.parse", "labels.seizures", "splits.disjoint", "cache.fingerprint",

@@ -7,8 +7,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tusz_guard.corpus.annotations import (AnnotationError, AnnotationFile, Event, Problem,
-                                           parse_annotation_text, parse_annotations)
+from tusz_guard.corpus.annotations import (
+    AnnotationError,
+    AnnotationFile,
+    Event,
+    Problem,
+    parse_annotation_text,
+    parse_annotations,
+)
 
 SEIZURE = ("seiz", "fnsz", "gnsz", "cpsz", "mysz")
 HEADER = """# version = csv_v1.0.0

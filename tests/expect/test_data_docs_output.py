@@ -1,8 +1,8 @@
 """Issue 13.13: --data-docs prints where the site is, and that it is blank offline (GX loads CDN assets)."""
 from __future__ import annotations
 
-from tusz_guard.results import Finding, Report
 from tusz_guard.commands.check import data_docs_lines
+from tusz_guard.results import Finding, Report
 
 
 def _report(*details: dict[str, str]) -> Report:

@@ -25,8 +25,8 @@ SUITES = Path(__file__).resolve().parents[2] / "expectations"
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory, tiny_clean_corpus: Path) -> tuple[LoadedConfig, Ledger]:
     """A project over the clean tiny corpus with every role cached by the real builder (read-only)."""
-    from tusz_guard.cache.executors import ExecutorSpec
     from tusz_guard.app.build import build_cache
+    from tusz_guard.cache.executors import ExecutorSpec
 
     root = tmp_path_factory.mktemp("expect_project")
     (root / "pyproject.toml").write_text("[project]\nname = 'p'\n")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tusz_guard.cli import run
 from tests.pipeline.conftest import Origin  # noqa: F401  (type of the fixtures)
+from tusz_guard.cli import run
 
 
 def check(capsys: pytest.CaptureFixture[str], config: Path, *args: str) -> tuple[int, dict[str, dict]]:

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from tusz_guard.results import ConfigSummary, Finding, Report
 from tusz_guard.report.html import render_html
 from tusz_guard.report.html_shot import CHROMIUM, CHROMIUM_ARGS
+from tusz_guard.results import ConfigSummary, Finding, Report
 
 pytestmark = pytest.mark.browser
 

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tusz_guard.results import ConfigSummary, Finding, Report
 from tusz_guard.errors import GuardError
 from tusz_guard.report.html import render_html
 from tusz_guard.report.html_shot import screenshot
 from tusz_guard.report.svg import Bar, Segment, css_class, esc, fmt_num, stacked_bars
+from tusz_guard.results import ConfigSummary, Finding, Report
 
 ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "div", "header", "h1", "h2", "dl", "dt", "dd",
                 "code", "span", "strong", "p", "nav", "a", "main", "section", "input", "label", "b", "table",

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from tusz_guard.results import Finding, Report
 from tusz_guard.report.html import render_html
 from tusz_guard.report.html_shot import screenshot
+from tusz_guard.results import Finding, Report
 
 pytestmark = pytest.mark.browser
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tusz_guard.results import Finding, Report
 from tusz_guard.report import write_reports
+from tusz_guard.results import Finding, Report
 
 
 def test_two_runs_in_one_second_keep_both_reports(tmp_path: Path) -> None:

@@ -9,12 +9,12 @@ from xml.etree import ElementTree as ET
 import pytest
 import xmlschema
 
-from tusz_guard.results import ConfigSummary, Finding, Report
 from tusz_guard.errors import GuardError
 from tusz_guard.report import write_reports
 from tusz_guard.report.json_report import render_json
 from tusz_guard.report.junit import render_junit
 from tusz_guard.report.text import render_text
+from tusz_guard.results import ConfigSummary, Finding, Report
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"

@@ -5,11 +5,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from cachefixture import labels_with, seizure_signal, write_entry
 
 from tusz_guard.cache.store import CacheStore
 from tusz_guard.errors import GuardError
 from tusz_guard.train.dataset import CacheWindows, geometry, window_table
-from cachefixture import labels_with, seizure_signal, write_entry
 
 RATE = 256
 

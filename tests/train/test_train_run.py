@@ -7,13 +7,13 @@ from typing import Callable
 import numpy as np
 import pytest
 import torch
+from cachefixture import FINGERPRINT, labels_with, make_plan
 
 from tusz_guard.config import load_config
 from tusz_guard.errors import GuardError
 from tusz_guard.train.data import cache_hits
 from tusz_guard.train.loop import NonFiniteLoss
 from tusz_guard.train.run import LiveRecord, RunRequest, run_training
-from cachefixture import FINGERPRINT, labels_with, make_plan
 
 RATE = 256
 SHORT = {"windows": {"length_s": 4.0, "stride_s": 2.0}}

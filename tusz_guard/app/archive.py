@@ -1,9 +1,9 @@
 """verify-archive and unpack: read the archive once, judge it with the registered archive.* checks."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, ContextManager
 

@@ -13,8 +13,17 @@ from typing import Any, Literal
 
 import click
 
-from tusz_guard.cache.builder import (BuildSummary, TaskResult, damaged_keys, ensure_meta, estimate_minutes, execute,
-                                      open_cache, tasks_for, with_forced_reason)
+from tusz_guard.cache.builder import (
+    BuildSummary,
+    TaskResult,
+    damaged_keys,
+    ensure_meta,
+    estimate_minutes,
+    execute,
+    open_cache,
+    tasks_for,
+    with_forced_reason,
+)
 from tusz_guard.cache.executors import ExecutorSpec
 from tusz_guard.cache.fingerprint import fingerprint_of, fingerprint_params
 from tusz_guard.cache.plan import Plan, plan

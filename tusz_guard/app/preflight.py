@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from tusz_guard.checks.base import Check
 from tusz_guard.checks.engine import CONFIG_CHECKS, choose, registered, run_checks
 from tusz_guard.checks.snapshot import Snapshot, gather_config_snapshot, gather_snapshot
-from tusz_guard.checks.suite_checks import FAMILY as SUITES, suite_checks
+from tusz_guard.checks.suite_checks import FAMILY as SUITES
+from tusz_guard.checks.suite_checks import suite_checks
 from tusz_guard.checks.summary import build_report
 from tusz_guard.config import LoadedConfig
 from tusz_guard.progress import Tick

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from tusz_guard.cache.store import (ENTRY_FILES, INDEX_NAME, LOCK_NAME, META_NAME, TEMP_PREFIX)
+from tusz_guard.cache.store import ENTRY_FILES, INDEX_NAME, LOCK_NAME, META_NAME, TEMP_PREFIX
 from tusz_guard.config import LoadedConfig
 from tusz_guard.errors import GuardError
 from tusz_guard.textsafe import is_plain

@@ -12,15 +12,23 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from tusz_guard import __version__
-from tusz_guard.atomic import STDOUT, output_kind, write_error
 from tusz_guard.archive.layout import MANIFEST_NAME, config_prefix, member_name
 from tusz_guard.archive.manifest import Manifest, ManifestMember, RoleCoverage
 from tusz_guard.archive.progress import Update, byte_bar
 from tusz_guard.archive.streams import CHUNK, SUFFIX, Compressor
+from tusz_guard.atomic import STDOUT, output_kind, write_error
 from tusz_guard.cache.fingerprint import fingerprint
 from tusz_guard.cache.plan import plan
-from tusz_guard.cache.store import (ENTRY_FILES, INDEX_NAME, LABELS_NAME, META_NAME, SIGNAL_NAME, CacheStore, EntryMeta,
-                                     verify_index)
+from tusz_guard.cache.store import (
+    ENTRY_FILES,
+    INDEX_NAME,
+    LABELS_NAME,
+    META_NAME,
+    SIGNAL_NAME,
+    CacheStore,
+    EntryMeta,
+    verify_index,
+)
 from tusz_guard.config import LoadedConfig
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, build_ledger
 from tusz_guard.errors import GuardError

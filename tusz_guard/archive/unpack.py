@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
+from tusz_guard import results
 from tusz_guard.archive.layout import Place, config_prefix
 from tusz_guard.archive.manifest import Manifest
 from tusz_guard.archive.scan import Progress, Scan, scan_archive
 from tusz_guard.archive.verify import ArchiveView, Expectation, summary
 from tusz_guard.cache.store import ENTRY_FILES, INDEX_NAME, CacheStore, EntryMeta
-from tusz_guard import results
-from tusz_guard.results import Finding
 from tusz_guard.config import LoadedConfig
 from tusz_guard.errors import GuardError
+from tusz_guard.results import Finding
 
 STAGING_PREFIX = ".tusz-guard-unpack-"
 # coverage may fall short (a partial archive still seeds a cache that build-cache completes); nothing else may

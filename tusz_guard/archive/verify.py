@@ -14,9 +14,9 @@ from tusz_guard.archive.layout import MANIFEST_NAME, config_prefix, place
 from tusz_guard.archive.scan import Member, Scan
 from tusz_guard.cache.fingerprint import diff_params, fingerprint, fingerprint_params
 from tusz_guard.cache.plan import plan
-from tusz_guard.results import Finding, Outcome, Status
 from tusz_guard.config import LoadedConfig
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, Ledger
+from tusz_guard.results import Finding, Outcome, Status
 from tusz_guard.textsafe import safe
 
 SHOW = 5          # names listed in a message before "and N more"

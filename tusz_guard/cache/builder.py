@@ -17,9 +17,9 @@ from tusz_guard import __version__
 from tusz_guard.cache.executors import ExecutorSpec, WorkerDied, run_tasks
 from tusz_guard.cache.fingerprint import diff_params, fingerprint_of
 from tusz_guard.cache.labels import annotation_path
-from tusz_guard.corpus.annotations import AnnotationKind
 from tusz_guard.cache.plan import Plan
 from tusz_guard.cache.store import META_NAME, CacheMeta, CacheStore, EntryMeta, utc_now
+from tusz_guard.corpus.annotations import AnnotationKind
 from tusz_guard.errors import GuardError
 
 Outcome = Literal["written", "replaced", "exists", "foreign", "failed"]

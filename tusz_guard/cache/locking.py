@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from tusz_guard.cache.temps import pid_alive
 from tusz_guard.cache.store import LOCK_INFO_NAME
+from tusz_guard.cache.temps import pid_alive
 from tusz_guard.errors import GuardError
 
 POLL_SECONDS = 0.2

@@ -5,13 +5,13 @@ from collections import Counter
 
 from tusz_guard.cache.fingerprint import diff_params, fingerprint_params
 from tusz_guard.cache.index_rules import IndexFacts, index_problems
-from tusz_guard.checks.base import check, listing, rows
-from tusz_guard.results import Outcome, Status, worst
-from tusz_guard.checks.coverage import by_stem, cache_plan, matching_siblings, orphans, role_counts, throughput
 from tusz_guard.cache.store import EntryMeta
+from tusz_guard.checks.base import check, listing, rows
+from tusz_guard.checks.coverage import by_stem, cache_plan, matching_siblings, orphans, role_counts, throughput
 from tusz_guard.checks.snapshot import EntryScan, Snapshot
 from tusz_guard.corpus.channels import CHANNELS_10_20
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, Recording
+from tusz_guard.results import Outcome, Status, worst
 
 NPY_HEADER_MAX = 65536
 CLIP_EPS = 1e-3

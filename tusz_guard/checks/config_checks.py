@@ -8,11 +8,11 @@ from typing import Any
 
 from tusz_guard.cache.fingerprint import diff_params, fingerprint_params
 from tusz_guard.checks.base import check, listing
-from tusz_guard.results import Outcome, Status, worst
 from tusz_guard.checks.snapshot import ConfigLoad, Snapshot
 from tusz_guard.config import LoadedConfig
 from tusz_guard.config.keys import get_dotted
 from tusz_guard.corpus.levels import level_problem
+from tusz_guard.results import Outcome, Status, worst
 
 
 def _get(raw: dict[str, Any], dotted: str) -> object:

@@ -4,12 +4,12 @@ from __future__ import annotations
 from collections import Counter
 
 from tusz_guard.checks.base import check, listing, n, rows
-from tusz_guard.results import Outcome
 from tusz_guard.checks.snapshot import Snapshot
 from tusz_guard.corpus.facts import HEADER_NOTICE_CODES
 from tusz_guard.corpus.funnel import funnel_lines
 from tusz_guard.corpus.ledger import REASONS, TRAINING_ROLES, Ledger
 from tusz_guard.corpus.stems import describe, duplicate_stems
+from tusz_guard.results import Outcome
 
 # Folders each split policy needs, and the role each feeds.
 NEEDED_SPLITS = {"official": (("train", "train"), ("dev", "val"), ("eval", "test")),

@@ -5,14 +5,14 @@ from collections import Counter, defaultdict
 from typing import cast
 
 from tusz_guard.checks.base import check, listing, n, rows
-from tusz_guard.results import Outcome, Status, worst
 from tusz_guard.checks.coverage import cache_plan
 from tusz_guard.checks.snapshot import Snapshot
-from tusz_guard.corpus.facts import ANNOTATION_CODES, FactCode
 from tusz_guard.checks.windowing import WindowClasses, classify, seizure_samples
 from tusz_guard.config.schema import BACKGROUND_LABELS, SEIZURE_LABELS
+from tusz_guard.corpus.facts import ANNOTATION_CODES, FactCode
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, Recording
 from tusz_guard.corpus.windows import window_geometry
+from tusz_guard.results import Outcome, Status, worst
 
 # Every label TUSZ (and NEDC tooling) uses: a configured label outside it can never match (e.g. 'spkz').
 KNOWN_LABELS = frozenset(SEIZURE_LABELS) | {"nesz"} | frozenset(BACKGROUND_LABELS)

@@ -10,13 +10,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from tusz_guard.cache.fingerprint import fingerprint
-from tusz_guard.cache.store import (reconcile, ENTRIES_NAME, ENTRY_FILES, ENTRY_META_NAME, LABELS_NAME, ROOT_FILES,
-                                     SIGNAL_NAME, TEMP_PREFIX, CacheMeta, CacheStore, EntryMeta)
+from tusz_guard.cache.store import (
+    ENTRIES_NAME,
+    ENTRY_FILES,
+    ENTRY_META_NAME,
+    LABELS_NAME,
+    ROOT_FILES,
+    SIGNAL_NAME,
+    TEMP_PREFIX,
+    CacheMeta,
+    CacheStore,
+    EntryMeta,
+    reconcile,
+)
 from tusz_guard.config import LoadedConfig, load_config
-from tusz_guard.progress import Tick
 from tusz_guard.corpus.ledger import Ledger, build_ledger
-from tusz_guard.corpus.levels import DataDirLevel, probe as probe_level
+from tusz_guard.corpus.levels import DataDirLevel
+from tusz_guard.corpus.levels import probe as probe_level
 from tusz_guard.errors import ConfigError, GuardError
+from tusz_guard.progress import Tick
 from tusz_guard.results import Outcome
 
 if TYPE_CHECKING:

@@ -4,10 +4,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from tusz_guard.checks.base import check, listing, n, rows
-from tusz_guard.results import Outcome
 from tusz_guard.checks.coverage import by_stem
 from tusz_guard.checks.snapshot import Snapshot
 from tusz_guard.corpus.ledger import ROLES
+from tusz_guard.results import Outcome
 
 
 def _shared(patients: dict[str, set[str]]) -> list[str]:

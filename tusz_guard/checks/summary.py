@@ -8,12 +8,12 @@ from typing import Any
 from tusz_guard import __version__
 from tusz_guard.checks.coverage import cache_plan, matching_siblings, role_counts, throughput
 from tusz_guard.checks.label_checks import recording_windows, role_windows
-from tusz_guard.results import ConfigSummary, Finding, Report
 from tusz_guard.checks.snapshot import ConfigLoad, Snapshot
 from tusz_guard.checks.window_checks import cached_windows
 from tusz_guard.checks.windowing import WindowClasses
 from tusz_guard.corpus.funnel import funnel_lines
 from tusz_guard.corpus.ledger import ROLES
+from tusz_guard.results import ConfigSummary, Finding, Report
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from tusz_guard.checks.base import check, listing, n, rows
-from tusz_guard.results import Outcome
 from tusz_guard.checks.coverage import cache_plan
 from tusz_guard.checks.label_checks import role_windows
 from tusz_guard.checks.snapshot import Snapshot
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES
 from tusz_guard.corpus.windows import n_windows, window_geometry
+from tusz_guard.results import Outcome
 
 
 def cached_windows(s: Snapshot) -> tuple[dict[str, int], list[str]]:

@@ -10,7 +10,6 @@ from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES
 from tusz_guard.extras import require
 
 
-
 @click.command("build-cache")
 @CONFIG_ARG
 @click.option("--role", "roles", multiple=True, type=click.Choice(ROLES),

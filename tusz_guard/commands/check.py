@@ -13,10 +13,10 @@ from tusz_guard.checks.engine import registered
 from tusz_guard.config import LoadedConfig, find_project_root
 from tusz_guard.errors import ConfigError
 from tusz_guard.pipeline.foreign_config import load_any
-from tusz_guard.results import Finding, Report
 from tusz_guard.progress import count_bar
 from tusz_guard.report import FORMATS, check_output_option, write_reports
 from tusz_guard.report.text import header_lines, render_text, summary_line
+from tusz_guard.results import Finding, Report
 
 REPORTS_DIR = "reports"
 # -o's suffix picks the format when --format is not given (.md: the text report, which reads as Markdown)

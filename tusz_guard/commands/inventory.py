@@ -10,10 +10,10 @@ import click
 
 from tusz_guard.atomic import is_stdout, write_output
 from tusz_guard.commands.common import CONFIG_ARG, echo_paths
-from tusz_guard.pipeline.foreign_config import load_any
-from tusz_guard.progress import count_bar
 from tusz_guard.corpus.funnel import funnel_lines
 from tusz_guard.corpus.ledger import Ledger, Recording, build_ledger
+from tusz_guard.pipeline.foreign_config import load_any
+from tusz_guard.progress import count_bar
 from tusz_guard.textsafe import safe, safe_value
 
 SCHEMA = "tusz-guard/inventory/v1"

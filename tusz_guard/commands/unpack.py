@@ -9,8 +9,8 @@ import click
 from tusz_guard.app.archive import unpack
 from tusz_guard.archive.progress import byte_bar
 from tusz_guard.commands.common import echo_paths
-from tusz_guard.report.text import status_tag
 from tusz_guard.config import load_config
+from tusz_guard.report.text import status_tag
 from tusz_guard.textsafe import safe
 
 

@@ -48,7 +48,7 @@ def command(archive: str, config: str | None, fmt: str, out: str | None) -> int:
 def render_archive_text(report: Report, color: bool = False) -> str:
     """The archive first, the config it was checked against, a line per check, the verdict."""
     from tusz_guard.report.text import summary_line
-    from tusz_guard.textsafe import safe   # member names are foreign text: no name may print a line of its own
+    from tusz_guard.textsafe import safe  # member names are foreign text: no name may print a line of its own
 
     a = report.sections["archive"]
     kind = "manifest" if a["manifest"] else "no manifest"

@@ -7,9 +7,9 @@ import click
 
 from tusz_guard.app.copy import verify
 from tusz_guard.cache.store import CacheStore
-from tusz_guard.results import Report
 from tusz_guard.config import load_config
 from tusz_guard.errors import GuardError
+from tusz_guard.results import Report
 from tusz_guard.storage.location import Location
 
 FORMATS = ("text", "json", "junit", "html")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from math import isfinite
 from dataclasses import dataclass
+from math import isfinite
 from pathlib import Path
 from typing import Any, Literal
 

@@ -1,7 +1,8 @@
 """The recording ledger: every EDF under data_dir, its role, and why it is in or out.
 
 One reason per excluded recording, from a closed set, checked in this order (the first that applies):
-excluded_by_config (data.exclude) > unreadable (EDF+D included) > no_annotations > bad_annotations > missing_channels > too_short > over_limit.
+excluded_by_config (data.exclude) > unreadable (EDF+D included) > no_annotations > bad_annotations >
+missing_channels > too_short > over_limit.
 """
 from __future__ import annotations
 

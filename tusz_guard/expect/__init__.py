@@ -14,11 +14,11 @@ from tusz_guard.expect.schema import COLUMNS, NEEDS_CACHE, PARAMETERS, TABLES, T
 
 if TYPE_CHECKING:
     from tusz_guard.cache.store import CacheStore, EntryMeta
-    from tusz_guard.results import Finding
     from tusz_guard.config import LoadedConfig
     from tusz_guard.corpus.ledger import Ledger
     from tusz_guard.expect.runner import Prepared
     from tusz_guard.expect.suites import SuiteFile
+    from tusz_guard.results import Finding
 
 PROJECT_SUITE_DIR = "expectations"                      # <project_root>/expectations, when present
 BUNDLED_SUITE_DIR = Path(__file__).parent / "suites"   # shipped copy of the repository's expectations/

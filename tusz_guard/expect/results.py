@@ -5,8 +5,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from tusz_guard.results import Finding, Status
 from tusz_guard.expect.suites import SuiteFile
+from tusz_guard.results import Finding, Status
 
 Severity = Literal["critical", "warning", "info"]
 SHOWN_FAILURES = 3           # failed expectations spelled out in the one-line message

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tusz_guard.results import Finding
 from tusz_guard.errors import GuardError
 from tusz_guard.expect.results import ExpectationOutcome, outcome_of, suite_finding
 from tusz_guard.expect.schema import ID_COLUMNS, TableName
 from tusz_guard.expect.suites import SuiteFile, to_gx_suite
+from tusz_guard.results import Finding
 
 DATASOURCE = "tusz_guard"
 DOCS_SITE = "tusz_guard"

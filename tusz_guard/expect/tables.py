@@ -11,15 +11,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tusz_guard.corpus.channels import N_CHANNELS
-from tusz_guard.corpus.windows import FULL_RATIO
 from tusz_guard.cache.store import CacheStore, EntryMeta
 from tusz_guard.config import LoadedConfig
+from tusz_guard.corpus.channels import N_CHANNELS
 from tusz_guard.corpus.ledger import Ledger, Recording
-from tusz_guard.corpus.windows import n_samples_at, n_windows, window_geometry
+from tusz_guard.corpus.windows import FULL_RATIO, n_samples_at, n_windows, window_geometry
 from tusz_guard.errors import GuardError
 from tusz_guard.expect.schema import COLUMNS, TableName
-
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,11 @@ from collections import Counter
 
 from tusz_guard.cache.plan import EntryState, Plan, PlanItem
 from tusz_guard.checks.base import listing, rows
-from tusz_guard.results import Outcome
 from tusz_guard.checks.snapshot import CacheView, Snapshot
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, Recording
 from tusz_guard.pipeline.foreign_cache import ForeignCache, NpzEntry
 from tusz_guard.pipeline.foreign_config import ForeignConfig
+from tusz_guard.results import Outcome
 
 WEAKER = "entry older than its {what} (no stamp: the weaker test, by modification time)"
 

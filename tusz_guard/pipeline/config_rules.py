@@ -5,9 +5,9 @@ import json
 from typing import Any
 
 from tusz_guard.checks.base import listing
-from tusz_guard.results import Outcome, Status, worst
 from tusz_guard.checks.snapshot import ConfigLoad, Snapshot
 from tusz_guard.pipeline.foreign_config import ForeignConfig
+from tusz_guard.results import Outcome, Status, worst
 
 
 def _foreign(loads: tuple[ConfigLoad, ...]) -> list[tuple[ConfigLoad, ForeignConfig]]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 from collections import defaultdict
 
 from tusz_guard.checks.base import listing, rows
-from tusz_guard.results import Outcome
 from tusz_guard.checks.snapshot import Snapshot
 from tusz_guard.corpus.ledger import ROLES
 from tusz_guard.corpus.windows import window_geometry
 from tusz_guard.pipeline.cache_rules import cfg_of, entry_of, npz_of, windows_of
 from tusz_guard.pipeline.foreign_cache import ForeignCache, NpzEntry
+from tusz_guard.results import Outcome
 
 
 # ---- cache.integrity and windows.count ------------------------------------------------------------------

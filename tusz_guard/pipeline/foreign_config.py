@@ -17,10 +17,12 @@ from pydantic import ValidationError
 
 from tusz_guard.config import LoadedConfig, load_config
 from tusz_guard.config.keys import get_dotted
-from tusz_guard.config.loader import read_yaml          # the project's one safe YAML reader (alias bomb guard)
+from tusz_guard.config.loader import (
+    ConfigProblems,
+    read_yaml,  # the project's one safe YAML reader (alias bomb guard)
+)
 from tusz_guard.config.schema import Config
 from tusz_guard.errors import ConfigError, GuardError
-from tusz_guard.config.loader import ConfigProblems
 from tusz_guard.pipeline.profile import PROFILE_FILE, Profile, find_profile_file, profile_for, read_profile
 
 _MISSING = object()

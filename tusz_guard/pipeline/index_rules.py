@@ -4,10 +4,10 @@ from __future__ import annotations
 from collections import Counter
 
 from tusz_guard.checks.base import listing
-from tusz_guard.results import Outcome, Status, worst
 from tusz_guard.checks.snapshot import Snapshot
 from tusz_guard.pipeline.cache_rules import cfg_of, npz_of, windows_of
 from tusz_guard.pipeline.foreign_cache import ForeignCache
+from tusz_guard.results import Outcome, Status, worst
 
 
 # ---- cache.index ----------------------------------------------------------------------------------------

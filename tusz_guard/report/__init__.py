@@ -6,8 +6,8 @@ from datetime import datetime
 from pathlib import Path
 
 from tusz_guard.atomic import write_output
-from tusz_guard.results import Report
 from tusz_guard.errors import GuardError
+from tusz_guard.results import Report
 
 FORMATS = ("text", "json", "junit", "html")
 EXTENSIONS = {"text": "txt", "json": "json", "junit": "xml", "html": "html"}

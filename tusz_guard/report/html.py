@@ -15,12 +15,12 @@ docs/report-sections.md is the contract):
 """
 from __future__ import annotations
 
-from tusz_guard.results import Report
 from tusz_guard.report.html_charts import coverage_section, funnel_section, labels_section, windows_section
 from tusz_guard.report.html_checks import checks_section
 from tusz_guard.report.html_configs import archive_section, configs_section
 from tusz_guard.report.html_style import STYLESHEET
 from tusz_guard.report.svg import esc
+from tusz_guard.results import Report
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 _NAV = (("checks", "Checks"), ("funnel", "Funnel"), ("coverage", "Coverage"), ("windows", "Windows"),

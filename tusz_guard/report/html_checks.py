@@ -1,9 +1,9 @@
 """The checks table: status, id, title, message, expandable details, and a CSS-only status filter."""
 from __future__ import annotations
 
-from tusz_guard.results import STATUSES, Finding
 from tusz_guard.report.html_values import kv_table
 from tusz_guard.report.svg import css_class, esc
+from tusz_guard.results import STATUSES, Finding
 
 
 def status_class(status: str) -> str:

@@ -5,9 +5,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from tusz_guard.results import ConfigSummary
 from tusz_guard.report.html_values import kv_table
 from tusz_guard.report.svg import esc
+from tusz_guard.results import ConfigSummary
 
 _HEAD = ("path", "name", "kind", "data_dir", "cache_dir", "fingerprint")
 _MISSING = object()

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from tusz_guard.cache.store import INDEX_NAME, INDEX_SCHEMA, META_NAME, CacheStore, EntryMeta, IndexFile
-from tusz_guard.results import Outcome
 from tusz_guard.errors import GuardError
+from tusz_guard.results import Outcome
 from tusz_guard.storage import remote
 from tusz_guard.storage.location import Location
 from tusz_guard.storage.wants import ROOT_JSON, Problem, Want, listing_problems, meta_problem, self_wants, source_wants

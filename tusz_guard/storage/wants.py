@@ -6,9 +6,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, NamedTuple
 
+from tusz_guard.cache.store import (
+    ENTRY_META_NAME,
+    INDEX_NAME,
+    LABELS_NAME,
+    META_NAME,
+    SIGNAL_NAME,
+    CacheStore,
+    EntryMeta,
+    IndexFile,
+)
 from tusz_guard.errors import GuardError
-from tusz_guard.cache.store import (ENTRY_META_NAME, INDEX_NAME, LABELS_NAME, META_NAME, SIGNAL_NAME, CacheStore,
-                                    EntryMeta, IndexFile)
 
 Kind = Literal["missing", "extra", "truncated", "resized", "changed", "unreadable", "unverified"]
 ROOT_JSON = (META_NAME, INDEX_NAME)

@@ -14,9 +14,9 @@ import torch
 from torch.utils.data import Dataset
 
 from tusz_guard.cache.store import CacheStore
+from tusz_guard.corpus.channels import N_CHANNELS
 from tusz_guard.corpus.windows import n_windows, window_geometry
 from tusz_guard.errors import GuardError
-from tusz_guard.corpus.channels import N_CHANNELS
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from tusz_guard.cache.plan import Plan, PlanItem
-from tusz_guard.results import Report
 from tusz_guard.config import LoadedConfig
 from tusz_guard.corpus.ledger import TRAINING_ROLES
 from tusz_guard.errors import GuardError
+from tusz_guard.results import Report
 
 if TYPE_CHECKING:
     from tusz_guard.checks.snapshot import Snapshot

@@ -9,8 +9,8 @@ from typing import Any, Callable
 import torch
 import yaml
 
-from tusz_guard.config import LoadedConfig
 from tusz_guard.atomic import atomic_target, write_output
+from tusz_guard.config import LoadedConfig
 from tusz_guard.train.loop import EpochMetrics
 
 METRICS = "metrics.json"

@@ -20,7 +20,7 @@ from typing import Literal
 
 import numpy as np
 
-from tusz_guard.corpus.windows import FULL_RATIO     # one threshold for the checks and the trainer
+from tusz_guard.corpus.windows import FULL_RATIO  # one threshold for the checks and the trainer
 
 WindowKind = Literal["background", "partial", "full"]
 FULL_SHARE = 0.3
