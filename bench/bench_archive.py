@@ -22,6 +22,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from demo_project import built_project, demo_corpus
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 TG = str(Path(sys.executable).parent / "tusz-guard")
@@ -31,8 +33,8 @@ def main() -> None:
     args = _args()
     work = Path(tempfile.mkdtemp(prefix="bench-archive-"))
     try:
-        corpus = Path(args.corpus) if args.corpus else _demo(work / "corpus")
-        config = _project(work / "project", corpus)
+        corpus = Path(args.corpus) if args.corpus else demo_corpus(work / "corpus")
+        config = built_project(work / "project", corpus)
         results = {"corpus": str(corpus), "repeat": args.repeat, "cpus": os.cpu_count(), "archives": {},
                    "load_before": os.getloadavg()[0]}
         for kind in ("gz", "zst"):
@@ -55,20 +57,6 @@ def _args() -> argparse.Namespace:
 
 def _sh(cmd: list[str], **kw: object) -> None:
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, **kw)  # type: ignore[call-overload]
-
-
-def _demo(dest: Path) -> Path:
-    _sh([TG, "synth", str(dest), "--profile", "demo", "--seed", "0"])
-    return dest
-
-
-def _project(root: Path, corpus: Path) -> Path:
-    (root / "configs").mkdir(parents=True)
-    (root / "pyproject.toml").write_text("[project]\nname = 'bench'\n")
-    config = root / "configs" / "train.yaml"
-    config.write_text(f"data: {{data_dir: {corpus / 'edf'}, cache_dir: cache/tusz}}\n")
-    _sh([TG, "build-cache", str(config), "--role", "train", "--role", "val", "--role", "test"])
-    return config
 
 
 def _best(repeat: int, fn: Callable[[], None]) -> float:

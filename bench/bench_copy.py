@@ -27,6 +27,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from demo_project import built_project, demo_corpus
+
 BIN = Path(sys.executable).parent
 TG = str(BIN / "tusz-guard")
 ENV = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"}
@@ -37,8 +39,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-copy-"))
     server = None
     try:
-        corpus = Path(args.corpus) if args.corpus else _demo(work / "corpus")
-        config = _project(work / "project", corpus)
+        corpus = Path(args.corpus) if args.corpus else demo_corpus(work / "corpus")
+        config = built_project(work / "project", corpus)
         server, endpoint = _server()
         os.environ.update(ENV, AWS_ENDPOINT_URL=endpoint)
         results = _bench(config, work, args.repeat, args.workers)
@@ -64,20 +66,6 @@ def _args() -> argparse.Namespace:
 
 def _sh(cmd: list[str]) -> None:
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-
-
-def _demo(dest: Path) -> Path:
-    _sh([TG, "synth", str(dest), "--profile", "demo", "--seed", "0"])
-    return dest
-
-
-def _project(root: Path, corpus: Path) -> Path:
-    (root / "configs").mkdir(parents=True)
-    (root / "pyproject.toml").write_text("[project]\nname = 'bench'\n")
-    config = root / "configs" / "train.yaml"
-    config.write_text(f"data: {{data_dir: {corpus / 'edf'}, cache_dir: cache/tusz}}\n")
-    _sh([TG, "build-cache", str(config), "--role", "train", "--role", "val", "--role", "test"])
-    return config
 
 
 def _server() -> tuple[subprocess.Popen[bytes], str]:
