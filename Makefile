@@ -11,11 +11,12 @@ DEMO ?= demo
 venv: $(STAMP)
 
 # torch is pinned and installed BEFORE the package: an unpinned torch resolves to a multi-GB CUDA build.
-$(STAMP): pyproject.toml
+# constraints.txt pins every version: an unpinned resolve backtracks through boto3/botocore until pip gives up.
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[all,dev]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[all,dev]'
 	@touch $(STAMP)
 
 demo: $(STAMP)
