@@ -95,6 +95,24 @@ def worst(statuses: Iterable[Status]) -> Status:
     return next((s for s in SEVERITY if s in present and s != "skip"), "pass")
 
 
+def cause_first(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """Errors, failures, warnings, passes, skips: the order every renderer shows findings in (stable, so ids
+    keep their catalogue order within a status)."""
+    rank = {s: i for i, s in enumerate(SEVERITY)}
+    return tuple(sorted(findings, key=lambda f: rank.get(f.status, len(rank))))
+
+
+def one_line(message: str, limit: int = 300) -> str:
+    """A message's first line, cut at `limit` characters (the banner, the markdown summary)."""
+    line = message.splitlines()[0] if message else ""
+    return line if len(line) <= limit else line[: limit - 1] + "\u2026"
+
+
+def status_blocks(status: str, strict: bool = False) -> bool:
+    """Whether a finding of this status blocks (what `report diff` asks of two reports' statuses)."""
+    return status in blocking_statuses(strict)
+
+
 @dataclass(frozen=True)
 class Report:
     """Everything every renderer needs; renderers never compute, they only format this."""
@@ -110,6 +128,8 @@ class Report:
     tool_version: str = ""
     strict: bool = False                      # --strict: warnings block too
     command: str = "check"                    # the command whose verdict this is (check, verify-archive)
+    recordings: tuple[dict[str, Any], ...] = ()   # one row per ledger recording (report/json_report: v2 keys)
+    changes: dict[str, Any] | None = None     # what moved since the previous report (report/changes.py)
 
     @property
     def status(self) -> Verdict:
@@ -122,6 +142,11 @@ class Report:
     @property
     def blocking(self) -> list[Finding]:
         return blocking(self.findings, self.strict)
+
+    @property
+    def ordered(self) -> tuple[Finding, ...]:
+        """The findings cause first (cause_first): what every renderer lists."""
+        return cause_first(self.findings)
 
     def counts(self) -> dict[Status, int]:
         return {s: sum(f.status == s for f in self.findings) for s in STATUSES}

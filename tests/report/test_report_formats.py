@@ -57,7 +57,7 @@ def test_json_matches_golden() -> None:
     assert text == _golden("check.json", text)
     doc = json.loads(text)
     assert list(doc)[:7] == ["schema", "status", "configs", "cache_dir", "fingerprint", "checks", "totals"]
-    assert doc["schema"] == "tusz-guard/check/v1" and doc["status"] == "fail"
+    assert doc["schema"] == "tusz-guard/check/v2" and doc["status"] == "fail"
     assert set(doc["checks"][0]) >= {"id", "status", "title", "message", "details"}
 
 

@@ -9,7 +9,7 @@ from tusz_guard import __version__
 from tusz_guard.checks.coverage import cache_plan, matching_siblings, role_counts, throughput
 from tusz_guard.checks.label_checks import recording_windows, role_windows
 from tusz_guard.checks.snapshot import ConfigLoad, Snapshot
-from tusz_guard.checks.window_checks import cached_windows
+from tusz_guard.checks.window_checks import cached_windows, recording_cached_windows
 from tusz_guard.checks.windowing import WindowClasses
 from tusz_guard.corpus.funnel import funnel_lines
 from tusz_guard.corpus.ledger import ROLES
@@ -129,6 +129,24 @@ def cached_classes(s: Snapshot) -> dict[str, WindowClasses]:
     return out
 
 
+def recording_rows(s: Snapshot) -> tuple[dict[str, Any], ...]:
+    """One row per ledger recording (JSON report v2 `recordings`), from the ledger and the cache plan already made."""
+    if s.ledger is None:
+        return ()
+    planned = {i.recording.path: i for i in cache_plan(s).items}
+    cached = recording_cached_windows(s) if s.cache is not None else {}
+    rows = []
+    for r in s.ledger.recordings:
+        item = planned.get(r.path)
+        rows.append({"path": r.path, "role": r.role, "split": r.split, "patient": r.patient, "status": r.status,
+                     "reason": r.reason, "notes": list(r.notes),
+                     "cache": item.state if item is not None else None,
+                     "cache_reason": item.reason if item is not None and item.state == "stale" else None,
+                     "windows_expected": r.windows_expected, "windows_cached": cached.get(r.path, 0),
+                     "seizure_seconds": round(r.seizure_seconds, 3), "header_defects": list(r.header_defects)})
+    return tuple(rows)
+
+
 def build_report(s: Snapshot, findings: list[Finding], strict: bool = False,
                  extra_sections: dict[str, Any] | None = None) -> Report:
     """The Report every renderer consumes."""
@@ -137,4 +155,4 @@ def build_report(s: Snapshot, findings: list[Finding], strict: bool = False,
                   cache_dir=str(s.cfg.cache_dir), fingerprint=s.fingerprint, totals=totals(s), funnel=funnel,
                   sections={**sections(s), **(extra_sections or {})},
                   generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                  tool_version=__version__, strict=strict)
+                  tool_version=__version__, strict=strict, recordings=recording_rows(s))

@@ -31,6 +31,18 @@ def cached_windows(s: Snapshot) -> tuple[dict[str, int], list[str]]:
     return per_role, differ
 
 
+def recording_cached_windows(s: Snapshot) -> dict[str, int]:
+    """Windows each recording's entry holds, by ledger path, under the same rule as cached_windows."""
+    assert s.ledger is not None
+    if s.cache is not None and s.cache.kind == "npz":
+        from tusz_guard.pipeline.entry_rules import recording_windows
+        return recording_windows(s)
+    w = s.cfg.config.windows
+    length, stride = window_geometry(w.length_s, w.stride_s, s.cfg.config.preprocessing.sampling_rate)
+    return {i.recording.path: n_windows(i.entry.n_samples, length, stride) for i in cache_plan(s).items
+            if i.entry is not None and i.recording.role is not None and i.entry.fingerprint == s.fingerprint}
+
+
 @check("windows.count", "Window counts per role, expected vs cached", needs=("ledger",))
 def windows_count(s: Snapshot) -> Outcome:
     assert s.ledger is not None

@@ -11,6 +11,7 @@ from tusz_guard.archive.progress import byte_bar
 from tusz_guard.commands.common import echo_paths
 from tusz_guard.config import load_config
 from tusz_guard.report.text import status_tag
+from tusz_guard.results import cause_first
 from tusz_guard.textsafe import safe
 
 
@@ -32,7 +33,7 @@ def command(archive: Path, config: str) -> int:
         result = unpack(archive, cfg, progress=update)
     color = sys.stdout.isatty()
     width = max(len(f.id) for f in result.findings)
-    for f in result.findings:
+    for f in cause_first(result.findings):
         click.echo(f"{status_tag(f.status, color)} {f.id:<{width}}  {safe(f.message)}")   # messages quote member names
     if result.refused:
         click.echo(f"REFUSED to unpack {safe(str(archive))}: {safe(result.refused)}")

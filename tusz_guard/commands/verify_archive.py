@@ -58,6 +58,6 @@ def render_archive_text(report: Report, color: bool = False) -> str:
         c = report.configs[0]
         lines.append(f"config:    {safe(c.path)} -> {safe(c.cache_dir)} (fingerprint {c.fingerprint})")
     width = max(len(f.id) for f in report.findings)
-    lines += [""] + [f"{status_tag(f.status, color)} {f.id:<{width}}  {safe(f.message)}" for f in report.findings]
+    lines += [""] + [f"{status_tag(f.status, color)} {f.id:<{width}}  {safe(f.message)}" for f in report.ordered]
     return "\n".join(lines + ["", summary_line(report)])
 

@@ -94,5 +94,5 @@ def render_copy_text(report: Report, color: bool = False) -> str:
     against = c["source"] or "its own index (--self)"
     lines = [f"copy:      {safe(c['dest'])} ({c['files']:,} files, {c['bytes']:,} bytes)", f"against:   {safe(against)}"]
     width = max(len(f.id) for f in report.findings)
-    lines += [""] + [f"{status_tag(f.status, color)} {f.id:<{width}}  {safe(f.message)}" for f in report.findings]
+    lines += [""] + [f"{status_tag(f.status, color)} {f.id:<{width}}  {safe(f.message)}" for f in report.ordered]
     return "\n".join(lines + ["", summary_line(report)])

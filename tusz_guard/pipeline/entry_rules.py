@@ -104,6 +104,21 @@ def cached_windows(s: Snapshot) -> tuple[dict[str, int], list[str]]:
     return per_role, differ
 
 
+def recording_windows(s: Snapshot) -> dict[str, int]:
+    """Windows each current entry holds (from its header), by ledger path."""
+    from tusz_guard.checks.coverage import cache_plan
+
+    assert s.cache is not None
+    array = cfg_of(s).profile.cache.windows_array
+    out = {}
+    for item in cache_plan(s).current:
+        e = entry_of(s.cache, item.recording)
+        got = windows_of(e, array) if e is not None else None
+        if got is not None and item.recording.role is not None:
+            out[item.recording.path] = got
+    return out
+
+
 # ---- splits and labels ----------------------------------------------------------------------------------
 def misplaced(s: Snapshot) -> list[str]:
     """Entries in the folder of another role than their recording's, and stems with entries in two folders (F10)."""

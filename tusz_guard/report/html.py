@@ -19,8 +19,8 @@ from tusz_guard.report.html_charts import coverage_section, funnel_section, labe
 from tusz_guard.report.html_checks import checks_section
 from tusz_guard.report.html_configs import archive_section, configs_section
 from tusz_guard.report.html_style import STYLESHEET
-from tusz_guard.report.svg import esc
-from tusz_guard.results import Report
+from tusz_guard.report.svg import css_class, esc
+from tusz_guard.results import Report, cause_first, one_line
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 _NAV = (("checks", "Checks"), ("funnel", "Funnel"), ("coverage", "Coverage"), ("windows", "Windows"),
@@ -47,13 +47,24 @@ def _summary(report: Report) -> str:
     return f"No blocking finding: {action} may start."
 
 
+def _cause(report: Report) -> str:
+    """The first blocking check (cause first) and its message, which names the fix; a link to its row."""
+    blocking = cause_first(report.blocking)
+    if not blocking:
+        return ""
+    first = blocking[0]
+    more = f" ({len(blocking) - 1:,} more blocking below)" if len(blocking) > 1 else ""
+    return (f'<p class="cause">Blocked by <a href="#check-{css_class(first.id)}"><code>{esc(first.id)}</code></a>'
+            f" ({esc(first.title)}): {esc(one_line(first.message))}{esc(more)}</p>")
+
+
 def _banner(report: Report) -> str:
     word = verdict(report)
     strict = report.strict
     counts = " \u00b7 ".join(f"{n:,} {s}" for s, n in report.counts().items())
     mode = " (strict: warnings block)" if strict else ""
     return (f'<div class="banner {word.lower()}" id="verdict" role="status">'
-            f'<span class="verdict">{word}</span><div><strong>{esc(_summary(report))}</strong>'
+            f'<span class="verdict">{word}</span><div><strong>{esc(_summary(report))}</strong>{_cause(report)}'
             f'<p class="counts">{esc(counts + mode)}</p></div></div>')
 
 
@@ -76,7 +87,7 @@ def render_html(report: Report) -> str:
     archive = archive_section(sections.get("archive"))
     body = "".join([
         _header(report), _banner(report), _nav(bool(archive)), "<main>",
-        checks_section(report.findings), funnel_section(report.totals, report.funnel),
+        checks_section(report.ordered), funnel_section(report.totals, report.funnel),
         coverage_section(sections, report.totals), windows_section(sections, report.totals),
         labels_section(sections), configs_section(report.configs), archive, "</main>",
         f"<footer>tusz-guard {esc(report.tool_version)} \u00b7 a self-contained file: "

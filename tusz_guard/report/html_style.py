@@ -33,6 +33,8 @@ header.top dd { margin: 0; overflow-wrap: anywhere; }
 .banner.pass .verdict { color: var(--pass); }
 .banner.blocked .verdict { color: var(--fail); }
 .banner .counts { margin: 4px 0 0; color: var(--muted); }
+.banner .cause { margin: 6px 0 0; overflow-wrap: anywhere; }
+.banner .cause a { color: inherit; }
 
 nav { display: flex; flex-wrap: wrap; gap: 6px 16px; margin: 0 0 18px; }
 nav a { color: #0969da; text-decoration: none; }

@@ -1,4 +1,9 @@
-"""The JSON report (schema tusz-guard/check/v1): the Report as data, nothing recomputed."""
+"""The JSON report (schema tusz-guard/check/v2): the Report as data, nothing recomputed.
+
+v2 adds `recordings` (one row per ledger recording) and `changes` (since the previous report of the same
+config, or null); every v1 key is unchanged, so a v1 reader that ignores unknown keys reads v2 as before
+(docs/report-json.md). Checks are listed cause first (results.cause_first).
+"""
 from __future__ import annotations
 
 import json
@@ -7,7 +12,8 @@ from typing import Any
 
 from tusz_guard.results import Report
 
-SCHEMA = "tusz-guard/check/v1"
+SCHEMA = "tusz-guard/check/v2"
+SCHEMAS = ("tusz-guard/check/v1", SCHEMA)     # what `report diff` reads
 
 
 def report_dict(report: Report) -> dict[str, Any]:
@@ -19,14 +25,16 @@ def report_dict(report: Report) -> dict[str, Any]:
         "cache_dir": report.cache_dir,
         "fingerprint": report.fingerprint,
         "checks": [{"id": f.id, "status": f.status, "title": f.title, "message": f.message, "details": f.details,
-                    "duration_s": round(f.duration_s, 6)} for f in report.findings],
+                    "duration_s": round(f.duration_s, 6)} for f in report.ordered],
         "totals": report.totals,
         "counts": report.counts(),
+        "changes": report.changes,
         "strict": report.strict,
         "funnel": list(report.funnel),
         "sections": report.sections,
         "generated_at": report.generated_at,
         "tool_version": report.tool_version,
+        "recordings": list(report.recordings),
     }
 
 

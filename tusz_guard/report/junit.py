@@ -37,7 +37,7 @@ def _no_checks_case() -> ET.Element:
 def render_junit(report: Report) -> str:
     """The report as an xunit2 document (root <testsuites>, one <testsuite>)."""
     counts = report.counts()
-    cases = [_case(f, report.strict) for f in report.findings]
+    cases = [_case(f, report.strict) for f in report.ordered]
     executed = len(report.findings) - counts["skip"]
     if executed == 0:
         cases.append(_no_checks_case())

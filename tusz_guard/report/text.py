@@ -52,7 +52,7 @@ def render_text(report: Report, color: bool = False) -> str:
     width = max((len(f.id) for f in report.findings), default=10)
     lines = header_lines(report) + [""]
     # messages quote file and member names: escaped, so no name can print a line or a terminal sequence
-    lines += [f"{status_tag(f.status, color)} {f.id:<{width}}  {safe(f.message)}" for f in report.findings]
+    lines += [f"{status_tag(f.status, color)} {f.id:<{width}}  {safe(f.message)}" for f in report.ordered]
     if report.funnel:
         lines += ["", "funnel:"] + [f"  {safe(line)}" for line in report.funnel]
     if report.totals:
