@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "init": "tusz_guard.commands.init",
     "run": "tusz_guard.commands.run",
     "stamp": "tusz_guard.commands.stamp",
+    "report": "tusz_guard.commands.report",
 }
 
 

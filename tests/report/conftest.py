@@ -28,3 +28,28 @@ def browser_or_reason(path: str = CHROMIUM, require: bool | None = None) -> str:
 def chromium() -> str:
     """Path of a working chromium; never installs anything (installing belongs to .ci/run)."""
     return browser_or_reason()
+
+
+@pytest.fixture(scope="session")
+def built_report_project(tiny_clean_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """project/configs/train.yaml over the clean tiny corpus with cache/tusz built for train and val (read-only)."""
+    import yaml
+
+    from tusz_guard.cli import run
+
+    project = tmp_path_factory.mktemp("report-built") / "project"
+    (project / "configs").mkdir(parents=True)
+    (project / "pyproject.toml").write_text("[project]\nname = 'user-project'\n")
+    config = project / "configs" / "train.yaml"
+    config.write_text(yaml.safe_dump({"experiment": {"name": "tusz_train", "kind": "full", "output_dir": "results"},
+                                      "data": {"data_dir": str(tiny_clean_corpus / "edf"), "cache_dir": "cache/tusz"}}))
+    assert run(["build-cache", str(config), "--workers", "1"]) == 0
+    return project
+
+
+@pytest.fixture
+def report_project(built_report_project: Path, tmp_path: Path) -> Path:
+    """A private, writable copy of the built project."""
+    import shutil
+
+    return Path(shutil.copytree(built_report_project, tmp_path / "project"))

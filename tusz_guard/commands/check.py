@@ -15,7 +15,8 @@ from tusz_guard.errors import ConfigError
 from tusz_guard.pipeline.foreign_config import load_any
 from tusz_guard.progress import count_bar
 from tusz_guard.report import FORMATS, check_output_option, write_reports
-from tusz_guard.report.text import header_lines, render_text, summary_line
+from tusz_guard.report.history import with_history
+from tusz_guard.report.text import changes_text, header_lines, render_text, summary_line
 from tusz_guard.results import Finding, Report
 
 REPORTS_DIR = "reports"
@@ -74,8 +75,10 @@ def command(configs: tuple[str, ...], list_checks: bool, formats: tuple[str, ...
         report = preflight(cfg, configs[1:], progress=tick, deep=deep, archive=archive, select=select, skip=skip,
                            fail_fast=fail_fast, strict=strict, expectations=not no_expectations,
                            suite_dir=suite_dir, data_docs=data_docs)
-    _echo_report(report, text="text" in formats and out is None)
     folder = report_dir if report_dir is not None else (cfg.project_root / REPORTS_DIR if files else None)
+    if folder is not None and (out is None or report_dir is not None):   # a report folder keeps history/
+        report = with_history(report, folder)
+    _echo_report(report, text="text" in formats and out is None)
     for path in write_reports(report, files, out, folder):
         if str(path) != "-":             # `-o -`: the report went to stdout; there is no file to name
             click.echo(f"report: {path}", err=True)
@@ -108,7 +111,7 @@ def _echo_report(report: Report, *, text: bool) -> None:
     if text:
         click.echo(render_text(report, color=sys.stdout.isatty()))
     else:
-        click.echo("\n".join([*header_lines(report), summary_line(report)]), err=True)
+        click.echo("\n".join([*header_lines(report), summary_line(report), *changes_text(report)]), err=True)
 
 
 def _load_primary(shown: str, files: list[str], out: str | None, report_dir: str | None) -> LoadedConfig:

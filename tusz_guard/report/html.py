@@ -15,6 +15,7 @@ docs/report-sections.md is the contract):
 """
 from __future__ import annotations
 
+from tusz_guard.report.changes import change_lines, is_empty
 from tusz_guard.report.html_charts import coverage_section, funnel_section, labels_section, windows_section
 from tusz_guard.report.html_checks import checks_section
 from tusz_guard.report.html_configs import archive_section, configs_section
@@ -68,6 +69,17 @@ def _banner(report: Report) -> str:
             f'<p class="counts">{esc(counts + mode)}</p></div></div>')
 
 
+def changes_box(report: Report) -> str:
+    """What changed since the previous report of this config: a box above the checks table."""
+    lines = change_lines(report.changes)
+    if not lines:
+        return ""
+    quiet = is_empty(report.changes or {})
+    items = "".join(f"<li>{esc(line)}</li>" for line in lines[1:]) if len(lines) > 1 else ""
+    return (f'<section id="changes" class="changes{" quiet" if quiet else ""}"><h2>What changed</h2>'
+            f'<p>{esc(lines[0])}</p>{f"<ul>{items}</ul>" if items else ""}</section>')
+
+
 def _header(report: Report) -> str:
     facts = [("configs", ", ".join(c.path for c in report.configs) or "(none)"),
              ("cache_dir", report.cache_dir), ("fingerprint", report.fingerprint),
@@ -86,7 +98,7 @@ def render_html(report: Report) -> str:
     sections = report.sections if isinstance(report.sections, dict) else {}
     archive = archive_section(sections.get("archive"))
     body = "".join([
-        _header(report), _banner(report), _nav(bool(archive)), "<main>",
+        _header(report), _banner(report), _nav(bool(archive)), "<main>", changes_box(report),
         checks_section(report.ordered), funnel_section(report.totals, report.funnel),
         coverage_section(sections, report.totals), windows_section(sections, report.totals),
         labels_section(sections), configs_section(report.configs), archive, "</main>",

@@ -94,6 +94,11 @@ svg.chart .track { fill: var(--bg); }
 .c-r3 { fill: #d4a72c; background: #d4a72c; } .c-r4 { fill: #8250df; background: #8250df; }
 .c-r5 { fill: #bf3989; background: #bf3989; } .c-r6 { fill: #57606a; background: #57606a; }
 
+section.changes { border-left: 4px solid #0969da; }
+section.changes.quiet { border-left-color: var(--line); }
+section.changes ul { margin: 6px 0 0; padding-left: 20px; }
+section.changes li { overflow-wrap: anywhere; }
+
 footer { color: var(--muted); font-size: 12px; text-align: center; }
 @media print { .filter, .toggle, nav { display: none; } section { break-inside: avoid; } }
 """

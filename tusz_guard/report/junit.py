@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from xml.etree import ElementTree as ET
 
+from tusz_guard.report.changes import change_lines
 from tusz_guard.results import Finding, Report
 from tusz_guard.textsafe import safe
 
@@ -34,6 +35,18 @@ def _no_checks_case() -> ET.Element:
     return case
 
 
+def _change_properties(report: Report) -> list[tuple[str, str]]:
+    """`changes` as properties: the ids that moved, the previous report, and the same lines the text shows."""
+    c = report.changes
+    if not c:
+        return []
+    props = [("changes.previous", str((c.get("previous") or {}).get("path") or "none"))]
+    for key in ("newly_failing", "newly_passing", "status_changed"):
+        if c.get(key):
+            props.append((f"changes.{key}", ", ".join(str(r["id"]) for r in c[key])))
+    return props + [("changes.summary", "\n".join(change_lines(c)))]
+
+
 def render_junit(report: Report) -> str:
     """The report as an xunit2 document (root <testsuites>, one <testsuite>)."""
     counts = report.counts()
@@ -53,6 +66,8 @@ def render_junit(report: Report) -> str:
     props = ET.SubElement(suite, "properties")
     for name, value in (("cache_dir", report.cache_dir), ("fingerprint", report.fingerprint),
                         ("configs", ", ".join(c.path for c in report.configs)), ("status", report.status)):
+        ET.SubElement(props, "property", {"name": name, "value": safe(value)})
+    for name, value in _change_properties(report):
         ET.SubElement(props, "property", {"name": name, "value": safe(value)})
     suite.extend(cases)
     ET.indent(root)

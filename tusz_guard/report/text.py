@@ -1,6 +1,7 @@
 """The terminal rendering: the resolved cache path first, a line per check, totals, a summary line."""
 from __future__ import annotations
 
+from tusz_guard.report.changes import change_lines
 from tusz_guard.results import Report, blocking_statuses
 from tusz_guard.textsafe import safe
 
@@ -57,5 +58,10 @@ def render_text(report: Report, color: bool = False) -> str:
         lines += ["", "funnel:"] + [f"  {safe(line)}" for line in report.funnel]
     if report.totals:
         lines += ["", "totals:"] + totals_lines(report)
-    lines += ["", summary_line(report)]
+    lines += ["", summary_line(report)] + changes_text(report)
     return "\n".join(lines)
+
+
+def changes_text(report: Report) -> list[str]:
+    """What changed since the previous report of this config, indented under the summary line."""
+    return [f"  {safe(line)}" for line in change_lines(report.changes)]
