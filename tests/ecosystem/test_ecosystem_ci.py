@@ -147,3 +147,11 @@ def test_gitlab_script_runs_and_fails_on_block(project: Path) -> None:
 def test_preflight_script_is_executable() -> None:
     assert os.access(SCRIPT, os.X_OK)
     assert shutil.which("bash") is not None
+
+
+def test_github_job_summary_is_the_markdown_report() -> None:
+    steps = {s.get("name", s.get("uses")): s for s in _github()["jobs"]["preflight"]["steps"]}
+    assert "--format markdown" in steps["tusz-guard check"]["run"]
+    summary = steps["Job summary"]
+    assert summary["if"] == "always()"
+    assert 'cat "$TUSZ_GUARD_REPORT_DIR/latest.md" >> "$GITHUB_STEP_SUMMARY"' in summary["run"]

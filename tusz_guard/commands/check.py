@@ -20,7 +20,7 @@ from tusz_guard.report.text import changes_text, header_lines, render_text, summ
 from tusz_guard.results import Finding, Report
 
 REPORTS_DIR = "reports"
-# -o's suffix picks the format when --format is not given (.md: the text report, which reads as Markdown)
+# -o's suffix picks the format when --format is not given (.md: the Markdown summary)
 SUFFIX_FORMATS = {".json": "json", ".xml": "junit", ".html": "html", ".htm": "html", ".txt": "text",
                   ".md": "markdown"}
 
@@ -30,8 +30,8 @@ SUFFIX_FORMATS = {".json": "json", ".xml": "junit", ".html": "html", ".htm": "ht
 @click.option("--list", "list_checks", is_flag=True,
               help="List every check id with its title and inputs (with CONFIG: its suites too), then exit.")
 @click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS),
-              help="Repeatable (default: text, or what the -o suffix says). text goes to the terminal; json, junit "
-                   "and html are written to files.")
+              help="Repeatable (default: text, or what the -o suffix says). text goes to the terminal; json, junit, "
+                   "html and markdown (a short CI job summary) are written to files.")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False),
               help="Write the one file format here; without --format the suffix picks it (.json .xml .html .txt .md).")
 @click.option("--report-dir", type=click.Path(file_okay=False),

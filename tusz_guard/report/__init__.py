@@ -1,4 +1,4 @@
-"""Renderers of a check Report (text, JSON, JUnit, HTML) and the one place that writes report files."""
+"""Renderers of a check Report (text, JSON, JUnit, HTML, Markdown) and the one place that writes report files."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -9,8 +9,8 @@ from tusz_guard.atomic import write_output
 from tusz_guard.errors import GuardError
 from tusz_guard.results import Report
 
-FORMATS = ("text", "json", "junit", "html")
-EXTENSIONS = {"text": "txt", "json": "json", "junit": "xml", "html": "html"}
+FORMATS = ("text", "json", "junit", "html", "markdown")
+EXTENSIONS = {"text": "txt", "json": "json", "junit": "xml", "html": "html", "markdown": "md"}
 LATEST = "latest"
 
 
@@ -28,6 +28,9 @@ def render(report: Report, fmt: str) -> str:
     if fmt == "html":
         from tusz_guard.report.html import render_html
         return render_html(report)
+    if fmt == "markdown":
+        from tusz_guard.report.markdown import render_markdown
+        return render_markdown(report)
     raise GuardError(f"unknown report format '{fmt}'", hint=f"choose from {', '.join(FORMATS)}")
 
 

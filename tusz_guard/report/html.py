@@ -37,7 +37,8 @@ def verdict(report: Report) -> str:
     return "PASS" if report.status == "pass" else "BLOCKED"
 
 
-def _summary(report: Report) -> str:
+def summary_sentence(report: Report) -> str:
+    """One sentence: how many findings block and what may (not) start."""
     counts = report.counts()
     blocking = len(report.blocking)
     if not any(counts[s] for s in ("pass", "warn", "fail", "error")):
@@ -65,7 +66,7 @@ def _banner(report: Report) -> str:
     counts = " \u00b7 ".join(f"{n:,} {s}" for s, n in report.counts().items())
     mode = " (strict: warnings block)" if strict else ""
     return (f'<div class="banner {word.lower()}" id="verdict" role="status">'
-            f'<span class="verdict">{word}</span><div><strong>{esc(_summary(report))}</strong>{_cause(report)}'
+            f'<span class="verdict">{word}</span><div><strong>{esc(summary_sentence(report))}</strong>{_cause(report)}'
             f'<p class="counts">{esc(counts + mode)}</p></div></div>')
 
 
