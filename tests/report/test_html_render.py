@@ -20,7 +20,7 @@ from tusz_guard.results import ConfigSummary, Finding, Report
 ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "div", "header", "h1", "h2", "dl", "dt", "dd",
                 "code", "span", "strong", "p", "nav", "a", "main", "section", "input", "label", "b", "table",
                 "thead", "tbody", "tr", "th", "td", "details", "summary", "ul", "ol", "li", "svg", "text", "rect",
-                "footer", "br"}
+                "footer", "br", "wbr", "script"}
 
 
 class Collector(HTMLParser):
@@ -144,8 +144,12 @@ def test_funnel_from_totals_and_sentences() -> None:
     doc = render_html(report(totals=TOTALS, funnel=("train/: 4,667 found -> 933 assigned to val",)))
     assert "<ol class=\"lines\"><li>train/: 4,667 found -&gt; 933 assigned to val</li></ol>" in doc
     assert "3,600 of 3,734 included" in doc and "933 of 933 included" in doc
-    assert ("<tr><th scope=\"row\">train</th><td class=\"num\">3,734</td><td class=\"num\">12</td>"
-            "<td class=\"num\">122</td><td class=\"num\">3,600</td></tr>") in doc
+    # transposed: a column per role, a row per count (as narrow as the roles, however many reasons)
+    assert ("<tr><th scope=\"row\">found</th><td class=\"num\">3,734</td><td class=\"num\">933</td></tr>"
+            "<tr><th scope=\"row\">excluded: no_annotations</th><td class=\"num\">12</td><td class=\"num\">0</td>"
+            "</tr>") in doc
+    assert ("<tr><th scope=\"row\">included</th><td class=\"num\">3,600</td><td class=\"num\">933</td>"
+            "</tr>") in doc
     assert "<title>train \u00b7 too_short: 122</title>" in doc
 
 
@@ -197,7 +201,9 @@ def test_configs_side_by_side_highlight_differences() -> None:
     smoke = config("smoke", **{"data.cache_dir": "cache/train", "data.file_limit": 50, "pre.bandpass": [0.5, 120]})
     full = config("full", **{"data.cache_dir": "cache/tusz", "pre.bandpass": [0.5, 120]})
     doc = render_html(report(configs=(smoke, full)))
-    rows = {k: v for v, k in re.findall(r'<tr class="(diff|same)"><th scope="row"><code>([\w.]+)</code>', doc)}
+    rows = {k.replace("<wbr>", ""): v
+            for v, k in re.findall(r'<tr class="(diff|same)"><th scope="row"><code>([\w.<>]+)</code>', doc)}
+    assert '<code>data.<wbr>cache_dir</code>' in doc          # long keys wrap at dots
     assert rows == {"path": "diff", "name": "diff", "kind": "same", "data_dir": "same", "cache_dir": "same",
                     "fingerprint": "same", "data.cache_dir": "diff", "data.file_limit": "diff",
                     "pre.bandpass": "same"}

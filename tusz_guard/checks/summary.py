@@ -12,7 +12,7 @@ from tusz_guard.checks.snapshot import ConfigLoad, Snapshot
 from tusz_guard.checks.window_checks import cached_windows, recording_cached_windows
 from tusz_guard.checks.windowing import WindowClasses
 from tusz_guard.corpus.funnel import funnel_lines
-from tusz_guard.corpus.ledger import ROLES
+from tusz_guard.corpus.ledger import REASONS, ROLES
 from tusz_guard.results import ConfigSummary, Finding, Report
 
 
@@ -147,12 +147,40 @@ def recording_rows(s: Snapshot) -> tuple[dict[str, Any], ...]:
     return tuple(rows)
 
 
+# Which recordings each check's finding is about, as filters of the recordings table (field, value, label).
+ROW_LINKS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "cache.coverage": (("cache", "missing", "missing"), ("cache", "stale", "stale")),
+    "cache.fingerprint": (("cache", "stale", "stale"),),
+    "corpus.ledger": tuple(("reason", r, f"excluded: {r}") for r in REASONS),
+    "corpus.headers": (("reason", "unreadable", "unreadable"), ("reason", "missing_channels", "missing channels")),
+    "labels.parse": (("reason", "bad_annotations", "bad annotations"), ("reason", "no_annotations", "no annotations")),
+}
+
+
+def recording_links(rows: tuple[dict[str, Any], ...]) -> dict[str, list[dict[str, Any]]]:
+    """Per check id: the table filters naming its recordings, with how many rows each shows (none when 0)."""
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for r in rows:
+        for field in ("cache", "reason"):
+            if r[field] is not None:
+                counts[(field, str(r[field]))] += 1
+    out = {}
+    for cid, links in ROW_LINKS.items():
+        found = [{"field": f, "value": v, "label": label, "n": counts[(f, v)]} for f, v, label in links
+                 if counts.get((f, v))]
+        if found:
+            out[cid] = found
+    return out
+
+
 def build_report(s: Snapshot, findings: list[Finding], strict: bool = False,
                  extra_sections: dict[str, Any] | None = None) -> Report:
     """The Report every renderer consumes."""
     funnel = tuple(funnel_lines(s.ledger, s.cfg.config.data.validation_split)) if s.ledger is not None else ()
+    rows = recording_rows(s)
+    links = {"recording_links": recording_links(rows)} if rows else {}
     return Report(findings=tuple(findings), configs=tuple(config_summary(c) for c in s.configs if c.config),
                   cache_dir=str(s.cfg.cache_dir), fingerprint=s.fingerprint, totals=totals(s), funnel=funnel,
-                  sections={**sections(s), **(extra_sections or {})},
+                  sections={**sections(s), **links, **(extra_sections or {})},
                   generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                  tool_version=__version__, strict=strict, recordings=recording_rows(s))
+                  tool_version=__version__, strict=strict, recordings=rows)

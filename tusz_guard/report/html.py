@@ -19,13 +19,14 @@ from tusz_guard.report.changes import change_lines, is_empty
 from tusz_guard.report.html_charts import coverage_section, funnel_section, labels_section, windows_section
 from tusz_guard.report.html_checks import checks_section
 from tusz_guard.report.html_configs import archive_section, configs_section
+from tusz_guard.report.html_recordings import SCRIPT_HASH, recordings_section, script_tag
 from tusz_guard.report.html_style import STYLESHEET
 from tusz_guard.report.svg import css_class, esc
 from tusz_guard.results import Report, cause_first, one_line
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 _NAV = (("checks", "Checks"), ("funnel", "Funnel"), ("coverage", "Coverage"), ("windows", "Windows"),
-        ("labels", "Labels"), ("configs", "Configs"), ("archive", "Archive"))
+        ("labels", "Labels"), ("recordings", "Recordings"), ("configs", "Configs"), ("archive", "Archive"))
 
 
 # what a PASS lets the user do next, per command
@@ -89,8 +90,9 @@ def _header(report: Report) -> str:
     return f'<header class="top"><h1>tusz-guard {esc(report.command)}</h1><dl>{rows}</dl></header>'
 
 
-def _nav(has_archive: bool) -> str:
-    links = "".join(f'<a href="#{sid}">{name}</a>' for sid, name in _NAV if sid != "archive" or has_archive)
+def _nav(has_archive: bool, has_recordings: bool = False) -> str:
+    hidden = {"archive"} - ({"archive"} if has_archive else set()) | ({"recordings"} if not has_recordings else set())
+    links = "".join(f'<a href="#{sid}">{name}</a>' for sid, name in _NAV if sid not in hidden)
     return f"<nav>{links}</nav>"
 
 
@@ -99,14 +101,18 @@ def render_html(report: Report) -> str:
     sections = report.sections if isinstance(report.sections, dict) else {}
     archive = archive_section(sections.get("archive"))
     body = "".join([
-        _header(report), _banner(report), _nav(bool(archive)), "<main>", changes_box(report),
-        checks_section(report.ordered), funnel_section(report.totals, report.funnel),
+        _header(report), _banner(report), _nav(bool(archive), bool(report.recordings)), "<main>", changes_box(report),
+        checks_section(report.ordered, sections.get("recording_links")),
+        funnel_section(report.totals, report.funnel),
         coverage_section(sections, report.totals), windows_section(sections, report.totals),
-        labels_section(sections), configs_section(report.configs), archive, "</main>",
+        labels_section(sections), recordings_section(report.recordings), configs_section(report.configs), archive,
+        "</main>",
         f"<footer>tusz-guard {esc(report.tool_version)} \u00b7 a self-contained file: "
-        "no script, no network</footer>"])
+        f"{'one inline script' if report.recordings else 'no script'}, no network</footer>",
+        script_tag(report.recordings)])
+    csp = CSP + (f"; script-src 'sha256-{SCRIPT_HASH}'" if report.recordings else "")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">'
+            f'<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">'
             '<meta name="referrer" content="no-referrer">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>tusz-guard {esc(report.command)}: {verdict(report)}</title>"

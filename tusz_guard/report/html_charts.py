@@ -41,7 +41,7 @@ def _cell(value: Any) -> str:
 def _table(head: list[str], rows: list[list[Any]]) -> str:
     th = "".join(f"<th>{esc(h)}</th>" for h in head)
     body = "".join(f'<tr><th scope="row">{esc(r[0])}</th>{"".join(_cell(v) for v in r[1:])}</tr>' for r in rows)
-    return f'<table class="data"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
+    return f'<div class="scroll"><table class="data"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def _reasons(totals: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
@@ -65,11 +65,14 @@ def funnel_section(totals: Mapping[str, Mapping[str, Any]], lines: tuple[str, ..
     sentences = "".join(f"<li>{esc(line)}</li>" for line in lines)
     body = (f'<ol class="lines">{sentences}</ol>' if lines else "")
     if bars:
-        rows = [[role, row.get("found"), *[(row.get("excluded") or {}).get(r, 0) for r in reasons],
-                 row.get("included")] for role, row in totals.items()]
+        # one column per role, one row per count: as narrow as the roles, however many reasons (fits a phone)
+        roles = list(totals.items())
+        rows = ([["found", *[row.get("found") for _, row in roles]]] +
+                [[f"excluded: {r}", *[(row.get("excluded") or {}).get(r, 0) for _, row in roles]] for r in reasons] +
+                [["included", *[row.get("included") for _, row in roles]]])
         body += (legend([("included", "c-included")] + list(reasons.items())) +
                  stacked_bars(bars, title="recordings per role: included and excluded by reason") +
-                 _table(["role", "found", *[f"excluded: {r}" for r in reasons], "included"], rows))
+                 _table(["", *[str(role) for role, _ in roles]], rows))
     return _section("funnel", "Funnel: found \u2192 excluded \u2192 roles", body)
 
 

@@ -1,6 +1,10 @@
 """The checks table: status, id, title, message, expandable details, and a CSS-only status filter."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from tusz_guard.report.html_recordings import row_links
 from tusz_guard.report.html_values import kv_table
 from tusz_guard.report.svg import css_class, esc
 from tusz_guard.results import STATUSES, Finding
@@ -33,15 +37,18 @@ def _details(f: Finding) -> str:
             f"{kv_table(f.details)}</details>")
 
 
-def _row(f: Finding) -> str:
+def _row(f: Finding, links: Mapping[str, Any]) -> str:
+    mine = links.get(f.id) if f.status != "pass" else None
     return (f'<tr class="s-{status_class(f.status)}" id="check-{css_class(f.id)}">'
             f"<td>{badge(f.status)}</td><td><code>{esc(f.id)}</code></td><td>{esc(f.title)}</td>"
-            f'<td><p class="msg">{esc(f.message)}</p>{_details(f)}</td></tr>')
+            f'<td><p class="msg">{esc(f.message)}</p>{row_links(mine if isinstance(mine, list) else [])}'
+            f"{_details(f)}</td></tr>")
 
 
-def checks_section(findings: tuple[Finding, ...]) -> str:
-    """The whole <section> for the checks, in the order the engine produced them."""
-    rows = "".join(_row(f) for f in findings) or '<tr><td colspan="4" class="muted">No check ran.</td></tr>'
+def checks_section(findings: tuple[Finding, ...], links: Mapping[str, Any] | None = None) -> str:
+    """The whole <section> for the checks, cause first (the caller passes Report.ordered)."""
+    links = links if isinstance(links, Mapping) else {}
+    rows = "".join(_row(f, links) for f in findings) or '<tr><td colspan="4" class="muted">No check ran.</td></tr>'
     return ('<section id="checks"><h2>Checks</h2>' + _filter_bar(findings) +
             '<table class="checks"><thead><tr><th>Status</th><th>Check</th><th>Title</th><th>Message</th>'
             f"</tr></thead><tbody>{rows}</tbody></table></section>")

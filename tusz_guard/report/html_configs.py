@@ -32,6 +32,11 @@ def _rows(configs: tuple[ConfigSummary, ...]) -> list[tuple[str, list[Any]]]:
     return head + [(str(k), [c.values.get(k, _MISSING) for c in configs]) for k in keys]
 
 
+def dotted(key: str) -> str:
+    """A config key escaped, with a line-break opportunity after each dot (long keys wrap at dots, not mid-word)."""
+    return esc(key).replace(".", ".<wbr>")
+
+
 def _differs(values: list[Any]) -> bool:
     texts = {"\0missing" if v is _MISSING else _text(v) for v in values}
     return len(texts) > 1
@@ -45,7 +50,7 @@ def configs_section(configs: tuple[ConfigSummary, ...]) -> str:
     flags = [_differs(vals) for _, vals in rows]
     head = "".join(f'<th><span class="cfg-name">{esc(c.name)}</span><br><code>{esc(c.path)}</code></th>'
                    for c in configs)
-    body = "".join(f'<tr class="{"diff" if d else "same"}"><th scope="row"><code>{esc(key)}</code></th>'
+    body = "".join(f'<tr class="{"diff" if d else "same"}"><th scope="row"><code>{dotted(key)}</code></th>'
                    f'{"".join(_cell(v) for v in vals)}</tr>' for (key, vals), d in zip(rows, flags, strict=False))
     n_diff = sum(flags)
     toggle = ""

@@ -71,6 +71,7 @@ li.more, td.more { color: var(--muted); font-style: italic; }
 table.configs tr.diff th, table.configs tr.diff td { background: var(--warn-bg); }
 table.configs tr.diff th::before { content: "\\2260\\00a0"; color: var(--warn); font-weight: 700; }
 table.configs code { overflow-wrap: anywhere; }
+table.configs th code { overflow-wrap: break-word; }
 .cfg-name { font-weight: 600; }
 .toggle { margin: 0 0 10px; }
 
@@ -99,7 +100,35 @@ section.changes.quiet { border-left-color: var(--line); }
 section.changes ul { margin: 6px 0 0; padding-left: 20px; }
 section.changes li { overflow-wrap: anywhere; }
 
+p.rows { margin: 4px 0 0; }
+p.rows a { margin-right: 10px; color: #0969da; }
+.rec-controls { display: flex; flex-wrap: wrap; gap: 6px 10px; align-items: center; margin: 0 0 10px; }
+.rec-controls input, .rec-controls select, .rec-controls button { font: inherit; max-width: 100%; }
+.rec-controls input { flex: 1 1 220px; min-width: 0; }
+table.recs { font-size: 12.5px; }
+table.recs td { padding: 3px 8px; }
+table.recs td:first-child { overflow-wrap: anywhere; min-width: 14em; }
+table.recs td:nth-child(6), table.recs td:nth-child(7), table.recs td:nth-child(8) {
+  text-align: right; font-variant-numeric: tabular-nums; }
+table.recs td:last-child { color: var(--muted); min-width: 12em; }
+table.recs button.sort { font: inherit; font-weight: 600; background: none; border: 0; padding: 0; cursor: pointer; }
+
 footer { color: var(--muted); font-size: 12px; text-align: center; }
+
+/* a phone: cards edge to edge, the checks table as stacked blocks, headers free to wrap */
+@media (max-width: 700px) {
+  .page { padding: 12px 8px 32px; }
+  section { padding: 12px 10px; }
+  .banner { flex-direction: column; align-items: flex-start; gap: 6px; padding: 12px 14px; }
+  th, td { padding: 4px 5px; }
+  thead th { white-space: normal; }
+  table.data td.num { min-width: 0; }
+  table.checks thead { display: none; }
+  table.checks tr { display: block; border-bottom: 1px solid var(--line); padding: 4px 0; }
+  table.checks td { display: block; border: 0; padding: 2px 4px; }
+  table.checks td:nth-child(2) { white-space: normal; overflow-wrap: anywhere; }
+  table.kv th { white-space: normal; overflow-wrap: anywhere; }
+}
 @media print { .filter, .toggle, nav { display: none; } section { break-inside: avoid; } }
 """
 
