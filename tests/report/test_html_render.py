@@ -318,3 +318,43 @@ def test_screenshot_of_a_missing_file_is_a_guard_error(tmp_path: Any) -> None:
     pytest.importorskip("playwright.sync_api")
     with pytest.raises(GuardError, match="r.html does not exist"):
         screenshot(tmp_path / "r.html", tmp_path / "r.png")
+
+
+# --- the recordings table ----------------------------------------------------------------------
+
+def _hostile_rows() -> tuple[dict[str, Any], ...]:
+    h = hostile
+    return ({"path": h("rpath"), "role": h("rrole"), "split": "train", "patient": "p", "status": h("rstatus"),
+             "reason": h("rreason"), "notes": [h("rnote")], "cache": h("rcache"), "cache_reason": None,
+             "windows_expected": 3, "windows_cached": 0, "seizure_seconds": 0.0, "header_defects": []},)
+
+
+def test_recording_rows_are_escaped_and_the_only_script_is_ours() -> None:
+    from tusz_guard.report.html_recordings import SCRIPT, SCRIPT_HASH
+
+    doc = render_html(Report((finding("fail"),), (), "/c", "fp", {}, recordings=_hostile_rows()))
+    text = "".join(parse(doc).text)
+    assert [f for f in ("rpath", "rrole", "rstatus", "rreason", "rnote", "rcache") if hostile(f) not in text] == []
+    assert doc.count("<script") == 1 and f"<script>{SCRIPT}</script>" in doc
+    import base64
+    import hashlib
+    assert SCRIPT_HASH == base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
+    assert f"script-src &#x27;sha256-{SCRIPT_HASH}&#x27;" in doc
+    assert "default-src &#x27;none&#x27;" in doc
+
+
+def test_no_recordings_no_table_and_no_script() -> None:
+    doc = render_html(report((finding("fail"),)))
+    assert 'id="recordings"' not in doc and "<script" not in doc and "script-src" not in doc
+
+
+def test_a_finding_links_to_its_rows_only_when_it_did_not_pass() -> None:
+    links = {"recording_links": {"cache.coverage": [{"field": "cache", "value": "missing", "label": "missing",
+                                                     "n": 12}]}}
+    rows = _hostile_rows()
+    bad = render_html(Report((Finding("cache.coverage", "fail", "t", "m"),), (), "/c", "fp", {}, sections=links,
+                             recordings=rows))
+    assert ('<a class="rowlink" href="#recordings" data-field="cache" data-value="missing">12 missing</a>') in bad
+    good = render_html(Report((Finding("cache.coverage", "pass", "t", "m"),), (), "/c", "fp", {}, sections=links,
+                              recordings=rows))
+    assert 'class="rowlink"' not in good
