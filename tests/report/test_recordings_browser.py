@@ -11,6 +11,7 @@ import pytest
 
 from tusz_guard.cli import run
 from tusz_guard.report.html import render_html
+from tusz_guard.report.html_recordings import PLAIN_MAX
 from tusz_guard.report.html_shot import CHROMIUM, CHROMIUM_ARGS
 from tusz_guard.results import Finding, Report
 
@@ -131,7 +132,17 @@ def test_no_horizontal_overflow(browser: Any, demo: Any, width: int) -> None:
     html, _ = demo
     page, _ = _open(browser, html, width)
     assert page.evaluate(OVERFLOW) == {"page": 0, "sections": []}
+    page.select_option("#rec-cache", "*")
+    page.fill("#rec-q", "p69999/")                 # a row from the <template> beyond the plain table
+    assert [r[0] for r in _visible_rows(page)] == ["train/p69999/p69999_s001_t000.edf"]
+    assert not page.locator("#rec-more").is_visible()
     page.close()
+    context = browser.new_context(java_script_enabled=False)
+    plain = context.new_page()
+    plain.goto(html.as_uri(), wait_until="load")
+    assert plain.locator("table.recs tbody tr").count() == PLAIN_MAX
+    assert plain.inner_text("#rec-more").startswith(f"The first {PLAIN_MAX:,} rows are shown; 60,000 more")
+    context.close()
 
 
 def test_without_javascript_it_is_a_plain_table(browser: Any, demo: Any) -> None:
@@ -160,4 +171,14 @@ def test_70000_rows_are_paged(browser: Any, tmp_path: Path) -> None:
     page.select_option("#rec-cache", "stale")
     assert page.inner_text("#rec-info").endswith("of 23333 matching (70000 recordings)")
     assert page.evaluate(OVERFLOW) == {"page": 0, "sections": []}
+    page.select_option("#rec-cache", "*")
+    page.fill("#rec-q", "p69999/")                 # a row from the <template> beyond the plain table
+    assert [r[0] for r in _visible_rows(page)] == ["train/p69999/p69999_s001_t000.edf"]
+    assert not page.locator("#rec-more").is_visible()
     page.close()
+    context = browser.new_context(java_script_enabled=False)
+    plain = context.new_page()
+    plain.goto(html.as_uri(), wait_until="load")
+    assert plain.locator("table.recs tbody tr").count() == PLAIN_MAX
+    assert plain.inner_text("#rec-more").startswith(f"The first {PLAIN_MAX:,} rows are shown; 60,000 more")
+    context.close()
