@@ -349,12 +349,13 @@ def test_no_recordings_no_table_and_no_script() -> None:
 
 
 def test_a_finding_links_to_its_rows_only_when_it_did_not_pass() -> None:
-    links = {"recording_links": {"cache.coverage": [{"field": "cache", "value": "missing", "label": "missing",
-                                                     "n": 12}]}}
+    links = {"recording_links": {"cache.coverage": [{"filter": {"cache": "missing", "role": "train", "x": "y"},
+                                                     "label": "train missing", "n": 12}]}}
     rows = _hostile_rows()
     bad = render_html(Report((Finding("cache.coverage", "fail", "t", "m"),), (), "/c", "fp", {}, sections=links,
                              recordings=rows))
-    assert ('<a class="rowlink" href="#recordings" data-field="cache" data-value="missing">12 missing</a>') in bad
+    assert ('<a class="rowlink" href="#recordings" data-filter="{&quot;cache&quot;: &quot;missing&quot;, '
+            '&quot;role&quot;: &quot;train&quot;}">12 train missing</a>') in bad
     good = render_html(Report((Finding("cache.coverage", "pass", "t", "m"),), (), "/c", "fp", {}, sections=links,
                               recordings=rows))
     assert 'class="rowlink"' not in good

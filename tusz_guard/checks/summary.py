@@ -12,7 +12,7 @@ from tusz_guard.checks.snapshot import ConfigLoad, Snapshot
 from tusz_guard.checks.window_checks import cached_windows, recording_cached_windows
 from tusz_guard.checks.windowing import WindowClasses
 from tusz_guard.corpus.funnel import funnel_lines
-from tusz_guard.corpus.ledger import REASONS, ROLES
+from tusz_guard.corpus.ledger import REASONS, ROLES, TRAINING_ROLES
 from tusz_guard.results import ConfigSummary, Finding, Report
 
 
@@ -147,27 +147,27 @@ def recording_rows(s: Snapshot) -> tuple[dict[str, Any], ...]:
     return tuple(rows)
 
 
-# Which recordings each check's finding is about, as filters of the recordings table (field, value, label).
-ROW_LINKS: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "cache.coverage": (("cache", "missing", "missing"), ("cache", "stale", "stale")),
-    "cache.fingerprint": (("cache", "stale", "stale"),),
-    "corpus.ledger": tuple(("reason", r, f"excluded: {r}") for r in REASONS),
-    "corpus.headers": (("reason", "unreadable", "unreadable"), ("reason", "missing_channels", "missing channels")),
-    "labels.parse": (("reason", "bad_annotations", "bad annotations"), ("reason", "no_annotations", "no annotations")),
+# Which recordings each check's finding is about, as filters of the recordings table (filter, label).
+_COVERAGE = tuple(({"role": role, "cache": state}, f"{role} {state}") for role in TRAINING_ROLES
+                  for state in ("missing", "stale"))
+ROW_LINKS: dict[str, tuple[tuple[dict[str, str], str], ...]] = {
+    "cache.coverage": _COVERAGE,          # the check judges train and val only
+    "cache.fingerprint": tuple(f for f in _COVERAGE if f[0]["cache"] == "stale"),
+    "corpus.ledger": tuple(({"reason": r}, f"excluded: {r}") for r in REASONS),
+    "corpus.headers": (({"reason": "unreadable"}, "unreadable"), ({"reason": "missing_channels"}, "missing channels")),
+    "labels.parse": (({"reason": "bad_annotations"}, "bad annotations"), ({"reason": "no_annotations"}, "no annotations")),
 }
 
 
 def recording_links(rows: tuple[dict[str, Any], ...]) -> dict[str, list[dict[str, Any]]]:
     """Per check id: the table filters naming its recordings, with how many rows each shows (none when 0)."""
-    counts: dict[tuple[str, str], int] = defaultdict(int)
-    for r in rows:
-        for field in ("cache", "reason"):
-            if r[field] is not None:
-                counts[(field, str(r[field]))] += 1
     out = {}
     for cid, links in ROW_LINKS.items():
-        found = [{"field": f, "value": v, "label": label, "n": counts[(f, v)]} for f, v, label in links
-                 if counts.get((f, v))]
+        found = []
+        for flt, label in links:
+            n = sum(all(r.get(k) == v for k, v in flt.items()) for r in rows)
+            if n:
+                found.append({"filter": flt, "label": label, "n": n})
         if found:
             out[cid] = found
     return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -80,7 +81,7 @@ function apply(filter) {
   page = 0; draw(); }
 document.addEventListener("click", function (e) {
   var a = e.target.closest ? e.target.closest("a.rowlink") : null; if (!a) return;
-  var f = {}; f[a.getAttribute("data-field")] = a.getAttribute("data-value"); apply(f); });
+  apply(JSON.parse(a.getAttribute("data-filter") || "{}")); });
 draw();
 })();
 """ % (PAGE, list(NUMERIC))
@@ -134,11 +135,17 @@ def script_tag(rows: Sequence[Mapping[str, Any]]) -> str:
     return f"<script>{SCRIPT}</script>" if rows else ""
 
 
+def _filter(value: Any) -> str:
+    """The link's filter as JSON for the script ({} when malformed: the link then shows every row)."""
+    if not isinstance(value, Mapping):
+        return "{}"
+    return json.dumps({str(k): str(v) for k, v in value.items() if str(k) in FILTERS}, sort_keys=True)
+
+
 def row_links(links: Sequence[Mapping[str, Any]]) -> str:
     """Links from a finding to its rows in the recordings table ("12 missing" -> the 12)."""
     if not links:
         return ""
-    items = " ".join(f'<a class="rowlink" href="#recordings" data-field="{esc(link.get("field"))}" '
-                     f'data-value="{esc(link.get("value"))}">{esc(fmt_num(link.get("n")))} {esc(link.get("label"))}'
-                     "</a>" for link in links)
+    items = " ".join(f'<a class="rowlink" href="#recordings" data-filter="{esc(_filter(link.get("filter")))}">'
+                     f'{esc(fmt_num(link.get("n")))} {esc(link.get("label"))}</a>' for link in links)
     return f'<p class="rows">recordings: {items}</p>'
