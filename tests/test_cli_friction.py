@@ -33,7 +33,7 @@ def test_unknown_subcommand_without_a_near_one(capsys: pytest.CaptureFixture[str
 
 @pytest.mark.parametrize(("suffix", "probe"), [
     ("json", '"checks"'), ("xml", "<testsuites"), ("html", "<!DOCTYPE html"), ("txt", "PASS  config.schema"),
-    ("md", "PASS  config.schema"),
+    ("md", "### tusz-guard check: PASS"),
 ])
 def test_output_suffix_picks_the_format(config: Path, tmp_path: Path, suffix: str, probe: str) -> None:
     out = tmp_path / f"report.{suffix}"
