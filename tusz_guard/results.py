@@ -108,6 +108,21 @@ def one_line(message: str, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "\u2026"
 
 
+# Verbs a message's fix starts with ("...; run `tusz-guard build-cache configs/train.yaml`").
+FIX_VERBS = frozenset({"run", "set", "fix", "rebuild", "point", "add", "remove", "re-export", "pack", "copy", "drop",
+                       "unset", "shorten", "move", "rename", "give", "use", "keep", "delete", "build", "install",
+                       "pass", "choose", "edit", "replace"})
+
+
+def fix_of(message: str) -> str | None:
+    """The fix a message names: its last '; ' clause that starts with an imperative verb (messages end with it)."""
+    for clause in reversed(one_line(message, 10_000).split("; ")):
+        words = clause.strip().split(" ", 1)
+        if words and words[0].lower() in FIX_VERBS and len(words) > 1:
+            return clause.strip()
+    return None
+
+
 def status_blocks(status: str, strict: bool = False) -> bool:
     """Whether a finding of this status blocks (what `report diff` asks of two reports' statuses)."""
     return status in blocking_statuses(strict)

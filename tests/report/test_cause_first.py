@@ -70,3 +70,14 @@ def test_html_lists_the_cause_first_and_the_banner_names_the_blocking_check() ->
 def test_a_passing_banner_names_no_cause() -> None:
     report = Report((Finding("config.schema", "pass", "t", "fine"),), (), "/c", "fp", {})
     assert 'class="cause"' not in render_html(report)
+
+
+def test_the_banner_names_the_fix_when_the_message_ends_with_one() -> None:
+    from tusz_guard.results import fix_of
+
+    msg = "cache/tusz does not exist: 9 recording(s) would be processed live; run `tusz-guard build-cache c.yaml`"
+    assert fix_of(msg) == "run `tusz-guard build-cache c.yaml`"
+    assert fix_of("the check crashed: KeyError: 'x'") is None
+    html = render_html(Report((Finding("cache.coverage", "fail", "Coverage", msg),), (), "/c", "fp", {}))
+    assert ("Blocked by <a href=\"#check-cache-coverage\"><code>cache.coverage</code></a> (Coverage). "
+            "Fix: run `tusz-guard build-cache c.yaml`</p>") in html

@@ -55,6 +55,7 @@ def test_an_md_output_is_the_markdown_summary(tiny_corpus: Path, make_project: o
     out = tmp_path / "summary.md"
     assert run(["check", str(config), "--no-expectations", "--select", "config.*", "-o", str(out)]) == 0
     assert out.read_text().startswith("### tusz-guard check: PASS")
+    assert not (config.parent.parent / "reports").exists()      # -o alone names one file: no history kept
     assert run(["check", str(config), "--no-expectations", "--select", "config.*", "--format", "markdown",
                 "--format", "json", "--report-dir", str(tmp_path / "r")]) == 0
     assert (tmp_path / "r" / "latest.md").read_text().startswith("### tusz-guard check: PASS")

@@ -22,7 +22,7 @@ from tusz_guard.report.html_configs import archive_section, configs_section
 from tusz_guard.report.html_recordings import SCRIPT_HASH, recordings_section, script_tag
 from tusz_guard.report.html_style import STYLESHEET
 from tusz_guard.report.svg import css_class, esc
-from tusz_guard.results import Report, cause_first, one_line
+from tusz_guard.results import Report, cause_first, fix_of, one_line
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 _NAV = (("checks", "Checks"), ("funnel", "Funnel"), ("coverage", "Coverage"), ("windows", "Windows"),
@@ -57,8 +57,10 @@ def _cause(report: Report) -> str:
         return ""
     first = blocking[0]
     more = f" ({len(blocking) - 1:,} more blocking below)" if len(blocking) > 1 else ""
+    fix = fix_of(first.message)
+    said = f"Fix: {one_line(fix)}" if fix else one_line(first.message)
     return (f'<p class="cause">Blocked by <a href="#check-{css_class(first.id)}"><code>{esc(first.id)}</code></a>'
-            f" ({esc(first.title)}): {esc(one_line(first.message))}{esc(more)}</p>")
+            f" ({esc(first.title)}). {esc(said)}{esc(more)}</p>")
 
 
 def _banner(report: Report) -> str:
