@@ -119,3 +119,21 @@ def test_write_reports_to_one_path(tmp_path: Path) -> None:
     assert write_reports(sample_report(), ["junit"], tmp_path / "a" / "j.xml", None) == [tmp_path / "a" / "j.xml"]
     with pytest.raises(GuardError, match="-o takes exactly one file format"):
         write_reports(sample_report(), ["json", "junit"], tmp_path / "x", None)
+
+
+def test_junit_changes_are_properties_and_still_validate() -> None:
+    from dataclasses import replace
+
+    changes = {"previous": {"path": "reports/history/x.json", "generated_at": "2026-11-27T00:00:00Z",
+                            "status": "pass"}, "status": {"from": "pass", "to": "fail"},
+               "newly_failing": [{"id": "cache.coverage", "from": "pass", "to": "fail"}],
+               "counts": [{"key": "train.cached", "from": 246, "to": 0}]}
+    text = render_junit(replace(sample_report(), changes=changes))
+    XSD.validate(text)
+    props = {p.get("name"): p.get("value") for p in ET.fromstring(text).iter("property")}
+    assert props["changes.previous"] == "reports/history/x.json"
+    assert props["changes.newly_failing"] == "cache.coverage"
+    assert props["changes.summary"].splitlines() == ["since 2026-11-27T00:00:00Z (pass -> fail):",
+                                                     "newly failing: cache.coverage (pass -> fail)",
+                                                     "counts: train.cached 246 -> 0"]
+    assert "changes.previous" not in render_junit(sample_report())

@@ -40,11 +40,11 @@ def _change_properties(report: Report) -> list[tuple[str, str]]:
     c = report.changes
     if not c:
         return []
-    props = [("changes.previous", str((c.get("previous") or {}).get("path") or "none"))]
+    props = [("changes.previous", safe(str((c.get("previous") or {}).get("path") or "none")))]
     for key in ("newly_failing", "newly_passing", "status_changed"):
         if c.get(key):
-            props.append((f"changes.{key}", ", ".join(str(r["id"]) for r in c[key])))
-    return props + [("changes.summary", "\n".join(change_lines(c)))]
+            props.append((f"changes.{key}", safe(", ".join(str(r["id"]) for r in c[key]))))
+    return props + [("changes.summary", "\n".join(safe(line) for line in change_lines(c)))]
 
 
 def render_junit(report: Report) -> str:
@@ -67,8 +67,8 @@ def render_junit(report: Report) -> str:
     for name, value in (("cache_dir", report.cache_dir), ("fingerprint", report.fingerprint),
                         ("configs", ", ".join(c.path for c in report.configs)), ("status", report.status)):
         ET.SubElement(props, "property", {"name": name, "value": safe(value)})
-    for name, value in _change_properties(report):
-        ET.SubElement(props, "property", {"name": name, "value": safe(value)})
+    for name, value in _change_properties(report):       # already escaped, line by line
+        ET.SubElement(props, "property", {"name": name, "value": value})
     suite.extend(cases)
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
