@@ -104,8 +104,8 @@ def test_archive_findings_join_the_report(project: Path, tmp_path: Path, capsys)
                 "--format", "json", "-o", str(tmp_path / "r.json")]) == 1
     doc = json.loads((tmp_path / "r.json").read_text())
     ids = [c["id"] for c in doc["checks"]]
-    assert ids[:3] == ["config.schema", "config.paths", "config.consistency"]
-    assert ids[3:] == ["archive.safety", "archive.readable", "archive.totals", "archive.completeness",
+    assert ids[:4] == ["config.schema", "config.paths", "config.consistency", "config.environment"]
+    assert ids[4:] == ["archive.safety", "archive.readable", "archive.totals", "archive.completeness",
                        "archive.checksums", "archive.prefix", "archive.fingerprint", "archive.coverage"]
     # one shape of the archive section, whichever command wrote it (verify-archive's summary)
     section = doc["sections"]["archive"]

@@ -132,21 +132,50 @@ def evaluate(model: nn.Module, batches: DataLoader, loss_fn: LossFn,
     return total / seen, np.concatenate(probs), np.concatenate(targets)
 
 
+@dataclass(frozen=True)
+class TrainState:
+    """What a checkpoint saves after an epoch: the model, the optimizer and the sampler's generator."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    generator: torch.Generator
+
+
+@dataclass(frozen=True)
+class ResumeState:
+    """Where a resumed run goes on from: the state saved after `epoch`, and the metrics so far."""
+
+    epoch: int
+    model: dict[str, torch.Tensor]
+    optimizer: dict[str, object]
+    generator: torch.Tensor
+    rng: torch.Tensor
+    history: tuple[EpochMetrics, ...]
+
+
 def fit(model: nn.Module, train: CacheWindows, val: CacheWindows, settings: LoopSettings, pos_weight: float,
-        on_epoch: Callable[[EpochMetrics, nn.Module], None]) -> list[EpochMetrics]:
-    """Train for settings.epochs, calling on_epoch after each (metrics, checkpoint)."""
+        on_epoch: Callable[[EpochMetrics, TrainState], None], resume: ResumeState | None = None) -> list[EpochMetrics]:
+    """Train for settings.epochs (from resume.epoch + 1 when resuming), calling on_epoch after each."""
     device = torch.device(settings.device)
     model.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate, weight_decay=WEIGHT_DECAY)
     loss_fn = make_loss(settings.loss, pos_weight)
     train_batches, val_batches = loader(train, settings, True), loader(val, settings, False)
-    history = []
-    for epoch in range(1, settings.epochs + 1):
+    generator = cast(torch.Generator, train_batches.generator)
+    history: list[EpochMetrics] = []
+    start = 1
+    if resume is not None:      # exactly the state after resume.epoch: the next epoch draws the same order
+        model.load_state_dict(resume.model)
+        optimizer.load_state_dict(resume.optimizer)
+        generator.set_state(resume.generator)
+        torch.set_rng_state(resume.rng)
+        history, start = list(resume.history), resume.epoch + 1
+    for epoch in range(start, settings.epochs + 1):
         started = time.perf_counter()
         train_loss = train_epoch(model, train_batches, optimizer, loss_fn, device, epoch)
         val_loss, probs, targets = evaluate(model, val_batches, loss_fn, device)
         m = binary_metrics(probs, targets)
         history.append(EpochMetrics(epoch, train_loss, val_loss, m.auroc, m.sensitivity, m.specificity,
                                     round(time.perf_counter() - started, 3)))
-        on_epoch(history[-1], model)
+        on_epoch(history[-1], TrainState(model, optimizer, generator))
     return history
