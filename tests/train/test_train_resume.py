@@ -60,7 +60,8 @@ def test_a_resumed_run_reproduces_the_uninterrupted_metrics(make_project: Callab
     a = torch.load(straight.output_dir / "checkpoint.pt", weights_only=True)
     b = torch.load(split.output_dir / "checkpoint.pt", weights_only=True)
     assert a["schema"] == SCHEMA and all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])
-    assert json.loads((split.output_dir / "run.json").read_text())["resumed_from"]["epoch"] == 1
+    record = json.loads((split.output_dir / "run.json").read_text())
+    assert record["resumed_from"]["epoch"] == 1 and record["overrides"] == []
 
 
 @pytest.mark.parametrize("change, words", [

@@ -79,16 +79,16 @@ def command(configs: tuple[str, ...], list_checks: bool, formats: tuple[str, ...
         return print_list(configs, suite_dir, no_expectations)
     if not configs:
         raise click.UsageError("Missing argument 'CONFIGS...'.")
-    changes = overrides(sets)
+    applied = overrides(sets)
     if print_config:
-        click.echo(effective_yaml(load_any(configs[0], overrides=changes)), nl=False)
+        click.echo(effective_yaml(load_any(configs[0], overrides=applied)), nl=False)
         return 0
     formats = formats or (infer_format(out),)
     files = [f for f in formats if f != "text"] or (["json"] if report_dir is not None else [])
     if out is not None and not files:
         files = ["text"]
     check_output_option(files, out)          # before any work: the checks can take minutes on a real corpus
-    cfg = _load_primary(configs[0], files, out, report_dir, changes)
+    cfg = _load_primary(configs[0], files, out, report_dir, applied)
     with count_bar("scanning the corpus") as tick:
         report = preflight(cfg, configs[1:], progress=tick, deep=deep, archive=archive, select=select, skip=skip,
                            fail_fast=fail_fast, strict=strict, expectations=not no_expectations,
@@ -144,9 +144,9 @@ def effective_yaml(cfg: LoadedConfig) -> str:
 
 
 def _load_primary(shown: str, files: list[str], out: str | None, report_dir: str | None,
-                  changes: tuple[Override, ...]) -> LoadedConfig:
+                  applied: tuple[Override, ...]) -> LoadedConfig:
     try:
-        return load_any(shown, overrides=changes)
+        return load_any(shown, overrides=applied)
     except ConfigError as exc:               # CI still gets its JUnit/JSON file, with config.schema failing
         root = find_project_root(Path(shown).absolute())
         folder = Path(report_dir) if report_dir is not None else (root / REPORTS_DIR if files else None)

@@ -141,7 +141,8 @@ def run_info(cfg: LoadedConfig, req: RunRequest, data: TrainingData, settings: L
     """The run.json record: what was trained on, from where, how."""
     return {
         "schema": "tusz-guard/run/v1", "tool_version": __version__, "started_at": utc_now(),
-        "config": str(cfg.path), "fingerprint": req.fingerprint, "cache_dir": str(cfg.cache_dir),
+        "config": str(cfg.path), "overrides": [o.describe() for o in cfg.overrides],
+        "fingerprint": req.fingerprint, "cache_dir": str(cfg.cache_dir),
         "output_dir": str(cfg.output_dir), "windows": data.windows_per_role(),
         "training_windows": data.recipe.total, "recipe": {"available": data.recipe.available,
                                                          "chosen": data.recipe.chosen},
