@@ -37,9 +37,9 @@ def _spec() -> dict[str, tuple[str, np.ndarray]]:
     return spec
 
 
-def _train(cfg, plan, epochs: int, resume=None) -> list[dict]:
+def _train(cfg, plan, epochs: int, resume=None, every: float | None = None) -> list[dict]:
     req = RunRequest(fingerprint=FINGERPRINT, plan=plan, hits=cache_hits(plan), live=LiveRecord(False),
-                     epochs=epochs, device="cpu", resume=resume)
+                     epochs=epochs, device="cpu", resume=resume, checkpoint_every_s=every)
     run_training(cfg, req, lambda _line: None)
     return json.loads((cfg.output_dir / "metrics.json").read_text())["epochs"]
 
@@ -62,6 +62,43 @@ def test_a_resumed_run_reproduces_the_uninterrupted_metrics(make_project: Callab
     assert a["schema"] == SCHEMA and all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])
     record = json.loads((split.output_dir / "run.json").read_text())
     assert record["resumed_from"]["epoch"] == 1 and record["overrides"] == []
+
+
+class _Killed(BaseException):
+    pass
+
+
+def test_a_run_killed_inside_an_epoch_resumes_from_its_batch(make_project: Callable[..., Path], tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """--checkpoint-every: killed after the 13th mid-epoch checkpoint (inside epoch 2), the resumed run skips the
+    batches it had done, goes on with the running loss, and ends exactly where an uninterrupted run ends."""
+    from tusz_guard.train import outputs
+
+    _, plan = make_plan(tmp_path / "cache", _spec())
+    straight = load_config(make_project(tmp_path, name="a", cache_dir=str(tmp_path / "cache"), **SHORT))
+    whole = _train(straight, plan, 3)
+    split = load_config(make_project(tmp_path, name="b", cache_dir=str(tmp_path / "cache"), **SHORT))
+    real = outputs.write_checkpoint
+    partials = []
+
+    def kill_after_13(*args, **kwargs):
+        real(*args, **kwargs)
+        if kwargs.get("partial") is not None:
+            partials.append(kwargs["partial"])
+            if len(partials) == 13:
+                raise _Killed()
+
+    monkeypatch.setattr(outputs, "write_checkpoint", kill_after_13)
+    with pytest.raises(_Killed):
+        _train(split, plan, 3, every=0.0)
+    monkeypatch.setattr(outputs, "write_checkpoint", real)
+    saved = torch.load(split.output_dir / "checkpoint.pt", weights_only=True)
+    assert saved["epoch"] == 1 and saved["partial"]["epoch"] == 2 and 0 < saved["partial"]["batches"] < 10
+    resumed = _train(split, plan, 3, for_run("latest", split, FINGERPRINT))
+    assert _without_time(resumed) == _without_time(whole)
+    a = torch.load(straight.output_dir / "checkpoint.pt", weights_only=True)["model"]
+    b = torch.load(split.output_dir / "checkpoint.pt", weights_only=True)["model"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
 
 
 @pytest.mark.parametrize("change, words", [

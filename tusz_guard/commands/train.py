@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from tusz_guard.commands.common import CONFIG_ARG, SET_OPTION, TIME_LIMIT_OPTION, echo_paths, overrides
+from tusz_guard.commands.common import CONFIG_ARG, SET_OPTION, TIME_LIMIT_OPTION, Duration, echo_paths, overrides
 from tusz_guard.config import load_config
 from tusz_guard.extras import require
 
@@ -23,10 +23,13 @@ from tusz_guard.extras import require
               help="Go on from a checkpoint (latest: output_dir/checkpoint.pt) when its cache fingerprint, cache "
                    "dir, window geometry, label sets and training keys equal this run's; exit 1 naming each "
                    "difference otherwise.")
+@click.option("--checkpoint-every", type=Duration(), default=None, metavar="DURATION",
+              help="Also checkpoint inside an epoch this often (e.g. 30m), so a killed run loses at most that much; "
+                   "--resume goes on from the batch it had reached.")
 @SET_OPTION
 @TIME_LIMIT_OPTION
 def command(config: str, allow_live: bool, epochs: int | None, device: str | None, report_dir: Path | None,
-            resume: str | None, sets: tuple[str, ...], time_limit: float | None) -> int:
+            resume: str | None, checkpoint_every: float | None, sets: tuple[str, ...], time_limit: float | None) -> int:
     """Run the preflight; train only when it passes (exit 1 naming the blocking checks otherwise).
 
     Writes to experiment.output_dir: metrics.json (per epoch), checkpoint.pt, config.resolved.yaml and
@@ -46,4 +49,4 @@ def command(config: str, allow_live: bool, epochs: int | None, device: str | Non
     echo_paths(cfg)
     return gated_train(cfg, allow_live=allow_live, epochs=epochs, device=device,
                        report_dir=report_dir.absolute() if report_dir else None, log=click.echo,
-                       resume=resume, time_limit=time_limit)
+                       resume=resume, time_limit=time_limit, checkpoint_every=checkpoint_every)

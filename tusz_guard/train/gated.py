@@ -95,7 +95,7 @@ def build_live(cfg: LoadedConfig, missing: list[PlanItem], log: Log) -> float:
 
 def gated_train(cfg: LoadedConfig, *, allow_live: bool, epochs: int | None, device: str | None,
                 report_dir: Path | None, log: Log, resume: str | None = None,
-                time_limit: float | None = None) -> int:
+                time_limit: float | None = None, checkpoint_every: float | None = None) -> int:
     """Preflight, (live build and preflight again,) train; returns the exit code."""
     from tusz_guard.cache.fingerprint import fingerprint
     from tusz_guard.train.checkpoint import for_run
@@ -124,7 +124,8 @@ def gated_train(cfg: LoadedConfig, *, allow_live: bool, epochs: int | None, devi
         current = cache_plan(snap)
         live = LiveRecord(True, built_keys(before, current), round(seconds, 3))
     req = RunRequest(fingerprint=snap.fingerprint, plan=current, hits=cache_hits(before), live=live, epochs=epochs,
-                     device=device, expected_windows=expected_windows(report), resume=matched)
+                     device=device, expected_windows=expected_windows(report), resume=matched,
+                     checkpoint_every_s=checkpoint_every)
     run_training(cfg, req, log)
     log(f"done: outputs in {cfg.output_dir}")
     return 0

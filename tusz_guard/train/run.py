@@ -16,7 +16,7 @@ from tusz_guard.train import outputs
 from tusz_guard.train.checkpoint import Resume, identity
 from tusz_guard.train.data import CacheHits, TrainingData, prepare
 from tusz_guard.train.dataset import CacheWindows
-from tusz_guard.train.loop import EpochMetrics, LoopSettings, NonFiniteLoss, ResumeState, TrainState, fit
+from tusz_guard.train.loop import EpochMetrics, LoopSettings, NonFiniteLoss, Partial, ResumeState, TrainState, fit
 from tusz_guard.train.model import SeizureCNN, describe
 
 Log = Callable[[str], None]
@@ -43,6 +43,7 @@ class RunRequest:
     device: str | None = None
     expected_windows: dict[str, int] | None = None
     resume: Resume | None = None         # a checkpoint whose identity matched this run (train --resume)
+    checkpoint_every_s: float | None = None   # also checkpoint inside an epoch this often (--checkpoint-every)
 
 
 def resolve_device(requested: str) -> str:
@@ -78,7 +79,7 @@ def settings_for(cfg: LoadedConfig, req: RunRequest) -> LoopSettings:
     t = cfg.config.training
     return LoopSettings(epochs=req.epochs or t.epochs, batch_size=t.batch_size, learning_rate=t.learning_rate,
                         loss=t.loss, device=resolve_device(req.device or t.device), seed=cfg.config.experiment.seed,
-                        num_workers=t.num_workers)
+                        num_workers=t.num_workers, checkpoint_every_s=req.checkpoint_every_s)
 
 
 def run_training(cfg: LoadedConfig, req: RunRequest, log: Log) -> list[EpochMetrics]:
@@ -106,7 +107,10 @@ def resume_state(resume: Resume | None) -> ResumeState | None:
         return None
     s = resume.state
     history = tuple(EpochMetrics(**m) for m in s["history"])
-    return ResumeState(resume.epoch, s["model"], s["optimizer"], s["generator"], s["rng"], history)
+    p = s.get("partial")
+    partial = Partial(int(p["epoch"]), int(p["batches"]), float(p["total"]), int(p["seen"]),
+                      p["generator_at_start"]) if isinstance(p, dict) else None
+    return ResumeState(resume.epoch, s["model"], s["optimizer"], s["generator"], s["rng"], history, partial)
 
 
 def _fit(cfg: LoadedConfig, data: TrainingData, settings: LoopSettings, model: SeizureCNN,
@@ -123,10 +127,15 @@ def _fit(cfg: LoadedConfig, data: TrainingData, settings: LoopSettings, model: S
             "model_name": info["model"]["name"]})
         log(epoch_line(m))
 
+    def on_partial(p: Partial, state: TrainState) -> None:
+        outputs.write_checkpoint(cfg.output_dir, state, history, ident, {
+            "fingerprint": info["fingerprint"], "n_segments": data.geom.n_segments,
+            "model_name": info["model"]["name"]}, partial=p)
+
     train = CacheWindows(cfg.cache_dir, data.tables["train"], data.geom, data.train_rows)
     val = CacheWindows(cfg.cache_dir, data.tables["val"], data.geom)
     try:
-        fit(model, train, val, settings, data.pos_weight, on_epoch, start)
+        fit(model, train, val, settings, data.pos_weight, on_epoch, start, on_partial)
     except NonFiniteLoss as exc:
         outputs.write_json(cfg.output_dir / outputs.RUN, {**info, "status": "stopped", "stopped_because": str(exc),
                                                           "finished_at": utc_now()})
