@@ -27,6 +27,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "ecosystem_hook": ["--repeat", "15"],
     "bench_profile": [],
     "bench_copy": ["--repeat", "3"],
+    "bench_checkpoint": ["--repeat", "20"],
 }
 
 

@@ -59,6 +59,8 @@ class ConfigSummary:
     cache_dir: str               # absolute
     fingerprint: str
     values: dict[str, Any]       # the flattened effective config ("data.cache_dir" -> "cache/tusz")
+    # keys a launcher changed (--set / TUSZ_GUARD_SET): key -> "value (from --set)"; `values` holds the result
+    overrides: dict[str, str] = field(default_factory=dict)
 
 
 def blocking_statuses(strict: bool = False) -> frozenset[Status]:

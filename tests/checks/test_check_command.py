@@ -106,9 +106,9 @@ def test_archive_findings_join_the_report(project: Path, tmp_path: Path, capsys)
     doc = json.loads((tmp_path / "r.json").read_text())
     ids = [c["id"] for c in doc["checks"]]
     status = {c["id"]: c["status"] for c in doc["checks"]}
-    engine = ["config.schema", "config.paths", "config.consistency", "archive.safety", "archive.readable",
-              "archive.totals", "archive.completeness", "archive.checksums", "archive.prefix", "archive.fingerprint",
-              "archive.coverage"]
+    engine = ["config.schema", "config.paths", "config.consistency", "config.environment", "archive.safety",
+              "archive.readable", "archive.totals", "archive.completeness", "archive.checksums", "archive.prefix",
+              "archive.fingerprint", "archive.coverage"]
     assert ids == sorted(engine, key=lambda i: SEVERITY.index(status[i]))      # cause first, engine order within
     assert status["archive.readable"] == "fail" and ids.index("archive.readable") < ids.index("config.schema")
     # one shape of the archive section, whichever command wrote it (verify-archive's summary)

@@ -115,5 +115,5 @@ def test_config_consistency_fails_when_different_preprocessing_shares_a_cache(pr
 
 def test_config_gate_reads_no_corpus(project: Path) -> None:
     report = config_gate(load_config(project / "configs" / "train.yaml"))
-    assert [f.id for f in report.findings] == ["config.schema", "config.paths", "config.consistency"]
+    assert [f.id for f in report.findings] == ["config.schema", "config.paths", "config.consistency", "config.environment"]
     assert report.totals == {} and report.status == "pass"

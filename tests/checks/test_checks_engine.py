@@ -13,9 +13,9 @@ from tusz_guard.config import load_config
 from tusz_guard.errors import GuardError
 from tusz_guard.results import overall_status
 
-IDS = ["config.schema", "config.paths", "config.consistency", "corpus.layout", "corpus.ledger", "corpus.headers",
+IDS = ["config.schema", "config.paths", "config.consistency", "config.environment", "corpus.layout", "corpus.ledger", "corpus.headers",
        "labels.vocabulary", "labels.parse", "labels.seizures", "splits.disjoint", "cache.fingerprint",
-       "cache.coverage", "cache.index", "cache.integrity", "windows.count", "archive.safety", "archive.readable",
+       "cache.coverage", "cache.disk_space", "cache.index", "cache.integrity", "windows.count", "run.time_budget", "run.resources", "archive.safety", "archive.readable",
        "archive.totals", "archive.completeness", "archive.checksums", "archive.prefix", "archive.fingerprint",
        "archive.coverage", "copy.index", "copy.listing", "copy.checksums"]
 
@@ -25,10 +25,11 @@ def test_every_documented_id_is_registered_in_report_order() -> None:
 
 
 @pytest.mark.parametrize(("select", "skip", "expected"), [
-    (["cache.*"], [], ["cache.fingerprint", "cache.coverage", "cache.index", "cache.integrity"]),
-    (["cache.*"], ["cache.in*"], ["cache.fingerprint", "cache.coverage"]),
+    (["cache.*"], [], ["cache.fingerprint", "cache.coverage", "cache.disk_space", "cache.index", "cache.integrity"]),
+    (["cache.*"], ["cache.in*"], ["cache.fingerprint", "cache.coverage", "cache.disk_space"]),
     (["config.paths", "windows.count"], [], ["config.paths", "windows.count"]),
-    ([], ["c*"], ["labels.vocabulary", "labels.parse", "labels.seizures", "splits.disjoint", "windows.count"]),
+    ([], ["c*"], ["labels.vocabulary", "labels.parse", "labels.seizures", "splits.disjoint", "windows.count",
+                  "run.time_budget", "run.resources"]),
 ])
 def test_select_and_skip_take_globs(select: list[str], skip: list[str], expected: list[str]) -> None:
     pool = [c for c in registered() if c.family != "archive"]

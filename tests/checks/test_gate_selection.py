@@ -17,8 +17,8 @@ def test_skip_suites_keeps_the_checks(project: Path) -> None:
     report = preflight(load_config(project / "configs" / "train.yaml"), select=["cache.*", "expectations.*"],
                        skip=["expectations.windows"])
     ids = [f.id for f in report.findings]
-    assert ids[:4] == ["cache.fingerprint", "cache.coverage", "cache.index", "cache.integrity"]
-    assert sorted(ids[4:]) == ["expectations.cache_entries", "expectations.recordings"]
+    assert ids[:5] == ["cache.fingerprint", "cache.coverage", "cache.disk_space", "cache.index", "cache.integrity"]
+    assert sorted(ids[5:]) == ["expectations.cache_entries", "expectations.recordings"]
 
 
 def test_default_runs_the_suites_and_no_expectations_does_not(project: Path) -> None:

@@ -78,7 +78,7 @@ def test_extra_args_are_not_globbed(project: Path) -> None:
     (project / "config.txt").write_text("a file the shell would match for config.*\n")
     done = _sh(project, "bash", SCRIPT, "configs/smoke.yaml", TUSZ_GUARD_ARGS="--select config.* --strict")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert list(_cases(project / "reports" / "latest.xml")) == ["config.schema", "config.paths", "config.consistency"]
+    assert list(_cases(project / "reports" / "latest.xml")) == ["config.schema", "config.paths", "config.consistency", "config.environment"]
     assert "config:    configs/smoke.yaml (smoke)" in done.stdout
 
 

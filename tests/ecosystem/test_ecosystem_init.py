@@ -23,13 +23,13 @@ def test_init_output_passes_the_config_checks(tiny_corpus: Path, tmp_path: Path,
     assert out.splitlines() == [
         f"note: using {tiny_corpus / 'edf'} (the edf/ folder under {tiny_corpus})",
         "wrote tusz-guard.toml", "wrote configs/smoke.yaml", "wrote configs/train.yaml",
-        "config checks: PASS: 3 passed, 0 warning(s), 0 failed, 0 error(s), 0 skipped",
+        "config checks: PASS: 4 passed, 0 warning(s), 0 failed, 0 error(s), 0 skipped",
         "next: tusz-guard build-cache configs/smoke.yaml   then tusz-guard check configs/train.yaml",
     ]
     train, smoke = project / "configs" / "train.yaml", project / "configs" / "smoke.yaml"
     code, out = _run(capsys, "check", train, smoke, "--select", "config.*", "--strict")
     assert code == 0, out
-    assert "PASS: 3 passed, 0 warning(s), 0 failed, 0 error(s), 0 skipped (--strict: warnings block)" in out
+    assert "PASS: 4 passed, 0 warning(s), 0 failed, 0 error(s), 0 skipped (--strict: warnings block)" in out
 
 
 def test_the_pair_shares_cache_and_preprocessing(tiny_corpus: Path, tmp_path: Path, capsys) -> None:

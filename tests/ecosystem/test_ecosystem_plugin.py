@@ -32,11 +32,12 @@ def test_a_failing_check_fails_its_item(make_project) -> None:
                    "--junitxml", "junit.xml")
     assert done.returncode == 1, done.stdout
     assert _lines(done, "PASSED") == ["PASSED configs/smoke.yaml::config.schema",
-                                      "PASSED configs/smoke.yaml::config.paths"]
+                                      "PASSED configs/smoke.yaml::config.paths",
+                                      "PASSED configs/smoke.yaml::config.environment"]
     assert _lines(done, "FAILED") == ["FAILED configs/smoke.yaml::config.consistency - FAIL config.consistency: "
                                       "Configs that share preprocessing share one cache, and only those"]
     cases = {c.get("name"): c for c in ET.parse(project / "junit.xml").getroot().iter("testcase")}
-    assert list(cases) == ["config.schema", "config.paths", "config.consistency"]
+    assert list(cases) == ["config.schema", "config.paths", "config.consistency", "config.environment"]
     assert {c.get("classname") for c in cases.values()} == {"configs.smoke.yaml"}
     failure = cases["config.consistency"].find("failure")
     assert failure is not None
@@ -58,7 +59,8 @@ def test_every_check_becomes_an_item_next_to_the_suite(make_project, tiny_corpus
     assert "FAILED configs/train.yaml::cache.coverage" in "\n".join(_lines(done, "FAILED"))
     assert [line.split(": ", 1)[1] for line in _lines(done, "SKIPPED")] == [
         "cache.fingerprint: no cache metadata in cache/tusz (cache.coverage reports what is missing)",
-        "cache.index: cache/tusz does not exist", "cache.integrity: cache/tusz has no indexed entries"]
+        "cache.index: cache/tusz does not exist", "cache.integrity: cache/tusz has no indexed entries",
+        "run.time_budget: no --time-limit given (e.g. --time-limit 24h for a platform that stops jobs)"]
     assert "test_user_code" not in done.stdout        # -m tusz_guard selects the check items alone
     assert "GuardWarning: corpus.ledger: train 5 of 11 included" in done.stdout
 

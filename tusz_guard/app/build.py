@@ -26,7 +26,7 @@ from tusz_guard.cache.builder import (
 )
 from tusz_guard.cache.executors import ExecutorSpec
 from tusz_guard.cache.fingerprint import fingerprint_of, fingerprint_params
-from tusz_guard.cache.plan import Plan, plan
+from tusz_guard.cache.plan import Plan, PlanItem, plan
 from tusz_guard.config import LoadedConfig
 from tusz_guard.corpus.ledger import build_ledger
 from tusz_guard.errors import GuardError
@@ -65,6 +65,7 @@ def build_cache(cfg: LoadedConfig, *, roles: tuple[str, ...], spec: ExecutorSpec
         rebuild = tuple(dict.fromkeys(rebuild + tuple(show_damage(p, store, echo))))
     tasks = [replace(t, lock_timeout=lock_timeout) for t in tasks_for(p, store, cfg, rebuild_stale, rebuild)]
     show_plan(p, store, rebuild_stale, spec, meta, sum(t.duration_s for t in tasks) / 3600.0, echo)
+    show_space([i for i in p.items if i.state == "missing" or (i.state == "stale" and rebuild_stale)], cfg, echo)
     if dry_run:
         echo("dry run: nothing written")
         return 0
@@ -125,6 +126,24 @@ def show_plan(p: Plan, store: Any, rebuild_stale: bool, spec: ExecutorSpec, meta
     _listing("foreign (reported, never touched)", store.list_foreign() if store.root.is_dir() else [], echo)
     minutes, source = estimate_minutes(hours, meta, spec.workers)
     echo(f"estimated time: {_duration(minutes)} for {hours:.2f} recording-hours ({source})")
+
+
+def show_space(items: list[PlanItem], cfg: LoadedConfig, echo: Echo = click.echo) -> None:
+    """The figures of cache.disk_space (one sizing rule: tusz_guard.cache.space) for the entries to build."""
+    from tusz_guard.cache.space import human, space_needed, verdict
+    from tusz_guard.checks.snapshot import free_space
+
+    disk = free_space(cfg.cache_dir)
+    block = disk.block if disk is not None else 4096
+    need = space_needed(items, cfg.config.preprocessing.dtype, block)
+    line = f"disk: {need.entries:,} entr{'y' if need.entries == 1 else 'ies'} need {need.bytes:,} bytes ({human(need.bytes)})"
+    if disk is None:
+        echo(f"{line}; free space unknown on this platform")
+        return
+    line += f"; {disk.free:,} bytes ({human(disk.free)}) free on the filesystem of {safe(str(disk.path))}"
+    status = verdict(need.bytes, disk.free)
+    echo(line + {"fail": ": it does NOT fit", "warn": ": less than a 10% margin", "pass": ""}[status],
+         err=status != "pass")
 
 
 def show_damage(p: Plan, store: Any, echo: Echo = click.echo) -> dict[str, str]:

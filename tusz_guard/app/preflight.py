@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from tusz_guard.checks.base import Check
 from tusz_guard.checks.engine import CONFIG_CHECKS, choose, registered, run_checks
+from tusz_guard.checks.machine import RunSettings
 from tusz_guard.checks.snapshot import Snapshot, gather_config_snapshot, gather_snapshot
 from tusz_guard.checks.suite_checks import FAMILY as SUITES
 from tusz_guard.checks.suite_checks import suite_checks
@@ -60,7 +61,8 @@ def preflight_with_snapshot(cfg: LoadedConfig, extra: Iterable[str | Path] = (),
                             archive: str | Path | None = None, select: Iterable[str] = (),
                             skip: Iterable[str] = (), fail_fast: bool = False, strict: bool = False,
                             expectations: bool = True, suite_dir: str | Path | None = None,
-                            data_docs: str | Path | None = None, progress: Tick | None = None) -> tuple[Report, Snapshot]:
+                            data_docs: str | Path | None = None, progress: Tick | None = None,
+                            run: RunSettings | None = None) -> tuple[Report, Snapshot]:
     """The preflight and the snapshot it judged: the trainer plans from the very ledger and entries `check` saw."""
     suites = _suites(cfg, suite_dir) if expectations else []
     checks = choose(_offered(archive, suites, list(select) + list(skip)), select, skip)
@@ -68,7 +70,7 @@ def preflight_with_snapshot(cfg: LoadedConfig, extra: Iterable[str | Path] = (),
     static = [c for c in checks if c.family != SUITES]
     beyond_config = any(c.family != "config" for c in checks)
     snap = gather_snapshot(cfg, tuple(extra), deep=deep, corpus=beyond_config, caches=beyond_config,
-                           progress=progress)
+                           progress=progress, run=run)
     if archive is not None and any(c.family == ARCHIVE for c in checks):
         snap = with_archive(snap, Path(archive))
     findings = run_checks(snap, static, fail_fast, strict)

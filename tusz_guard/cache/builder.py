@@ -17,15 +17,12 @@ from tusz_guard import __version__
 from tusz_guard.cache.executors import ExecutorSpec, WorkerDied, run_tasks
 from tusz_guard.cache.fingerprint import diff_params, fingerprint_of
 from tusz_guard.cache.labels import annotation_path
-from tusz_guard.cache.plan import Plan
+from tusz_guard.cache.plan import DEFAULT_HOURS_PER_MINUTE_PER_WORKER, Plan
 from tusz_guard.cache.store import META_NAME, CacheMeta, CacheStore, EntryMeta, utc_now
 from tusz_guard.corpus.annotations import AnnotationKind
 from tusz_guard.errors import GuardError
 
 Outcome = Literal["written", "replaced", "exists", "foreign", "failed"]
-# Recording-hours per minute per worker used by --dry-run before any build has measured this machine
-# (conservative: one worker measured 14-16 on the demo corpus, 2-core dev box; docs/benchmarks/cache.md).
-DEFAULT_HOURS_PER_MINUTE_PER_WORKER = 12.0
 INDEX_SYNC_SECONDS = 5.0
 
 

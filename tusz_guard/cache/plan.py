@@ -14,6 +14,9 @@ from tusz_guard.cache.store import CacheStore, EntryMeta
 from tusz_guard.corpus.ledger import TRAINING_ROLES, Ledger, Recording
 
 EntryState = Literal["current", "stale", "missing"]
+# Recording-hours per minute per worker assumed before any build has measured this machine (build-cache
+# --dry-run, run.time_budget; conservative: one worker measured 14-16 on the demo corpus, 2-core dev box).
+DEFAULT_HOURS_PER_MINUTE_PER_WORKER = 12.0
 
 
 def entry_state(entry: EntryMeta | None, rec: Recording, fingerprint: str) -> tuple[EntryState, str]:

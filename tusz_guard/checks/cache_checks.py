@@ -5,9 +5,10 @@ from collections import Counter
 
 from tusz_guard.cache.fingerprint import diff_params, fingerprint_params
 from tusz_guard.cache.index_rules import IndexFacts, index_problems
+from tusz_guard.cache.space import MARGIN, human, space_needed, verdict
 from tusz_guard.cache.store import EntryMeta
 from tusz_guard.checks.base import check, listing, rows
-from tusz_guard.checks.coverage import by_stem, cache_plan, matching_siblings, orphans, role_counts, throughput
+from tusz_guard.checks.coverage import by_stem, cache_plan, matching_siblings, orphans, role_counts, throughput, training_items
 from tusz_guard.checks.snapshot import EntryScan, Snapshot
 from tusz_guard.corpus.channels import CHANNELS_10_20
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, Recording
@@ -116,6 +117,32 @@ def cache_coverage(s: Snapshot) -> Outcome:
     if notes:
         return Outcome("warn", f"{head}; {'; '.join(notes)}", details)
     return Outcome("pass", f"{head} and all {int(test['needed']):,} test recordings", details)
+
+
+@check("cache.disk_space", "The entries still to build fit on the cache's filesystem", needs=("ledger",))
+def cache_disk_space(s: Snapshot) -> Outcome:
+    where = s.show(s.cfg.cache_dir)
+    if s.disk is None:
+        return Outcome("skip", f"free space of {where} cannot be read on this platform")
+    if _npz(s):
+        return Outcome("skip", f"{where} holds a pipeline's compressed NPZ entries: their size is not predictable "
+                               f"from the headers ({human(s.disk.free)} free)")
+    need = space_needed(training_items(s), s.cfg.config.preprocessing.dtype, s.disk.block)
+    free = s.disk.free
+    details = {"entries_to_build": need.entries, "bytes_needed": need.bytes, "array_bytes": need.array_bytes,
+               "bytes_free": free, "filesystem": str(s.disk.path), "block": s.disk.block,
+               "dtype": s.cfg.config.preprocessing.dtype, "margin": MARGIN}
+    status = verdict(need.bytes, free)
+    if need.entries == 0:
+        return Outcome("pass", f"nothing to build; {human(free)} free on the filesystem of {s.disk.path}", details)
+    head = (f"{need.entries:,} missing/stale train+val entr{'y' if need.entries == 1 else 'ies'} need "
+            f"{need.bytes:,} bytes ({human(need.bytes)}); {free:,} bytes ({human(free)}) free on the filesystem of {s.disk.path}")
+    if status == "fail":
+        return Outcome("fail", f"{head}: short by {human(need.bytes - free)}; free space there or point "
+                               "data.cache_dir at a larger volume before build-cache", details)
+    if status == "warn":
+        return Outcome("warn", f"{head}: less than a {MARGIN:.0%} margin left", details)
+    return Outcome("pass", head, details)
 
 
 def _index_problems(s: Snapshot) -> list[tuple[Status, str]]:

@@ -147,3 +147,15 @@ def config_consistency(s: Snapshot) -> Outcome:
         return Outcome(worst(st for st, _ in problems), listing([m for _, m in problems], 2), details)
     return Outcome("pass", f"{len(loaded):,} config(s) in {len(groups):,} fingerprint group(s); each group reads "
                    "one cache of its own", details)
+
+
+@check("config.environment", "Environment variables that change this run are listed; none is misspelt")
+def config_environment(s: Snapshot) -> Outcome:
+    listed = {e.name: e.value for e in s.environment}
+    details = {"variables": [{"name": e.name, "value": e.value, "meaning": e.meaning} for e in s.environment],
+               "unknown": [{"name": n, "did_you_mean": close} for n, close in s.unknown_env]}
+    shown = ", ".join(f"{n}={v}" for n, v in listed.items()) if listed else "none set"
+    if s.unknown_env:
+        names = "; ".join(f"{n} is read by nothing" + (f" (did you mean {c}?)" if c else "") for n, c in s.unknown_env)
+        return Outcome("warn", f"{names}; variables that change this run: {shown}", details)
+    return Outcome("pass", f"variables that change this run: {shown}", details)

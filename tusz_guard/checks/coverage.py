@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from tusz_guard.cache.plan import Plan, plan
+from tusz_guard.cache.plan import Plan, PlanItem, plan
 from tusz_guard.checks.snapshot import CacheView, Snapshot
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, Recording
 
@@ -46,6 +46,11 @@ def orphans(s: Snapshot) -> list[str]:
     assert s.ledger is not None and s.cache is not None
     stems = by_stem(s)
     return sorted(k for k in s.cache.usable if k not in stems or stems[k].role is None or not stems[k].included)
+
+
+def training_items(s: Snapshot) -> list[PlanItem]:
+    """The train and val items of the all-roles plan (one plan per snapshot; what build-cache builds)."""
+    return [i for i in cache_plan(s).items if i.recording.role in TRAINING_ROLES]
 
 
 def throughput(s: Snapshot) -> tuple[float | None, str | None]:

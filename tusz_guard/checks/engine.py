@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 CONFIG_CHECKS = "config.*"
 CHECK_MODULE_SUFFIX = "_checks"
 # Report order: cheap, upstream causes first, so the first failure read is usually the root cause.
-FAMILY_ORDER = ("config", "corpus", "labels", "splits", "cache", "windows", "archive", "expectations", "copy")
+FAMILY_ORDER = ("config", "corpus", "labels", "splits", "cache", "windows", "run", "archive", "expectations", "copy")
 
 
 def load_checks() -> None:

@@ -5,7 +5,7 @@ Everything that touches the disk for `check` lives here; the checks themselves a
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
@@ -23,10 +23,12 @@ from tusz_guard.cache.store import (
     EntryMeta,
     reconcile,
 )
+from tusz_guard.checks.machine import MachineFacts, RunSettings, gather_machine
 from tusz_guard.config import LoadedConfig, load_config
 from tusz_guard.corpus.ledger import Ledger, build_ledger
 from tusz_guard.corpus.levels import DataDirLevel
 from tusz_guard.corpus.levels import probe as probe_level
+from tusz_guard.envvars import EnvSetting, EnvVar, settings, unknown
 from tusz_guard.errors import ConfigError, GuardError
 from tusz_guard.progress import Tick
 from tusz_guard.results import Outcome
@@ -126,6 +128,11 @@ class Snapshot:
     archive: ArchiveView | None = None         # with --archive: the archive scanned once (app/archive.py)
     suites: dict[str, Outcome] = field(default_factory=dict)   # expectations.<suite> -> its evaluated outcome
     data_dirs: dict[Path, DataDirLevel] = field(default_factory=dict)   # split folders at each given data_dir
+    environment: tuple[EnvSetting, ...] = ()    # variables that change this run (tusz_guard.envvars), as set
+    unknown_env: tuple[tuple[str, str | None], ...] = ()   # TUSZ_GUARD_* variables nothing reads (+ closest name)
+    disk: DiskSpace | None = None              # free space where the cache is (or will be) written
+    run: RunSettings = field(default_factory=RunSettings)   # the command line's limit, resume, epochs, device
+    machine: MachineFacts | None = None        # CPUs, shm, memory, CUDA, last epoch times (checks/machine.py)
     # Derived values computed once by the checks that share them (plans, stem maps); never read from disk.
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -150,26 +157,62 @@ def gather_config_snapshot(cfg: LoadedConfig, extra: tuple[str | Path, ...] = ()
     else:
         configs, fp = load_configs(cfg, extra), fingerprint(cfg)
     levels = {c.config.data_dir: probe_level(c.config.data_dir) for c in configs if c.given and c.config is not None}
-    return Snapshot(cfg=cfg, fingerprint=fp, configs=configs, env=cache_env(), data_dirs=levels)
+    return Snapshot(cfg=cfg, fingerprint=fp, configs=configs, env=cache_env(), data_dirs=levels,
+                    environment=settings(_profile_vars(cfg)), unknown_env=unknown(),
+                    disk=free_space(cfg.cache_dir))
+
+
+def _profile_vars(cfg: LoadedConfig) -> tuple[EnvVar, ...]:
+    """With a pipeline profile, the variables the pipeline reads (its smoke file limit)."""
+    name = cfg.profile.smoke.env_limit if _foreign(cfg) else None
+    return (EnvVar(name, f"pipeline {cfg.profile.name}: file limit of a smoke run"),) if _foreign(cfg) and name else ()
+
+
+@dataclass(frozen=True)
+class DiskSpace:
+    """Free space on the filesystem that holds (or will hold) a folder, read with statvfs."""
+
+    path: Path            # the nearest existing folder at or above the one asked for
+    free: int             # bytes an unprivileged writer may use (f_bavail * f_frsize)
+    total: int
+    block: int            # the allocation unit (f_frsize): every file takes whole blocks
+
+
+def free_space(folder: Path) -> DiskSpace | None:
+    """statvfs of the nearest existing ancestor of `folder`; None where the platform or the path cannot say."""
+    probe = folder
+    while probe != probe.parent:
+        try:
+            if probe.is_dir():
+                break
+        except OSError:        # a name too long, a loop: look further up
+            pass
+        probe = probe.parent
+    try:
+        st = os.statvfs(probe)
+    except (OSError, AttributeError):
+        return None
+    return DiskSpace(path=probe, free=st.f_bavail * st.f_frsize, total=st.f_blocks * st.f_frsize,
+                     block=st.f_frsize or 4096)
 
 
 def gather_snapshot(cfg: LoadedConfig, extra: tuple[str | Path, ...] = (), *, deep: bool = False,
-                    corpus: bool = True, caches: bool = True, progress: Tick | None = None) -> Snapshot:
+                    corpus: bool = True, caches: bool = True, progress: Tick | None = None,
+                    run: RunSettings | None = None) -> Snapshot:
     """Everything: configs, the ledger, the cache (index + listing, + content with deep) and sibling caches."""
-    base = gather_config_snapshot(cfg, extra)
+    settings = run or RunSettings()
+    base = replace(gather_config_snapshot(cfg, extra), run=settings,
+                   machine=gather_machine(cfg, settings) if corpus else None)
     ledger, ledger_error = _ledger(cfg, progress) if corpus else (None, None)
     if _foreign(cfg):     # a team's own NPZ cache, adapted (tusz_guard.pipeline.gather)
         from tusz_guard.pipeline.gather import foreign_caches
         cache, siblings = foreign_caches(cfg, base.configs, deep) if caches else (None, ())
-        return Snapshot(cfg=cfg, fingerprint=base.fingerprint, configs=base.configs, cache=cache,
-                        sibling_caches=siblings, ledger=ledger, ledger_error=ledger_error, env=base.env, deep=deep)
+        return replace(base, cache=cache, sibling_caches=siblings, ledger=ledger, ledger_error=ledger_error, deep=deep)
     cache = read_cache(cfg.cache_dir, cfg.display(cfg.cache_dir), deep=deep, used_by=_users(base, cfg.cache_dir)) \
         if caches else None
     siblings = tuple(read_cache(p, cfg.display(p), used_by=_users(base, p)) for p in _sibling_cache_dirs(base)) \
         if caches else ()
-    return Snapshot(cfg=cfg, fingerprint=base.fingerprint, configs=base.configs, cache=cache,
-                    sibling_caches=siblings, ledger=ledger, ledger_error=ledger_error, env=base.env, deep=deep,
-                    data_dirs=base.data_dirs)
+    return replace(base, cache=cache, sibling_caches=siblings, ledger=ledger, ledger_error=ledger_error, deep=deep)
 
 
 def _foreign(cfg: LoadedConfig) -> TypeGuard[ForeignConfig]:

@@ -31,7 +31,8 @@ def config_summary(load: ConfigLoad) -> ConfigSummary:
     assert cfg is not None
     return ConfigSummary(path=load.shown, name=cfg.name, kind=cfg.config.experiment.kind, data_dir=str(cfg.data_dir),
                          cache_dir=str(cfg.cache_dir), fingerprint=load.fingerprint or "",
-                         values=flatten(cfg.config.model_dump(mode="json")))
+                         values=flatten(cfg.config.model_dump(mode="json")),
+                         overrides={o.key: f"{o.text} (from {o.source})" for o in cfg.overrides})
 
 
 def totals(s: Snapshot) -> dict[str, dict[str, Any]]:
@@ -57,6 +58,7 @@ def sections(s: Snapshot) -> dict[str, Any]:
                   "cache_dir": str(s.cfg.cache_dir), "output_dir": str(s.cfg.output_dir)},
         "configs": {c.shown: flatten(c.config.config.model_dump(mode="json")) for c in s.configs if c.config},
         "config_errors": {c.shown: c.error for c in s.configs if c.error},
+        "environment": [{"name": e.name, "value": e.value, "meaning": e.meaning} for e in s.environment],
     }
     if s.cache is not None:
         out["cache"] = _cache_section(s)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from tusz_guard.app.build import build_cache, executor_spec
-from tusz_guard.commands.common import CONFIG_ARG, echo_paths
+from tusz_guard.commands.common import CONFIG_ARG, SET_OPTION, echo_paths, overrides
 from tusz_guard.config import load_config
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES
 from tusz_guard.extras import require
@@ -29,9 +29,10 @@ from tusz_guard.extras import require
 @click.option("--lock-timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
               help="Give up (exit 1, naming the holder) when the cache lock is held longer than this. Default: wait.")
 @click.option("--force", is_flag=True, help="Build even when config checks fail (recorded in the cache metadata).")
+@SET_OPTION
 def command(config: str, roles: tuple[str, ...], workers: int | None, scheduler: str | None,
             dask_local: int | None, dry_run: bool, rebuild_stale: bool, rebuild_keys: tuple[str, ...],
-            rebuild_damaged: bool, lock_timeout: float | None, force: bool) -> int:
+            rebuild_damaged: bool, lock_timeout: float | None, force: bool, sets: tuple[str, ...]) -> int:
     """Build the preprocessed-signal cache the config reads.
 
     \b
@@ -46,7 +47,7 @@ def command(config: str, roles: tuple[str, ...], workers: int | None, scheduler:
         require("build", "tusz-guard build-cache")
     if scheduler or dask_local:
         require("dask", "tusz-guard build-cache --scheduler/--dask-local")
-    cfg = load_config(config)
+    cfg = load_config(config, overrides(sets))
     echo_paths(cfg)
     spec = executor_spec(workers, scheduler, dask_local)
     return build_cache(cfg, roles=roles or TRAINING_ROLES, spec=spec, dry_run=dry_run,

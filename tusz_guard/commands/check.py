@@ -6,13 +6,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import click
+import yaml
 
 from tusz_guard import __version__
 from tusz_guard.app.preflight import preflight
 from tusz_guard.checks.engine import registered
+from tusz_guard.checks.machine import RunSettings
+from tusz_guard.commands.common import SET_OPTION, TIME_LIMIT_OPTION, overrides
 from tusz_guard.config import LoadedConfig, find_project_root
+from tusz_guard.config.overrides import Override
 from tusz_guard.errors import ConfigError
-from tusz_guard.pipeline.foreign_config import load_any
+from tusz_guard.pipeline.foreign_config import ForeignConfig, load_any
 from tusz_guard.progress import count_bar
 from tusz_guard.report import FORMATS, check_output_option, write_reports
 from tusz_guard.report.history import with_history
@@ -47,9 +51,17 @@ SUFFIX_FORMATS = {".json": "json", ".xml": "junit", ".html": "html", ".htm": "ht
 @click.option("--expectations", "suite_dir", type=click.Path(file_okay=False),
               help="Folder of suite .json files (default: <project>/expectations/, else the bundled suites).")
 @click.option("--data-docs", type=click.Path(file_okay=False), help="Also build Great Expectations Data Docs here.")
+@SET_OPTION
+@TIME_LIMIT_OPTION
+@click.option("--resume", "resumes", is_flag=True,
+              help="The run resumes from its last checkpoint (train --resume latest): run.time_budget counts the "
+                   "epochs left and allows a run longer than --time-limit.")
+@click.option("--print-config", is_flag=True,
+              help="Print the effective config (defaults, overrides and ${VAR} expanded) as YAML and exit 0.")
 def command(configs: tuple[str, ...], list_checks: bool, formats: tuple[str, ...], out: str | None, report_dir: str | None,
             select: tuple[str, ...], skip: tuple[str, ...], strict: bool, fail_fast: bool, deep: bool,
-            archive: str | None, no_expectations: bool, suite_dir: str | None, data_docs: str | None) -> int:
+            archive: str | None, no_expectations: bool, suite_dir: str | None, data_docs: str | None,
+            sets: tuple[str, ...], time_limit: float | None, resumes: bool, print_config: bool) -> int:
     """Check a training setup before the first batch: config paths, corpus, labels, splits, cache.
 
     \b
@@ -59,22 +71,30 @@ def command(configs: tuple[str, ...], list_checks: bool, formats: tuple[str, ...
       tusz-guard check configs/train.yaml --format junit -o reports/check.xml --strict
       tusz-guard check configs/train.yaml --select 'cache.*' --deep
       tusz-guard check configs/train.yaml --no-expectations      # skip the Great Expectations suites
+      tusz-guard check configs/train.yaml --set data.cache_dir=/mnt/vol/cache   # as the launcher will run it
+      tusz-guard check configs/train.yaml --print-config         # the config the run will really use
+      tusz-guard check configs/train.yaml --time-limit 24h --resume   # a 100 h run on a 24 h platform
       tusz-guard check --list                                     # every check id, its title and inputs
     """
     if list_checks:
         return print_list(configs, suite_dir, no_expectations)
     if not configs:
         raise click.UsageError("Missing argument 'CONFIGS...'.")
+    applied = overrides(sets)
+    if print_config:
+        click.echo(effective_yaml(load_any(configs[0], overrides=applied)), nl=False)
+        return 0
     formats = formats or (infer_format(out),)
     files = [f for f in formats if f != "text"] or (["json"] if report_dir is not None else [])
     if out is not None and not files:
         files = ["text"]
     check_output_option(files, out)          # before any work: the checks can take minutes on a real corpus
-    cfg = _load_primary(configs[0], files, out, report_dir)
+    cfg = _load_primary(configs[0], files, out, report_dir, applied)
     with count_bar("scanning the corpus") as tick:
         report = preflight(cfg, configs[1:], progress=tick, deep=deep, archive=archive, select=select, skip=skip,
                            fail_fast=fail_fast, strict=strict, expectations=not no_expectations,
-                           suite_dir=suite_dir, data_docs=data_docs)
+                           suite_dir=suite_dir, data_docs=data_docs,
+                           run=RunSettings(time_limit_s=time_limit, resume=resumes))
     folder = report_dir if report_dir is not None else (cfg.project_root / REPORTS_DIR if files else None)
     if folder is not None and (out is None or report_dir is not None):   # a report folder keeps history/
         report = with_history(report, folder)
@@ -114,9 +134,22 @@ def _echo_report(report: Report, *, text: bool) -> None:
         click.echo("\n".join([*header_lines(report), summary_line(report), *changes_text(report)]), err=True)
 
 
-def _load_primary(shown: str, files: list[str], out: str | None, report_dir: str | None) -> LoadedConfig:
+def effective_yaml(cfg: LoadedConfig) -> str:
+    """What --print-config prints: a tusz-guard config with every default; a pipeline's config as it reads it."""
+    if isinstance(cfg, ForeignConfig):
+        head = f"# {cfg.display(cfg.path)} as the pipeline reads it (profile {cfg.profile.name})"
+        doc = cfg.source
+    else:
+        head = f"# {cfg.display(cfg.path)}: the effective config (defaults, overrides and ${{VAR}} expanded)"
+        doc = cfg.config.model_dump(mode="json")
+    notes = [f"# override: {o.describe()}" for o in cfg.overrides]
+    return "\n".join([head, *notes, yaml.safe_dump(doc, sort_keys=False)])
+
+
+def _load_primary(shown: str, files: list[str], out: str | None, report_dir: str | None,
+                  applied: tuple[Override, ...]) -> LoadedConfig:
     try:
-        return load_any(shown)
+        return load_any(shown, overrides=applied)
     except ConfigError as exc:               # CI still gets its JUnit/JSON file, with config.schema failing
         root = find_project_root(Path(shown).absolute())
         folder = Path(report_dir) if report_dir is not None else (root / REPORTS_DIR if files else None)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import click
 
 from tusz_guard.config import LoadedConfig
+from tusz_guard.config.overrides import Override, collect
+from tusz_guard.durations import parse_duration
 from tusz_guard.textsafe import safe
 
 CONFIG_ARG = click.argument("config", type=click.Path(dir_okay=False, path_type=str))
@@ -14,3 +16,34 @@ def echo_paths(cfg: LoadedConfig, *, err: bool = False) -> None:
     click.echo(f"config:    {safe(str(cfg.path))}", err=err)
     click.echo(f"data_dir:  {safe(str(cfg.data_dir))}", err=err)
     click.echo(f"cache_dir: {safe(str(cfg.cache_dir))}", err=err)
+
+
+SET_OPTION = click.option(
+    "--set", "sets", multiple=True, metavar="KEY=VALUE",
+    help="Override a config key before anything is judged (dotted key, YAML value), as a launcher does; "
+         "repeatable. TUSZ_GUARD_SET='k=v;k=v' does the same from the environment (--set wins).")
+
+
+def overrides(sets: tuple[str, ...]) -> tuple[Override, ...]:
+    """TUSZ_GUARD_SET's overrides, then --set's (a later value of the same key wins)."""
+    return collect(sets)
+
+
+class Duration(click.ParamType):
+    """--time-limit 24h: seconds as a float; a bad value is a usage error naming the accepted forms."""
+
+    name = "DURATION"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, float):
+            return value
+        try:
+            return parse_duration(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+TIME_LIMIT_OPTION = click.option(
+    "--time-limit", type=Duration(), default=None,
+    help="The platform's limit per job (24h, 90m, 1h30m): run.time_budget fails when the build of the missing "
+         "entries plus the remaining epochs cannot finish within it and the run does not resume.")

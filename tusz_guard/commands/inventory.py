@@ -9,7 +9,7 @@ from collections.abc import Callable
 import click
 
 from tusz_guard.atomic import is_stdout, write_output
-from tusz_guard.commands.common import CONFIG_ARG, echo_paths
+from tusz_guard.commands.common import CONFIG_ARG, SET_OPTION, echo_paths, overrides
 from tusz_guard.corpus.funnel import funnel_lines
 from tusz_guard.corpus.ledger import Ledger, Recording, build_ledger
 from tusz_guard.pipeline.foreign_config import load_any
@@ -33,7 +33,8 @@ DERIVED: dict[str, Callable[[Recording], object]] = {
 @click.option("--all", "show_all", is_flag=True, help="Table: list every recording, not only excluded ones.")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default=None,
               help="Write the inventory to this file (replaced atomically; '-' is stdout) instead of stdout.")
-def command(config: str, fmt: str, show_all: bool, out: str | None) -> int:
+@SET_OPTION
+def command(config: str, fmt: str, show_all: bool, out: str | None, sets: tuple[str, ...]) -> int:
     """List every recording under data_dir, its role, and why excluded ones are out.
 
     \b
@@ -41,7 +42,7 @@ def command(config: str, fmt: str, show_all: bool, out: str | None) -> int:
       tusz-guard inventory configs/train.yaml
       tusz-guard inventory configs/train.yaml --format json -o inventory.json
     """
-    cfg = load_any(config)
+    cfg = load_any(config, overrides=overrides(sets))
     echo_paths(cfg, err=fmt != "table" or out is not None)
     with count_bar("scanning the corpus") as tick:
         ledger = build_ledger(cfg, tick)

@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 
 from tusz_guard.app.preflight import preflight
+from tusz_guard.checks.machine import RunSettings
+from tusz_guard.commands.common import SET_OPTION, TIME_LIMIT_OPTION, overrides
 from tusz_guard.errors import GuardError
 from tusz_guard.pipeline.foreign_config import load_any
 from tusz_guard.pipeline.launch import execute, find_config, resolve_program
@@ -27,9 +29,11 @@ EXIT_NOT_FOUND = 127
 @click.option("--strict", is_flag=True, help="Warnings block too.")
 @click.option("--deep", is_flag=True, help="Also read every cache entry's values.")
 @click.option("--no-expectations", is_flag=True, help="Skip the Great Expectations suites.")
+@SET_OPTION
+@TIME_LIMIT_OPTION
 @click.argument("cmd", nargs=-1, required=True, type=click.UNPROCESSED)
 def command(config: str | None, report_dir: str | None, strict: bool, deep: bool, no_expectations: bool,
-            cmd: tuple[str, ...]) -> int:
+            sets: tuple[str, ...], time_limit: float | None, cmd: tuple[str, ...]) -> int:
     """Check, then run COMMAND only when the check passes (exit code = the command's; 1 when blocked).
 
     \b
@@ -42,9 +46,10 @@ def command(config: str | None, report_dir: str | None, strict: bool, deep: bool
     if resolve_program(cmd[0], env) is None:
         raise GuardError(f"command not found: {cmd[0]}", exit_code=EXIT_NOT_FOUND)
     path = Path(config) if config is not None else find_config(cmd, Path.cwd())
-    cfg = load_any(path, env=env)
+    cfg = load_any(path, env=env, overrides=overrides(sets))
     with count_bar("scanning the corpus") as tick:
-        report = preflight(cfg, progress=tick, deep=deep, strict=strict, expectations=not no_expectations)
+        report = preflight(cfg, progress=tick, deep=deep, strict=strict, expectations=not no_expectations,
+                           run=RunSettings(time_limit_s=time_limit))
     blocked = report.exit_code != 0
     report = replace(report, command="run", sections={**report.sections, "run": {
         "command": list(cmd), "cwd": str(Path.cwd()), "config": str(cfg.path), "started": not blocked}})

@@ -4,7 +4,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from tusz_guard.config.keys import fields_at
+from tusz_guard.config.overrides import Override, apply, mark
 from tusz_guard.config.schema import Config
 from tusz_guard.config.yamlread import DuplicateKeyError, safe_load_unique
 from tusz_guard.errors import ConfigError
@@ -46,6 +47,8 @@ class LoadedConfig:
     data_dir: Path
     cache_dir: Path
     output_dir: Path
+    # what `--set` / TUSZ_GUARD_SET changed before validation (already applied to `config` and `raw`)
+    overrides: tuple[Override, ...] = field(default=(), kw_only=True)
 
     @property
     def name(self) -> str:
@@ -68,18 +71,19 @@ def find_project_root(config_path: Path) -> Path:
     return folder
 
 
-def load_config(path: str | Path) -> LoadedConfig:
-    """Read, expand, validate and resolve one config file; raise ConfigError on any problem."""
+def load_config(path: str | Path, overrides: tuple[Override, ...] = ()) -> LoadedConfig:
+    """Read, override, expand, validate and resolve one config file; raise ConfigError on any problem."""
     # normpath: a config given as ../configs/x.yaml must give the same project root as its absolute path
     config_path = Path(os.path.normpath(Path(path).expanduser().absolute()))
     shown = str(path)
-    raw = read_yaml(config_path, shown)
+    raw = overridden(read_yaml(config_path, shown), overrides, shown)
     problems: list[ConfigError] = []     # every problem of the file in one run (pandera's lazy=True)
     expanded = _expand(raw, shown, "", problems)
     config = _validate(expanded, shown, problems)
     if config is not None:
         problems += _url_problems(config, shown)
     if problems or config is None:
+        mark(problems, overrides)
         raise ConfigProblems(problems)
     root = find_project_root(config_path)
     return LoadedConfig(
@@ -90,7 +94,17 @@ def load_config(path: str | Path) -> LoadedConfig:
         data_dir=_resolve(root, config.data.data_dir),
         cache_dir=_resolve(root, config.data.cache_dir),
         output_dir=_resolve(root, config.experiment.output_dir),
+        overrides=overrides,
     )
+
+
+def overridden(raw: dict[str, Any], overrides: tuple[Override, ...], shown: str) -> dict[str, Any]:
+    """`raw` with the overrides applied; a problem names the config file too."""
+    try:
+        return apply(raw, overrides)
+    except ConfigError as exc:
+        exc.file = shown
+        raise
 
 
 PATH_KEYS = ("data.data_dir", "data.cache_dir", "experiment.output_dir")

@@ -5,6 +5,7 @@ content keys instead of a fingerprint, smoke-ness from the path and a file limit
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -19,8 +20,10 @@ from tusz_guard.config import LoadedConfig, load_config
 from tusz_guard.config.keys import get_dotted
 from tusz_guard.config.loader import (
     ConfigProblems,
+    overridden,
     read_yaml,  # the project's one safe YAML reader (alias bomb guard)
 )
+from tusz_guard.config.overrides import Override, mark
 from tusz_guard.config.schema import Config
 from tusz_guard.errors import ConfigError, GuardError
 from tusz_guard.pipeline.profile import PROFILE_FILE, Profile, find_profile_file, profile_for, read_profile
@@ -63,13 +66,14 @@ def content_hash(content: tuple[tuple[str, Any], ...]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def load_any(path: str | Path, env: Mapping[str, str] | None = None) -> LoadedConfig:
+def load_any(path: str | Path, env: Mapping[str, str] | None = None,
+             overrides: tuple[Override, ...] = ()) -> LoadedConfig:
     """A profile's config through the profile, any other config through tusz-guard's own schema."""
     found = profile_for(Path(path))
     if found is not None:
-        return load_foreign(Path(path), found[0], found[1], os.environ if env is None else env)
+        return load_foreign(Path(path), found[0], found[1], os.environ if env is None else env, overrides)
     try:
-        return load_config(path)
+        return load_config(path, overrides)
     except ConfigError as exc:
         toml = find_profile_file(Path(path).expanduser().absolute())
         profile = read_profile(toml) if toml is not None else None
@@ -81,11 +85,41 @@ def load_any(path: str | Path, env: Mapping[str, str] | None = None) -> LoadedCo
         raise
 
 
-def load_foreign(path: Path, profile: Profile, root: Path, env: Mapping[str, str]) -> ForeignConfig:
+def load_foreign(path: Path, profile: Profile, root: Path, env: Mapping[str, str],
+                 overrides: tuple[Override, ...] = ()) -> ForeignConfig:
     """Read one foreign config: every mapped key must exist; nothing else in the file is judged."""
     config_path = Path(os.path.normpath(path.expanduser().absolute()))
     shown = _shown(config_path, root)
-    source = read_yaml(config_path, shown)
+    _only_mapped(profile, overrides, shown)
+    source = overridden(read_yaml(config_path, shown), overrides, shown)
+    try:
+        return _foreign(config_path, shown, source, profile, root, env, overrides)
+    except ConfigError as exc:
+        mark([exc], overrides)
+        raise
+
+
+def mapped_keys(profile: Profile) -> tuple[str, ...]:
+    """Every dotted key of the pipeline's YAML that the profile reads."""
+    k = profile.keys
+    single = (k.data_dir, k.cache_dir, k.split_policy, k.validation_split, k.sampling_rate, k.window_s, k.stride_s,
+              k.output_dir, k.seed, k.n_channels)
+    return tuple(dict.fromkeys(v for v in (*single, *k.other_cache_keys, *k.content) if v is not None))
+
+
+def _only_mapped(profile: Profile, overrides: tuple[Override, ...], shown: str) -> None:
+    """An override of a key the profile does not read would change nothing tusz-guard judges: refuse it."""
+    known = mapped_keys(profile)
+    for o in overrides:
+        if o.key not in known:
+            close = difflib.get_close_matches(o.key, known, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]}?" if close else f"keys the profile reads: {', '.join(known)}"
+            raise ConfigError(f"{o.describe()}: the pipeline profile does not read this key, so tusz-guard would not "
+                              "judge the value the run uses", file=shown, key=f"{o.key} (from {o.source})", hint=hint)
+
+
+def _foreign(config_path: Path, shown: str, source: dict[str, Any], profile: Profile, root: Path,
+             env: Mapping[str, str], overrides: tuple[Override, ...]) -> ForeignConfig:
     keys = profile.keys
     values = {name: _required(source, getattr(keys, name), name, shown)
               for name in ("data_dir", "cache_dir", "split_policy", "validation_split", "sampling_rate", "window_s",
@@ -102,7 +136,7 @@ def load_foreign(path: Path, profile: Profile, root: Path, env: Mapping[str, str
         output_dir=_resolve(root, config.experiment.output_dir), profile=profile, source=source,
         cache_key=CacheKey(keys.cache_dir, str(values["cache_dir"]), cache_dir), other_cache_keys=others,
         content=content, content_hash=content_hash(content), smoke=smoke, env_limit=limit,
-        n_channels=_channels(profile, source, content, shown))
+        n_channels=_channels(profile, source, content, shown), overrides=overrides)
 
 
 def _channels(profile: Profile, source: Mapping[str, Any], content: tuple[tuple[str, Any], ...], shown: str) -> int:

@@ -20,10 +20,17 @@ def _text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, source: str | None = None) -> str:
     if value is _MISSING:
         return '<td class="muted">(not set)</td>'
-    return f"<td><code>{esc(_text(value))}</code></td>"
+    note = f' <span class="override">{esc(source)}</span>' if source else ""
+    return f"<td><code>{esc(_text(value))}</code>{note}</td>"
+
+
+def _source(config: ConfigSummary, key: str) -> str | None:
+    """'(from --set)' where a launcher's override set this key."""
+    text = config.overrides.get(key)
+    return text[text.rfind(" (from "):].strip() if text and " (from " in text else None
 
 
 def _rows(configs: tuple[ConfigSummary, ...]) -> list[tuple[str, list[Any]]]:
@@ -51,7 +58,8 @@ def configs_section(configs: tuple[ConfigSummary, ...]) -> str:
     head = "".join(f'<th><span class="cfg-name">{esc(c.name)}</span><br><code>{esc(c.path)}</code></th>'
                    for c in configs)
     body = "".join(f'<tr class="{"diff" if d else "same"}"><th scope="row"><code>{dotted(key)}</code></th>'
-                   f'{"".join(_cell(v) for v in vals)}</tr>' for (key, vals), d in zip(rows, flags, strict=False))
+                   f'{"".join(_cell(v, _source(c, key)) for c, v in zip(configs, vals, strict=False))}</tr>'
+                   for (key, vals), d in zip(rows, flags, strict=False))
     n_diff = sum(flags)
     toggle = ""
     if len(configs) > 1:

@@ -19,6 +19,7 @@ code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberat
 h1 { font-size: 22px; margin: 0 0 6px; }
 h2 { font-size: 17px; margin: 0 0 12px; padding-bottom: 6px; border-bottom: 1px solid var(--line); }
 .muted { color: var(--muted); }
+.override { color: #9a6700; font-size: 0.85em; font-weight: 600; }
 .num { font-variant-numeric: tabular-nums; text-align: right; }
 
 header.top dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 8px 0 0; }

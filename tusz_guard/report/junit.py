@@ -65,7 +65,8 @@ def render_junit(report: Report) -> str:
     suite = ET.SubElement(root, "testsuite", {**attrs, **stamp})
     props = ET.SubElement(suite, "properties")
     for name, value in (("cache_dir", report.cache_dir), ("fingerprint", report.fingerprint),
-                        ("configs", ", ".join(c.path for c in report.configs)), ("status", report.status)):
+                        ("configs", ", ".join(c.path for c in report.configs)), ("status", report.status),
+                        *((f"override {k}", v) for c in report.configs[:1] for k, v in c.overrides.items())):
         ET.SubElement(props, "property", {"name": name, "value": safe(value)})
     for name, value in _change_properties(report):       # already escaped, line by line
         ET.SubElement(props, "property", {"name": name, "value": value})

@@ -26,6 +26,7 @@ def header_lines(report: Report) -> list[str]:
     if paths:
         lines.append(f"data_dir:  {safe(str(paths.get('data_dir')))}")
     lines += [f"config:    {safe(c.path)} ({c.kind})" for c in report.configs[:1]]
+    lines += [f"override:  {safe(k)}={safe(v)}" for c in report.configs[:1] for k, v in c.overrides.items()]
     return lines
 
 

@@ -12,13 +12,11 @@ import os
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
+from tusz_guard.envvars import ENDPOINT_VARS, SECRET_VARS
 from tusz_guard.errors import GuardError
 from tusz_guard.storage.location import Location
 
 CHUNK = 8 << 20
-ENDPOINT_VARS = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
-SECRET_VARS = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "AZURE_STORAGE_KEY",
-               "AZURE_STORAGE_SAS_TOKEN", "AZURE_STORAGE_CONNECTION_STRING", "GOOGLE_OAUTH_ACCESS_TOKEN")
 _STORAGE_MODULES = frozenset({"botocore", "aiobotocore", "aiohttp", "s3fs", "fsspec", "gcsfs", "adlfs", "azure",
                               "google", "urllib3", "requests"})
 _CREDENTIAL_CODES = frozenset({"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "ExpiredToken",

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from tusz_guard.cache.plan import Plan, PlanItem
+from tusz_guard.checks.machine import RunSettings
 from tusz_guard.config import LoadedConfig
 from tusz_guard.corpus.ledger import TRAINING_ROLES
 from tusz_guard.errors import GuardError
@@ -30,13 +31,14 @@ def blocking_ids(report: Report) -> list[str]:
     return [f.id for f in report.blocking]
 
 
-def run_preflight(cfg: LoadedConfig, report_dir: Path, log: Log) -> tuple[Report, Snapshot]:
+def run_preflight(cfg: LoadedConfig, report_dir: Path, log: Log,
+                  run: RunSettings | None = None) -> tuple[Report, Snapshot]:
     """The same preflight as `check` (same defaults), its report written to report_dir, its verdict logged."""
     from tusz_guard.app.preflight import preflight_with_snapshot
     from tusz_guard.report import write_reports
     from tusz_guard.report.text import summary_line
 
-    report, snap = preflight_with_snapshot(cfg)
+    report, snap = preflight_with_snapshot(cfg, run=run)
     written = write_reports(report, REPORT_FORMATS, None, report_dir)
     log(f"preflight: {summary_line(report)}")
     for path in written[1::2]:     # the latest.* copies; the time-stamped twins sit next to them
@@ -92,14 +94,22 @@ def build_live(cfg: LoadedConfig, missing: list[PlanItem], log: Log) -> float:
 
 
 def gated_train(cfg: LoadedConfig, *, allow_live: bool, epochs: int | None, device: str | None,
-                report_dir: Path | None, log: Log) -> int:
+                report_dir: Path | None, log: Log, resume: str | None = None,
+                time_limit: float | None = None, checkpoint_every: float | None = None) -> int:
     """Preflight, (live build and preflight again,) train; returns the exit code."""
+    from tusz_guard.cache.fingerprint import fingerprint
+    from tusz_guard.train.checkpoint import for_run
     from tusz_guard.train.data import cache_hits
     from tusz_guard.train.run import LiveRecord, RunRequest, resolve_device, run_training
 
     resolve_device(device or cfg.config.training.device)      # a bad --device fails before any work
+    # a checkpoint of another cache, geometry, label set or training keys stops the run before any work
+    matched = for_run(resume, cfg, fingerprint(cfg)) if resume is not None else None
+    if resume is not None and matched is None:
+        log(f"resume: no checkpoint in {cfg.output_dir} yet; starting at epoch 1")
+    settings = RunSettings(time_limit_s=time_limit, resume=resume is not None, epochs=epochs, device=device)
     folder = report_dir or cfg.project_root / REPORTS_DIR
-    report, snap = run_preflight(cfg, folder, log)
+    report, snap = run_preflight(cfg, folder, log, settings)
     ids = blocking_ids(report)
     if ids and not (allow_live and set(ids) <= LIVE_FIXABLE):
         return blocked(report, ids, allow_live, log, cfg.display(cfg.path))
@@ -107,14 +117,15 @@ def gated_train(cfg: LoadedConfig, *, allow_live: bool, epochs: int | None, devi
     live = LiveRecord(allow_live)
     if ids:                             # only missing entries block, and --allow-live builds them now
         seconds = build_live(cfg, before.missing, log)
-        report, snap = run_preflight(cfg, folder, log)
+        report, snap = run_preflight(cfg, folder, log, settings)
         ids = blocking_ids(report)
         if ids:
             return blocked(report, ids, allow_live, log, cfg.display(cfg.path))
         current = cache_plan(snap)
         live = LiveRecord(True, built_keys(before, current), round(seconds, 3))
     req = RunRequest(fingerprint=snap.fingerprint, plan=current, hits=cache_hits(before), live=live, epochs=epochs,
-                     device=device, expected_windows=expected_windows(report))
+                     device=device, expected_windows=expected_windows(report), resume=matched,
+                     checkpoint_every_s=checkpoint_every)
     run_training(cfg, req, log)
     log(f"done: outputs in {cfg.output_dir}")
     return 0

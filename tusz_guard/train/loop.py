@@ -38,6 +38,7 @@ class LoopSettings:
     device: str
     seed: int
     num_workers: int = 0
+    checkpoint_every_s: float | None = None    # also checkpoint inside an epoch this often (--checkpoint-every)
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,35 @@ def loader(data: CacheWindows, settings: LoopSettings, shuffle: bool) -> DataLoa
                       collate_fn=collate_batch)  # type: ignore[arg-type]  # torch types collate_fn over list[Any]
 
 
+@dataclass(frozen=True)
+class Partial:
+    """Where an epoch in progress stood at a mid-epoch checkpoint: its batches done and running loss sums, and
+    the sampler generator as it was when the epoch began (the same state replays the same order)."""
+
+    epoch: int
+    batches: int
+    total: float
+    seen: int
+    generator_at_start: torch.Tensor
+
+
+OnBatch = Callable[[Partial], None]
+
+
 def train_epoch(model: nn.Module, batches: DataLoader, optimizer: torch.optim.Optimizer, loss_fn: LossFn,
-                device: torch.device, epoch: int) -> float:
-    """One pass over the training windows; mean loss over windows."""
+                device: torch.device, epoch: int, resume: Partial | None = None,
+                on_batch: OnBatch | None = None) -> float:
+    """One pass over the training windows; mean loss over windows. With `resume`, the batches it had done are
+    drawn again (same order) and skipped, and its running sums go on; `on_batch` may checkpoint after each."""
     model.train()
-    total, seen = 0.0, 0
+    generator = cast(torch.Generator, batches.generator)
+    at_start = resume.generator_at_start if resume is not None else generator.get_state()
+    generator.set_state(at_start)
+    total, seen = (resume.total, resume.seen) if resume is not None else (0.0, 0)
+    skip = resume.batches if resume is not None else 0
     for index, (x, y, windows) in enumerate(batches):
+        if index < skip:
+            continue
         x, y = x.to(device), y.to(device)
         optimizer.zero_grad(set_to_none=True)
         loss = loss_fn(model(x), y)
@@ -95,6 +119,8 @@ def train_epoch(model: nn.Module, batches: DataLoader, optimizer: torch.optim.Op
         optimizer.step()
         total += float(loss.detach()) * len(y)
         seen += len(y)
+        if on_batch is not None:
+            on_batch(Partial(epoch, index + 1, total, seen, at_start))
     return total / max(seen, 1)
 
 
@@ -132,21 +158,64 @@ def evaluate(model: nn.Module, batches: DataLoader, loss_fn: LossFn,
     return total / seen, np.concatenate(probs), np.concatenate(targets)
 
 
+@dataclass(frozen=True)
+class TrainState:
+    """What a checkpoint saves after an epoch: the model, the optimizer and the sampler's generator."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    generator: torch.Generator
+
+
+@dataclass(frozen=True)
+class ResumeState:
+    """Where a resumed run goes on from: the state saved after `epoch`, and the metrics so far."""
+
+    epoch: int
+    model: dict[str, torch.Tensor]
+    optimizer: dict[str, object]
+    generator: torch.Tensor
+    rng: torch.Tensor
+    history: tuple[EpochMetrics, ...]
+    partial: Partial | None = None       # a mid-epoch checkpoint: the epoch after `epoch`, part done
+
+
 def fit(model: nn.Module, train: CacheWindows, val: CacheWindows, settings: LoopSettings, pos_weight: float,
-        on_epoch: Callable[[EpochMetrics, nn.Module], None]) -> list[EpochMetrics]:
-    """Train for settings.epochs, calling on_epoch after each (metrics, checkpoint)."""
+        on_epoch: Callable[[EpochMetrics, TrainState], None], resume: ResumeState | None = None,
+        on_partial: Callable[[Partial, TrainState], None] | None = None) -> list[EpochMetrics]:
+    """Train for settings.epochs (from resume.epoch + 1 when resuming), calling on_epoch after each."""
     device = torch.device(settings.device)
     model.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate, weight_decay=WEIGHT_DECAY)
     loss_fn = make_loss(settings.loss, pos_weight)
     train_batches, val_batches = loader(train, settings, True), loader(val, settings, False)
-    history = []
-    for epoch in range(1, settings.epochs + 1):
+    generator = cast(torch.Generator, train_batches.generator)
+    history: list[EpochMetrics] = []
+    start = 1
+    if resume is not None:      # exactly the state after resume.epoch: the next epoch draws the same order
+        model.load_state_dict(resume.model)
+        optimizer.load_state_dict(resume.optimizer)
+        generator.set_state(resume.generator)
+        torch.set_rng_state(resume.rng)
+        history, start = list(resume.history), resume.epoch + 1
+    partial = resume.partial if resume is not None else None
+    state = TrainState(model, optimizer, generator)
+    last = [time.monotonic()]
+
+    def on_batch(p: Partial) -> None:
+        every = settings.checkpoint_every_s
+        if on_partial is not None and every is not None and time.monotonic() - last[0] >= every:
+            on_partial(p, state)
+            last[0] = time.monotonic()
+
+    for epoch in range(start, settings.epochs + 1):
         started = time.perf_counter()
-        train_loss = train_epoch(model, train_batches, optimizer, loss_fn, device, epoch)
+        train_loss = train_epoch(model, train_batches, optimizer, loss_fn, device, epoch,
+                                 partial if partial is not None and partial.epoch == epoch else None, on_batch)
         val_loss, probs, targets = evaluate(model, val_batches, loss_fn, device)
         m = binary_metrics(probs, targets)
         history.append(EpochMetrics(epoch, train_loss, val_loss, m.auroc, m.sensitivity, m.specificity,
                                     round(time.perf_counter() - started, 3)))
-        on_epoch(history[-1], model)
+        on_epoch(history[-1], state)
+        last[0] = time.monotonic()
     return history

@@ -11,7 +11,7 @@ import yaml
 
 from tusz_guard.atomic import atomic_target, write_output
 from tusz_guard.config import LoadedConfig
-from tusz_guard.train.loop import EpochMetrics
+from tusz_guard.train.loop import EpochMetrics, Partial, TrainState
 
 METRICS = "metrics.json"
 CHECKPOINT = "checkpoint.pt"
@@ -35,9 +35,20 @@ def write_metrics(output_dir: Path, history: list[EpochMetrics]) -> None:
     write_json(output_dir / METRICS, {"schema": "tusz-guard/metrics/v1", "epochs": [asdict(m) for m in history]})
 
 
-def write_checkpoint(output_dir: Path, model: torch.nn.Module, epoch: int, extra: dict[str, Any]) -> None:
-    """checkpoint.pt: the model state after `epoch` plus what is needed to interpret it."""
-    state = {"epoch": epoch, "model": {k: v.detach().cpu() for k, v in model.state_dict().items()}, **extra}
+def write_checkpoint(output_dir: Path, train: TrainState, history: list[EpochMetrics], identity: dict[str, Any],
+                     extra: dict[str, Any], partial: Partial | None = None) -> None:
+    """checkpoint.pt after an epoch (or, with `partial`, inside one): model, optimizer, sampler generator, RNG,
+    metrics and the run's identity (tusz_guard.train.checkpoint); replaced atomically, so a killed run loses at
+    most the work since the last one."""
+    from tusz_guard.train.checkpoint import SCHEMA
+
+    where = {} if partial is None else {"partial": {
+        "epoch": partial.epoch, "batches": partial.batches, "total": partial.total, "seen": partial.seen,
+        "generator_at_start": partial.generator_at_start}}
+    state = {"schema": SCHEMA, "epoch": history[-1].epoch if history else 0, **where,
+             "model": {k: v.detach().cpu() for k, v in train.model.state_dict().items()},
+             "optimizer": train.optimizer.state_dict(), "generator": train.generator.get_state(),
+             "rng": torch.get_rng_state(), "history": [asdict(m) for m in history], "identity": identity, **extra}
     _atomic_binary(output_dir / CHECKPOINT, lambda tmp: torch.save(state, tmp))
 
 

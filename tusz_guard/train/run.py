@@ -13,9 +13,10 @@ from tusz_guard.cache.store import CacheStore, utc_now
 from tusz_guard.config import LoadedConfig
 from tusz_guard.errors import GuardError
 from tusz_guard.train import outputs
+from tusz_guard.train.checkpoint import Resume, identity
 from tusz_guard.train.data import CacheHits, TrainingData, prepare
 from tusz_guard.train.dataset import CacheWindows
-from tusz_guard.train.loop import EpochMetrics, LoopSettings, NonFiniteLoss, fit
+from tusz_guard.train.loop import EpochMetrics, LoopSettings, NonFiniteLoss, Partial, ResumeState, TrainState, fit
 from tusz_guard.train.model import SeizureCNN, describe
 
 Log = Callable[[str], None]
@@ -41,6 +42,8 @@ class RunRequest:
     epochs: int | None = None
     device: str | None = None
     expected_windows: dict[str, int] | None = None
+    resume: Resume | None = None         # a checkpoint whose identity matched this run (train --resume)
+    checkpoint_every_s: float | None = None   # also checkpoint inside an epoch this often (--checkpoint-every)
 
 
 def resolve_device(requested: str) -> str:
@@ -76,7 +79,7 @@ def settings_for(cfg: LoadedConfig, req: RunRequest) -> LoopSettings:
     t = cfg.config.training
     return LoopSettings(epochs=req.epochs or t.epochs, batch_size=t.batch_size, learning_rate=t.learning_rate,
                         loss=t.loss, device=resolve_device(req.device or t.device), seed=cfg.config.experiment.seed,
-                        num_workers=t.num_workers)
+                        num_workers=t.num_workers, checkpoint_every_s=req.checkpoint_every_s)
 
 
 def run_training(cfg: LoadedConfig, req: RunRequest, log: Log) -> list[EpochMetrics]:
@@ -90,26 +93,49 @@ def run_training(cfg: LoadedConfig, req: RunRequest, log: Log) -> list[EpochMetr
     info = run_info(cfg, req, data, settings, model)
     for line in facts(info):
         log(line)
+    if req.resume is not None:
+        info["resumed_from"] = {"checkpoint": str(req.resume.path), "epoch": req.resume.epoch}
+        log(f"resume:      {req.resume.path} after epoch {req.resume.epoch} of {settings.epochs}")
     outputs.write_resolved_config(cfg, req.fingerprint)
     outputs.write_json(cfg.output_dir / outputs.RUN, {**info, "status": "running"})
-    return _fit(cfg, data, settings, model, info, log)
+    return _fit(cfg, data, settings, model, info, log, req)
+
+
+def resume_state(resume: Resume | None) -> ResumeState | None:
+    """The loop's view of a matched checkpoint."""
+    if resume is None:
+        return None
+    s = resume.state
+    history = tuple(EpochMetrics(**m) for m in s["history"])
+    p = s.get("partial")
+    partial = Partial(int(p["epoch"]), int(p["batches"]), float(p["total"]), int(p["seen"]),
+                      p["generator_at_start"]) if isinstance(p, dict) else None
+    return ResumeState(resume.epoch, s["model"], s["optimizer"], s["generator"], s["rng"], history, partial)
 
 
 def _fit(cfg: LoadedConfig, data: TrainingData, settings: LoopSettings, model: SeizureCNN,
-         info: dict[str, Any], log: Log) -> list[EpochMetrics]:
-    history: list[EpochMetrics] = []
+         info: dict[str, Any], log: Log, req: RunRequest) -> list[EpochMetrics]:
+    start = resume_state(req.resume)
+    history: list[EpochMetrics] = list(start.history) if start is not None else []
+    ident = identity(cfg, req.fingerprint)
 
-    def on_epoch(m: EpochMetrics, trained: torch.nn.Module) -> None:
+    def on_epoch(m: EpochMetrics, state: TrainState) -> None:
         history.append(m)
         outputs.write_metrics(cfg.output_dir, history)
-        outputs.write_checkpoint(cfg.output_dir, trained, m.epoch, {"fingerprint": info["fingerprint"],
-                                 "n_segments": data.geom.n_segments, "model_name": info["model"]["name"]})
+        outputs.write_checkpoint(cfg.output_dir, state, history, ident, {
+            "fingerprint": info["fingerprint"], "n_segments": data.geom.n_segments,
+            "model_name": info["model"]["name"]})
         log(epoch_line(m))
+
+    def on_partial(p: Partial, state: TrainState) -> None:
+        outputs.write_checkpoint(cfg.output_dir, state, history, ident, {
+            "fingerprint": info["fingerprint"], "n_segments": data.geom.n_segments,
+            "model_name": info["model"]["name"]}, partial=p)
 
     train = CacheWindows(cfg.cache_dir, data.tables["train"], data.geom, data.train_rows)
     val = CacheWindows(cfg.cache_dir, data.tables["val"], data.geom)
     try:
-        fit(model, train, val, settings, data.pos_weight, on_epoch)
+        fit(model, train, val, settings, data.pos_weight, on_epoch, start, on_partial)
     except NonFiniteLoss as exc:
         outputs.write_json(cfg.output_dir / outputs.RUN, {**info, "status": "stopped", "stopped_because": str(exc),
                                                           "finished_at": utc_now()})
@@ -124,7 +150,8 @@ def run_info(cfg: LoadedConfig, req: RunRequest, data: TrainingData, settings: L
     """The run.json record: what was trained on, from where, how."""
     return {
         "schema": "tusz-guard/run/v1", "tool_version": __version__, "started_at": utc_now(),
-        "config": str(cfg.path), "fingerprint": req.fingerprint, "cache_dir": str(cfg.cache_dir),
+        "config": str(cfg.path), "overrides": [o.describe() for o in cfg.overrides],
+        "fingerprint": req.fingerprint, "cache_dir": str(cfg.cache_dir),
         "output_dir": str(cfg.output_dir), "windows": data.windows_per_role(),
         "training_windows": data.recipe.total, "recipe": {"available": data.recipe.available,
                                                          "chosen": data.recipe.chosen},

@@ -1,0 +1,80 @@
+"""Bytes a build will write: the one sizing rule `check` (cache.disk_space) and `build-cache --dry-run` share.
+
+The arrays are sized exactly from header-derived sample counts, the channel count and the storage dtype, with
+the .npy header NumPy writes for that shape (the store writes entries with the same header writer). Each file
+and each entry folder is rounded up to the filesystem's block size; meta.json and the entry's line in
+index.json are counted at META_BYTES (they are a few hundred bytes to ~2 KiB: one block on any filesystem).
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tusz_guard.cache.plan import PlanItem
+from tusz_guard.corpus.channels import CHANNELS_10_20
+
+META_BYTES = 4096          # meta.json, and the entry's record in index.json (each well under one 4 KiB block)
+DEFAULT_BLOCK = 4096
+MARGIN = 0.10              # warn when the free space exceeds the need by less than this fraction
+
+
+def npy_bytes(shape: tuple[int, ...], dtype: str) -> int:
+    """The exact size of the .npy file np.save (and the store) writes for an array of this shape and dtype."""
+    import numpy as np
+    from numpy.lib import format as npy
+
+    d = np.dtype(dtype)
+    header = io.BytesIO()
+    npy.write_array_header_1_0(header, {"descr": npy.dtype_to_descr(d), "fortran_order": False, "shape": shape})
+    count = 1
+    for n in shape:
+        count *= n
+    return header.tell() + count * d.itemsize
+
+
+def _blocks(size: int, block: int) -> int:
+    return -(-size // block) * block
+
+
+def entry_bytes(n_samples: int, dtype: str, block: int = DEFAULT_BLOCK, n_channels: int = len(CHANNELS_10_20)) -> int:
+    """Disk bytes of one entry: signal.npy, labels.npy, meta.json, its folder and its index record."""
+    signal = npy_bytes((n_channels, n_samples), dtype)
+    labels = npy_bytes((n_samples,), "uint8")
+    return _blocks(signal, block) + _blocks(labels, block) + 3 * _blocks(META_BYTES, block)
+
+
+@dataclass(frozen=True)
+class SpaceNeed:
+    """What building the missing and stale entries writes."""
+
+    entries: int
+    bytes: int
+    array_bytes: int           # signal.npy + labels.npy alone, unrounded: exactly what the store writes
+
+
+def space_needed(items: Iterable[PlanItem], dtype: str, block: int = DEFAULT_BLOCK) -> SpaceNeed:
+    """Missing and stale items at full size (a rebuild writes the new entry before the old one goes)."""
+    todo = [i for i in items if i.state != "current"]
+    total = sum(entry_bytes(i.recording.n_samples, dtype, block) for i in todo)
+    payload = sum(npy_bytes((len(CHANNELS_10_20), i.recording.n_samples), dtype)
+                  + npy_bytes((i.recording.n_samples,), "uint8") for i in todo)
+    return SpaceNeed(entries=len(todo), bytes=total, array_bytes=payload)
+
+
+def verdict(need: int, free: int) -> str:
+    """'fail' when it does not fit, 'warn' below the margin, else 'pass'."""
+    if need > free:
+        return "fail"
+    if need and free < need * (1 + MARGIN):
+        return "warn"
+    return "pass"
+
+
+def human(n: float) -> str:
+    """1536 -> '1.5 KiB'."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
+            return f"{n:,.0f} B" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:,.1f} TiB"
