@@ -70,7 +70,7 @@ def blocking_statuses(strict: bool = False) -> frozenset[Status]:
 
 def blocks(finding: Finding, strict: bool = False) -> bool:
     """Whether one finding blocks the run."""
-    return finding.status in blocking_statuses(strict)
+    return status_blocks(finding.status, strict)
 
 
 def blocking(findings: Iterable[Finding], strict: bool = False, exempt: Iterable[str] = ()) -> list[Finding]:
