@@ -9,6 +9,14 @@ import pytest
 import yaml
 
 
+@pytest.fixture(autouse=True)
+def _memo_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test's scan memos in a fresh temp folder: never the user's cache folder, never shared between tests."""
+    folder = tmp_path_factory.mktemp("memo")
+    monkeypatch.setenv("TUSZ_GUARD_MEMO_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def tiny_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A read-only tiny synthetic corpus (root; data_dir is root/'edf'). Copy it before modifying."""

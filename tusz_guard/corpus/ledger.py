@@ -7,11 +7,13 @@ missing_channels > too_short > over_limit.
 from __future__ import annotations
 
 import fnmatch
+import gc
+import hashlib
 import os
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -21,6 +23,7 @@ from tusz_guard.corpus.annotations import DURATION_TOLERANCE_S, AnnotationError,
 from tusz_guard.corpus.channels import map_channels
 from tusz_guard.corpus.edf import EdfError, EdfHeader, read_header
 from tusz_guard.corpus.facts import Fact, from_problem
+from tusz_guard.corpus.memo import EntryKey, ScanMemo, facts_in, facts_out, stat_key
 from tusz_guard.corpus.paths import TuszPath, TuszPathError, companion
 from tusz_guard.corpus.windows import n_samples_at, n_windows, window_geometry
 from tusz_guard.errors import GuardError
@@ -169,11 +172,13 @@ def build_ledger(cfg: LoadedConfig, progress: Callable[[int, int], None] | None 
     """Scan data_dir and decide role and status for every recording (reads headers and annotations only).
 
     `progress(done, total)` is called every 250 recordings and at the end (a terminal bar; never required).
+    Rows whose files are unchanged since the last scan come from the scan memo (corpus/memo.py).
     """
     data_dir = cfg.data_dir
     if not data_dir.is_dir():
         raise GuardError(f"data_dir {data_dir} does not exist",
                          hint=f"set data.data_dir in {cfg.display(cfg.path)} or generate a corpus with `tusz-guard synth`")
+    memo = ScanMemo.open(data_dir, memo_digest(cfg))       # before the walk: its start time is the racy line
     files = scan_edf_files(data_dir)
     if not files:
         raise GuardError(f"data_dir {data_dir} holds no .edf files",
@@ -187,14 +192,29 @@ def build_ledger(cfg: LoadedConfig, progress: Callable[[int, int], None] | None 
             problems.append((rel, str(exc)))
     roles, val_patients = assign_roles(parsed, cfg)
     root = str(data_dir)  # string paths: pathlib costs more than the header read itself at corpus scale
-    rows = []
-    for i, (rel, tp) in enumerate(parsed, 1):
-        rows.append(_inspect(os.path.join(root, rel), rel, tp, roles[rel], cfg))
-        if progress is not None and (i % 250 == 0 or i == len(parsed)):
-            progress(i, len(parsed))
+    frozen = gc.isenabled()
+    gc.disable()      # the scan allocates many small long-lived objects and frees none: collections are waste
+    try:
+        rows = []
+        for i, (rel, tp) in enumerate(parsed, 1):
+            rows.append(_inspect(os.path.join(root, rel), rel, tp, roles[rel], cfg, memo))
+            if progress is not None and (i % 250 == 0 or i == len(parsed)):
+                progress(i, len(parsed))
+    finally:
+        if frozen:
+            gc.enable()
+    memo.save()
     rows = _apply_limit(rows, cfg.config.data.limit_files)
     return Ledger(data_dir=data_dir, policy=cfg.config.data.split_policy, recordings=tuple(rows),
                   layout_problems=tuple(problems), val_patients=val_patients)
+
+
+def memo_digest(cfg: LoadedConfig) -> str:
+    """What a memoised row depends on besides its files: the config sections `_decide` reads."""
+    c = cfg.config
+    parts = (c.data.annotations, c.preprocessing.model_dump_json(), c.windows.model_dump_json(),
+             c.labels.model_dump_json())
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def assign_roles(parsed: list[tuple[str, TuszPath]], cfg: LoadedConfig) -> tuple[dict[str, Role | None], tuple[str, ...]]:
@@ -223,24 +243,72 @@ def holdout_patients(patients: list[str], share: float, seed: int) -> list[str]:
     return sorted(order[:n_val])
 
 
-def _inspect(path: str, rel: str, tp: TuszPath, role: Role | None, cfg: LoadedConfig) -> Recording:
+def _inspect(path: str, rel: str, tp: TuszPath, role: Role | None, cfg: LoadedConfig,
+             memo: ScanMemo | None = None) -> Recording:
     try:
-        st = os.stat(path)
-        size, mtime = st.st_size, st.st_mtime_ns
+        st: os.stat_result | None = os.stat(path)
     except OSError:                 # a dangling or looping symlink: read_header below says why, as unreadable
-        size, mtime = 0, 0
+        st = None
     base = Recording(path=rel, split=tp.split, role=role, patient=tp.patient, session=tp.session_dir,
-                     montage=tp.montage, file_size=size, mtime_ns=mtime)
+                     montage=tp.montage, file_size=st.st_size if st else 0, mtime_ns=st.st_mtime_ns if st else 0)
     pattern = _excluded_by(rel, base.stem, cfg.config.data.exclude)
     rec, reason, note = (base, "excluded_by_config", f"excluded by data.exclude ({pattern})") if pattern \
-        else _decide(path, base, cfg)
+        else _memoised(path, base, st, cfg, memo)
     if reason is not None:      # an excluded file's notes say why, not what preprocessing would have done
         kept = tuple(n for n in rec.notes if not n.startswith(INTERPOLATES))
         return replace(rec, status="excluded" if role is not None else "unused", reason=reason, notes=kept + (note,))
     return replace(rec, status="unused") if role is None else rec
 
 
-def _decide(path: str, rec: Recording, cfg: LoadedConfig) -> tuple[Recording, Reason | None, str]:
+Decision = tuple[Recording, "Reason | None", str]
+
+
+def _memoised(path: str, base: Recording, st: os.stat_result | None, cfg: LoadedConfig,
+              memo: ScanMemo | None) -> Decision:
+    """`_decide`, or its memoised result when neither the EDF nor its annotation file changed."""
+    if memo is None or st is None:
+        return _decide(path, base, cfg)
+    ann_path = companion(path, cfg.config.data.annotations)
+    try:
+        ann_key = stat_key(os.stat(ann_path))
+    except OSError:
+        ann_key = None
+    key: EntryKey = (stat_key(st), ann_key, base.role)
+    row = memo.lookup(base.path, key)
+    if row is not None:
+        try:
+            return _from_row(row)
+        except (TypeError, ValueError, IndexError):      # a damaged entry: parse again
+            pass
+    decided = _decide(path, base, cfg)
+    memo.store(base.path, key, _to_row(decided))
+    return decided
+
+
+_FIELDS = tuple(f.name for f in fields(Recording))
+_FACT_FIELDS = (_FIELDS.index("annotation_problems"), _FIELDS.index("header_facts"))
+
+
+def _to_row(decided: Decision) -> tuple[object, ...]:
+    rec, reason, note = decided
+    values = [getattr(rec, name) for name in _FIELDS]
+    for i in _FACT_FIELDS:
+        values[i] = facts_out(values[i])
+    return (tuple(values), reason, note)
+
+
+def _from_row(row: tuple[object, ...]) -> Decision:
+    values, reason, note = row
+    if not isinstance(values, tuple) or len(values) != len(_FIELDS) or not isinstance(note, str) \
+            or reason not in (None, *REASONS):
+        raise ValueError("not a memoised recording row")
+    items = list(values)
+    for i in _FACT_FIELDS:
+        items[i] = facts_in(items[i])
+    return Recording(*items), reason, note   # type: ignore[return-value]
+
+
+def _decide(path: str, rec: Recording, cfg: LoadedConfig) -> Decision:
     """The recording filled from its header and annotations, its exclusion reason (or None) and its note."""
     try:
         header = read_header(path)
