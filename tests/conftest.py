@@ -12,8 +12,11 @@ import yaml
 @pytest.fixture(autouse=True)
 def _memo_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test's scan memos in a fresh temp folder: never the user's cache folder, never shared between tests."""
+    from tusz_guard.corpus import memo
+
     folder = tmp_path_factory.mktemp("memo")
-    monkeypatch.setenv("TUSZ_GUARD_MEMO_DIR", str(folder))
+    monkeypatch.setenv(memo.ENV_DIR, str(folder))
+    monkeypatch.setattr(memo, "SETTINGS", memo.Settings())    # a --no-memo of an in-process CLI run ends here
     return folder
 
 

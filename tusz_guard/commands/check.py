@@ -10,6 +10,7 @@ import click
 from tusz_guard import __version__
 from tusz_guard.app.preflight import preflight
 from tusz_guard.checks.engine import registered
+from tusz_guard.commands.common import NO_MEMO, SCAN_WORKERS
 from tusz_guard.config import LoadedConfig, find_project_root
 from tusz_guard.errors import ConfigError
 from tusz_guard.pipeline.foreign_config import load_any
@@ -46,6 +47,8 @@ SUFFIX_FORMATS = {".json": "json", ".xml": "junit", ".html": "html", ".htm": "ht
 @click.option("--expectations", "suite_dir", type=click.Path(file_okay=False),
               help="Folder of suite .json files (default: <project>/expectations/, else the bundled suites).")
 @click.option("--data-docs", type=click.Path(file_okay=False), help="Also build Great Expectations Data Docs here.")
+@NO_MEMO
+@SCAN_WORKERS
 def command(configs: tuple[str, ...], list_checks: bool, formats: tuple[str, ...], out: str | None, report_dir: str | None,
             select: tuple[str, ...], skip: tuple[str, ...], strict: bool, fail_fast: bool, deep: bool,
             archive: str | None, no_expectations: bool, suite_dir: str | None, data_docs: str | None) -> int:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import click
 
 from tusz_guard.atomic import is_stdout, write_output
-from tusz_guard.commands.common import CONFIG_ARG, echo_paths
+from tusz_guard.commands.common import CONFIG_ARG, NO_MEMO, SCAN_WORKERS, echo_paths
 from tusz_guard.corpus.funnel import funnel_lines
 from tusz_guard.corpus.ledger import Ledger, Recording, build_ledger
 from tusz_guard.pipeline.foreign_config import load_any
@@ -33,6 +33,8 @@ DERIVED: dict[str, Callable[[Recording], object]] = {
 @click.option("--all", "show_all", is_flag=True, help="Table: list every recording, not only excluded ones.")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default=None,
               help="Write the inventory to this file (replaced atomically; '-' is stdout) instead of stdout.")
+@NO_MEMO
+@SCAN_WORKERS
 def command(config: str, fmt: str, show_all: bool, out: str | None) -> int:
     """List every recording under data_dir, its role, and why excluded ones are out.
 

@@ -57,14 +57,6 @@ class Settings:
 SETTINGS = Settings()
 
 
-def configure(*, memo: bool | None = None, workers: int | None = None) -> None:
-    """Set the scan settings for this process (the CLI's --no-memo and --scan-workers)."""
-    if memo is not None:
-        SETTINGS.memo = memo
-    if workers is not None:
-        SETTINGS.workers = workers
-
-
 def memo_dir() -> Path:
     """The folder memos live in: $TUSZ_GUARD_MEMO_DIR, else the user's cache folder."""
     explicit = os.environ.get(ENV_DIR)
@@ -147,7 +139,7 @@ def _load(path: Path, identity: str) -> dict[str, tuple[Any, ...]]:
     try:
         with open(path, "rb") as f:
             blob = f.read()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):     # no memo yet (a failed write says so itself)
         return {}
     except OSError as exc:
         note(f"scan memo {path} unreadable ({exc.strerror or exc}); scanning cold")
