@@ -4,20 +4,20 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from tusz_guard import __version__
-from tusz_guard.app.preflight import preflight
-from tusz_guard.checks.engine import registered
 from tusz_guard.commands.common import NO_MEMO, SCAN_WORKERS
-from tusz_guard.config import LoadedConfig, find_project_root
 from tusz_guard.errors import ConfigError
-from tusz_guard.pipeline.foreign_config import load_any
 from tusz_guard.progress import count_bar
 from tusz_guard.report import FORMATS, check_output_option, write_reports
 from tusz_guard.report.text import header_lines, render_text, summary_line
 from tusz_guard.results import Finding, Report
+
+if TYPE_CHECKING:     # `check --help` imports neither pydantic nor numpy: the application layer loads on use
+    from tusz_guard.config import LoadedConfig
 
 REPORTS_DIR = "reports"
 # -o's suffix picks the format when --format is not given (.md: the text report, which reads as Markdown)
@@ -63,6 +63,8 @@ def command(configs: tuple[str, ...], list_checks: bool, formats: tuple[str, ...
       tusz-guard check configs/train.yaml --no-expectations      # skip the Great Expectations suites
       tusz-guard check --list                                     # every check id, its title and inputs
     """
+    from tusz_guard.app.preflight import preflight
+
     if list_checks:
         return print_list(configs, suite_dir, no_expectations)
     if not configs:
@@ -115,6 +117,9 @@ def _echo_report(report: Report, *, text: bool) -> None:
 
 
 def _load_primary(shown: str, files: list[str], out: str | None, report_dir: str | None) -> LoadedConfig:
+    from tusz_guard.config import find_project_root
+    from tusz_guard.pipeline.foreign_config import load_any
+
     try:
         return load_any(shown)
     except ConfigError as exc:               # CI still gets its JUnit/JSON file, with config.schema failing
@@ -127,6 +132,8 @@ def _load_primary(shown: str, files: list[str], out: str | None, report_dir: str
 
 def load_failure_report(shown: str, exc: ConfigError) -> Report:
     """The report of a run whose primary config does not load: config.schema fails with every problem."""
+    from tusz_guard.checks.engine import registered
+
     problems = [f"{shown}: {line}" for line in exc.render(with_file=False).splitlines()]
     finding = Finding("config.schema", "fail", next(c.title for c in registered() if c.id == "config.schema"),
                       f"{len(problems):,} problem(s): " + "; ".join(problems), {"problems": problems})
@@ -137,6 +144,7 @@ def load_failure_report(shown: str, exc: ConfigError) -> Report:
 def print_list(configs: tuple[str, ...], suite_dir: str | None, no_expectations: bool) -> int:
     """`check --list`: id, title and inputs of every check, in report order (suites of CONFIG's project)."""
     from tusz_guard.app.preflight import listed_checks
+    from tusz_guard.pipeline.foreign_config import load_any
 
     cfg = load_any(configs[0]) if configs else None
     checks = listed_checks(cfg, suite_dir, expectations=not no_expectations)

@@ -1,10 +1,14 @@
 """Small helpers shared by command modules."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from tusz_guard.config import LoadedConfig
 from tusz_guard.textsafe import safe
+
+if TYPE_CHECKING:     # a command's --help loads no config machinery (pydantic)
+    from tusz_guard.config import LoadedConfig
 
 CONFIG_ARG = click.argument("config", type=click.Path(dir_okay=False, path_type=str))
 
