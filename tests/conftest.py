@@ -16,7 +16,8 @@ def _memo_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
 
     folder = tmp_path_factory.mktemp("memo")
     monkeypatch.setenv(memo.ENV_DIR, str(folder))
-    monkeypatch.setattr(memo, "SETTINGS", memo.Settings())    # a --no-memo of an in-process CLI run ends here
+    monkeypatch.setattr(memo.SETTINGS, "memo", True)      # a --no-memo or --scan-workers of an in-process run
+    monkeypatch.setattr(memo.SETTINGS, "workers", None)   # ends with its test
     return folder
 
 

@@ -19,6 +19,7 @@ from tusz_guard.corpus import ledger as ledger_mod
 from tusz_guard.corpus import memo
 from tusz_guard.corpus.ledger import Ledger, build_ledger
 
+DEFAULT_MARGIN_S = memo.RACY_MARGIN_NS / 1e9
 TICK_S = 0.03        # longer than the test margin below, so every change lands in an earlier timestamp tick
 
 
@@ -115,7 +116,9 @@ def _apply(corpus: Path, op: tuple[str, int, bool]) -> None:
     elif kind == "edit_ann":
         _edit(companions[0], same_size=flag, restore_mtime=flag)
     elif kind == "touch":
-        os.utime(edf if flag else companions[0])
+        target = edf if flag else companions[0]
+        if target.exists():
+            os.utime(target)
     elif kind == "delete":
         (edf if flag else companions[0]).unlink(missing_ok=True)
     elif kind == "rename":      # another stem in the same folder: a new path, the same inode
@@ -263,8 +266,8 @@ def test_memo_lives_outside_the_corpus_and_project(cfg_path: Path, corpus_copy: 
 
 def test_concurrent_checks_share_a_memo(cfg_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Four inventories at once, twice over: every output identical, the memo complete and valid afterwards."""
-    time.sleep(memo.RACY_MARGIN_NS / 1e9 + 0.05)     # the subprocesses keep the default margin (2 s)
-    monkeypatch.setattr(memo, "RACY_MARGIN_NS", 2_000_000_000)
+    time.sleep(DEFAULT_MARGIN_S + 0.05)             # the subprocesses keep the default margin
+    monkeypatch.setattr(memo, "RACY_MARGIN_NS", int(DEFAULT_MARGIN_S * 1e9))
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     for round_ in range(2):
         outs = [cfg_path.parent / f"inv{round_}-{i}.json" for i in range(4)]
