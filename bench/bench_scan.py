@@ -9,7 +9,8 @@ Reported: per-variant medians of wall, CPU (user+sys) and peak RSS from the OS's
 ratios taken round by round (cold/floor, warm/floor, cold/base, warm/cold), then their medians.
 
     .venv/bin/python bench/bench_scan.py --workdir /tmp/tg-bench --rounds 5 [--base /tmp/tg-base] [--command inventory]
-    .venv/bin/python bench/bench_scan.py --workdir /tmp/tg-bench --latency-ms 20 --command inventory  (latency.py)
+    .venv/bin/python bench/bench_scan.py --workdir /tmp/tg-bench --latency-ms 20 --command inventory --rounds 1
+        (every stat/scandir/open under the corpus waits 20 ms first: bench/latency_site/sitecustomize.py)
 
 The memo goes to WORKDIR/memo (TUSZ_GUARD_MEMO_DIR), never to the user's cache folder.
 """
@@ -73,18 +74,23 @@ def main() -> None:
     parser.add_argument("--command", choices=["check", "inventory"], default="check")
     parser.add_argument("--base", type=Path, default=None, help="an older tree (folder holding tusz_guard/)")
     parser.add_argument("--variants", default="floor,cold,warm", help="comma-separated; base is added with --base")
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="inject this much per metadata operation under the corpus (bench/latency_site)")
     args = parser.parse_args()
     # the project is made in a child: this parent stays small, since a forked child's peak RSS starts at its parent's
     config = Path(subprocess.run([sys.executable, "-c", SETUP, str(HERE), str(args.workdir), args.command],
                                  capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
     env = {**os.environ, "TUSZ_GUARD_MEMO_DIR": str(args.workdir / "memo")}
+    if args.latency_ms:
+        env.update(PYTHONPATH=str(HERE / "latency_site"), TG_LATENCY_MS=str(args.latency_ms),
+                   TG_LATENCY_ROOT=str(args.workdir / "scale_corpus"))
     variants = args.variants.split(",") + (["base"] if args.base else [])
     out = args.workdir / "bench-scan.json"
     lines = {v: command_line(v, args.command, config, out, args.base) for v in variants}
     if "warm" in variants:       # prime the memo (twice: files younger than the racy margin are kept only later)
         for _ in range(2):
             run_once(lines["warm"], env)
-    for v in variants:           # one warm-up each: the page cache holds the corpus for all of them
+    for v in variants if not args.latency_ms else []:   # one warm-up each: the page cache holds the corpus
         run_once(lines[v], env)
     load_before = os.getloadavg()[0]
     runs: dict[str, list[dict[str, float]]] = {v: [] for v in variants}

@@ -58,7 +58,7 @@ def test_second_scan_reads_no_file(cfg_path: Path, monkeypatch: pytest.MonkeyPat
     time.sleep(TICK_S)
     first = scan(cfg_path)
     calls: list[str] = []
-    monkeypatch.setattr(ledger_mod, "_decide", lambda path, rec, cfg: calls.append(path))
+    monkeypatch.setattr(ledger_mod, "_decide", lambda path, rec, cfg, *_: calls.append(path))
     assert scan(cfg_path) == first
     assert calls == []
 
@@ -160,8 +160,8 @@ def test_memo_scan_equals_cold_scan(ops: list[tuple[str, int, bool]], rounds: in
         time.sleep(TICK_S)
         parsed: list[str] = []
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(ledger_mod, "_decide", lambda path, rec, c, real=ledger_mod._decide, parsed=parsed:
-                       parsed.append(path) or real(path, rec, c))
+            mp.setattr(ledger_mod, "_decide", lambda path, rec, c, *more, real=ledger_mod._decide, parsed=parsed:
+                       parsed.append(path) or real(path, rec, c, *more))
             warm = scan(cfg)
         assert warm == scan(cfg, use_memo=False)
         assert len(parsed) <= 2 * len(done)         # an operation changes at most two recordings
@@ -279,5 +279,5 @@ def test_concurrent_checks_share_a_memo(cfg_path: Path, monkeypatch: pytest.Monk
         assert len({out.read_text() for out in outs}) == 1
     assert len(list(Path(os.environ[memo.ENV_DIR]).glob("*.memo"))) == 1
     cold = scan(cfg_path, use_memo=False)
-    monkeypatch.setattr(ledger_mod, "_decide", lambda path, rec, cfg: pytest.fail(f"parsed {path} again"))
+    monkeypatch.setattr(ledger_mod, "_decide", lambda path, rec, cfg, *_: pytest.fail(f"parsed {path} again"))
     assert scan(cfg_path) == cold

@@ -317,27 +317,27 @@ def _inspect(path: str, rel: str, tp: TuszPath, role: Role | None, cfg: LoadedCo
     if memo is None or st is None or pattern is not None:
         return _judge(path, rel, tp, role, cfg, st, pattern)
     try:
-        ann_key = stat_key(os.stat(companion(path, cfg.config.data.annotations)))
+        ann_st: os.stat_result | None = os.stat(companion(path, cfg.config.data.annotations))
     except OSError:
-        ann_key = None
-    key: EntryKey = (stat_key(st), ann_key, role)
+        ann_st = None
+    key: EntryKey = (stat_key(st), stat_key(ann_st) if ann_st else None, role)
     row = memo.lookup(rel, key)
     if row is not None:
         try:
             return _from_row(row)
         except (TypeError, ValueError, IndexError):      # a damaged entry: judge it again
             pass
-    rec = _judge(path, rel, tp, role, cfg, st, None)
+    rec = _judge(path, rel, tp, role, cfg, st, None, ann_st)
     memo.store(rel, key, _to_row(rec))
     return rec
 
 
 def _judge(path: str, rel: str, tp: TuszPath, role: Role | None, cfg: LoadedConfig, st: os.stat_result | None,
-           pattern: str | None) -> Recording:
+           pattern: str | None, ann_st: os.stat_result | None = None) -> Recording:
     base = Recording(path=rel, split=tp.split, role=role, patient=tp.patient, session=tp.session_dir,
                      montage=tp.montage, file_size=st.st_size if st else 0, mtime_ns=st.st_mtime_ns if st else 0)
     rec, reason, note = (base, "excluded_by_config", f"excluded by data.exclude ({pattern})") if pattern \
-        else _decide(path, base, cfg)
+        else _decide(path, base, cfg, ann_st)
     if reason is not None:      # an excluded file's notes say why, not what preprocessing would have done
         kept = tuple(n for n in rec.notes if not n.startswith(INTERPOLATES))
         return replace(rec, status="excluded" if role is not None else "unused", reason=reason, notes=kept + (note,))
@@ -366,8 +366,11 @@ def _from_row(row: tuple[object, ...]) -> Recording:
     return Recording(*items)     # type: ignore[arg-type]
 
 
-def _decide(path: str, rec: Recording, cfg: LoadedConfig) -> Decision:
-    """The recording filled from its header and annotations, its exclusion reason (or None) and its note."""
+def _decide(path: str, rec: Recording, cfg: LoadedConfig, ann_st: os.stat_result | None = None) -> Decision:
+    """The recording filled from its header and annotations, its exclusion reason (or None) and its note.
+
+    ann_st: the annotation file's stat when the caller made one already (the memo's key): no second stat.
+    """
     try:
         header = read_header(path)
     except EdfError as exc:
@@ -386,7 +389,7 @@ def _decide(path: str, rec: Recording, cfg: LoadedConfig) -> Decision:
         if not os.path.exists(ann_path):
             return rec, "no_annotations", f"no {ann_name} next to the EDF"
         return rec, "bad_annotations", f"{ann_name}: {exc.reason}"
-    ann_st = os.stat(ann_path)
+    ann_st = ann_st or os.stat(ann_path)
     rec = replace(_with_annotations(rec, ann, cfg), annotation_size=ann_st.st_size,
                   annotation_mtime_ns=ann_st.st_mtime_ns, annotation_sha256=ann.sha256)
     if ann.n_data_rows == 0:      # real TUSZ files always carry at least a bckg row (docs/user-guide.md)
