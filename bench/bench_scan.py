@@ -43,7 +43,8 @@ print(config)
 """
 
 
-def command_line(variant: str, command: str, config: Path, out: Path, base: Path | None) -> list[str]:
+def command_line(variant: str, command: str, config: Path, out: Path, base: Path | None,
+                 extra: tuple[str, ...] = ()) -> list[str]:
     if variant == "floor":
         return [sys.executable, str(HERE / "scan_floor.py"), str(config), command]
     args = [command, str(config)]
@@ -51,7 +52,7 @@ def command_line(variant: str, command: str, config: Path, out: Path, base: Path
         ["--format", "json", "-o", str(out)]
     if variant == "base":
         return [sys.executable, "-c", FROM_TREE, str(base), *args]
-    return [sys.executable, "-m", "tusz_guard.cli", *args, *(["--no-memo"] if variant == "cold" else [])]
+    return [sys.executable, "-m", "tusz_guard.cli", *args, *extra, *(["--no-memo"] if variant == "cold" else [])]
 
 
 def run_once(argv: list[str], env: dict[str, str]) -> dict[str, float]:
@@ -76,6 +77,7 @@ def main() -> None:
     parser.add_argument("--variants", default="floor,cold,warm", help="comma-separated; base is added with --base")
     parser.add_argument("--latency-ms", type=float, default=0.0,
                         help="inject this much per metadata operation under the corpus (bench/latency_site)")
+    parser.add_argument("--scan-workers", type=int, default=None, help="passed to this tree's cold and warm runs")
     args = parser.parse_args()
     # the project is made in a child: this parent stays small, since a forked child's peak RSS starts at its parent's
     config = Path(subprocess.run([sys.executable, "-c", SETUP, str(HERE), str(args.workdir), args.command],
@@ -86,7 +88,8 @@ def main() -> None:
                    TG_LATENCY_ROOT=str(args.workdir / "scale_corpus"))
     variants = args.variants.split(",") + (["base"] if args.base else [])
     out = args.workdir / "bench-scan.json"
-    lines = {v: command_line(v, args.command, config, out, args.base) for v in variants}
+    extra = ("--scan-workers", str(args.scan_workers)) if args.scan_workers is not None else ()
+    lines = {v: command_line(v, args.command, config, out, args.base, extra) for v in variants}
     if "warm" in variants:       # prime the memo (twice: files younger than the racy margin are kept only later)
         for _ in range(2):
             run_once(lines["warm"], env)
