@@ -81,7 +81,7 @@ class ScanMemo:
     def __init__(self, path: Path | None, identity: str, old: dict[str, tuple[Any, ...]]) -> None:
         self.path = path
         self.identity = identity
-        self.started_ns = time.time_ns()
+        self.started_ns = now_ns()
         self._old = old
         self._new: dict[str, tuple[Any, ...]] = {}
         self._lock = Lock()
@@ -94,8 +94,7 @@ class ScanMemo:
         identity = f"{real}\0{digest}\0{PARSER_VERSION}"
         if not SETTINGS.memo:
             return cls(None, identity, {})
-        name = hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()[:20]
-        path = memo_dir() / f"{name}-{digest[:16]}.memo"
+        path = memo_file("", real, f"-{digest[:16]}")
         return cls(path, identity, _load(path, identity))
 
     def lookup(self, rel: str, key: EntryKey) -> tuple[Any, ...] | None:
@@ -106,52 +105,81 @@ class ScanMemo:
         with self._lock:
             self._new[rel] = entry
             self.hits += 1
-        return entry[1]
+        row: tuple[Any, ...] = entry[1]
+        return row
 
     def store(self, rel: str, key: EntryKey, row: tuple[Any, ...]) -> None:
         """Remember a freshly parsed row, unless a file of it is racy (changed too recently to trust)."""
-        limit = self.started_ns - RACY_MARGIN_NS
-        if any(s is not None and (s[1] >= limit or s[2] >= limit) for s in key[:2]):
+        if any(s is not None and is_racy(s, self.started_ns) for s in key[:2]):
             return
         with self._lock:
             self._new[rel] = (key, row)
 
     def save(self) -> None:
         """Write the memo if this scan changed it (atomically); a failure is a one-line note."""
-        if self.path is None or self._new == self._old:
-            return
-        payload = marshal.dumps((self.identity, self._new))
+        if self.path is not None and self._new != self._old:
+            write_memo(self.path, self.identity, self._new)
+
+
+def memo_file(kind: str, real_path: str, suffix: str = "") -> Path:
+    """Where the memo of one folder or file lives: named by a hash of its real path, in memo_dir()."""
+    name = hashlib.sha256(real_path.encode("utf-8", "surrogateescape")).hexdigest()[:20]
+    return memo_dir() / f"{kind}{name}{suffix}.memo"
+
+
+def now_ns() -> int:
+    """The time a scan starts: files changed after it (or just before) are racy."""
+    return time.time_ns()
+
+
+def is_racy(key: StatKey, started_ns: int) -> bool:
+    """Changed too close to started_ns to trust its stat (git's racy rule, with a margin for coarse clocks)."""
+    limit = started_ns - RACY_MARGIN_NS
+    return key[1] >= limit or key[2] >= limit
+
+
+def write_memo(path: Path, identity: str, payload_obj: Any) -> None:
+    """Replace the memo at path atomically (temp file + os.replace); a failure is a one-line note."""
+    payload = marshal.dumps((identity, payload_obj))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(MAGIC + _HEAD.pack(FORMAT, zlib.crc32(payload), len(payload)) + payload)
-                os.replace(tmp, self.path)
-            except BaseException:
-                _unlink(tmp)
-                raise
-        except OSError as exc:
-            note(f"scan memo not saved ({self.path}: {exc.strerror or exc}); the next scan is cold too")
+            with os.fdopen(fd, "wb") as f:
+                f.write(MAGIC + _HEAD.pack(FORMAT, zlib.crc32(payload), len(payload)) + payload)
+            os.replace(tmp, path)
+        except BaseException:
+            _unlink(tmp)
+            raise
+    except OSError as exc:
+        note(f"scan memo not saved ({path}: {exc.strerror or exc}); the next scan is cold too")
 
 
-def _load(path: Path, identity: str) -> dict[str, tuple[Any, ...]]:
+def read_memo(path: Path, identity: str) -> Any:
+    """The memo's payload, or None when missing (silently) or unreadable, corrupt or foreign (one note)."""
     try:
         with open(path, "rb") as f:
             blob = f.read()
     except (FileNotFoundError, NotADirectoryError):     # no memo yet (a failed write says so itself)
-        return {}
+        return None
     except OSError as exc:
         note(f"scan memo {path} unreadable ({exc.strerror or exc}); scanning cold")
-        return {}
-    entries = _decode(blob, identity)
-    if entries is None:
+        return None
+    payload = _decode(blob, identity)
+    if payload is None:
+        note(f"scan memo {path} is corrupt or foreign; scanning cold (it is rewritten)")
+    return payload
+
+
+def _load(path: Path, identity: str) -> dict[str, tuple[Any, ...]]:
+    entries = read_memo(path, identity)
+    if entries is not None and not isinstance(entries, dict):
         note(f"scan memo {path} is corrupt or foreign; scanning cold (it is rewritten)")
         return {}
-    return entries
+    return entries or {}
 
 
-def _decode(blob: bytes, identity: str) -> dict[str, tuple[Any, ...]] | None:
+def _decode(blob: bytes, identity: str) -> Any:
     head = len(MAGIC) + _HEAD.size
     if not blob.startswith(MAGIC) or len(blob) < head:
         return None
@@ -160,12 +188,10 @@ def _decode(blob: bytes, identity: str) -> dict[str, tuple[Any, ...]] | None:
     if fmt != FORMAT or len(payload) != length or zlib.crc32(payload) != crc:
         return None
     try:
-        stored_identity, entries = marshal.loads(payload)
+        stored_identity, content = marshal.loads(payload)
     except (EOFError, ValueError, TypeError):
         return None
-    if stored_identity != identity or not isinstance(entries, dict):
-        return None
-    return entries
+    return content if stored_identity == identity else None
 
 
 def _unlink(path: str) -> None:
