@@ -146,7 +146,8 @@ def write_memo(path: Path, identity: str, payload_obj: Any) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(MAGIC + _HEAD.pack(FORMAT, zlib.crc32(payload), len(payload)) + payload)
+                f.write(MAGIC + _HEAD.pack(FORMAT, zlib.crc32(payload), len(payload)))
+                f.write(payload)      # not concatenated: at 70,000 recordings that copy is 30 MB of peak memory
             os.replace(tmp, path)
         except BaseException:
             _unlink(tmp)
@@ -184,7 +185,7 @@ def _decode(blob: bytes, identity: str) -> Any:
     if not blob.startswith(MAGIC) or len(blob) < head:
         return None
     fmt, crc, length = _HEAD.unpack_from(blob, len(MAGIC))
-    payload = blob[head:]
+    payload = memoryview(blob)[head:]         # no copy of the payload
     if fmt != FORMAT or len(payload) != length or zlib.crc32(payload) != crc:
         return None
     try:
