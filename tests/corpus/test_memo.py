@@ -281,3 +281,14 @@ def test_concurrent_checks_share_a_memo(cfg_path: Path, monkeypatch: pytest.Monk
     cold = scan(cfg_path, use_memo=False)
     monkeypatch.setattr(ledger_mod, "_decide", lambda path, rec, cfg, *_: pytest.fail(f"parsed {path} again"))
     assert scan(cfg_path) == cold
+
+
+def test_a_memo_folder_inside_the_corpus_is_refused(cfg_path: Path, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    inside = corpus_copy / "edf" / ".memo"
+    monkeypatch.setenv(memo.ENV_DIR, str(inside))
+    time.sleep(TICK_S)
+    assert scan(cfg_path) == scan(cfg_path, use_memo=False)
+    assert not inside.exists()
+    assert capsys.readouterr().err == (f"note: scan memo folder {inside} lies inside the corpus; scanning cold "
+                                       f"(set {memo.ENV_DIR} elsewhere)\n")

@@ -95,6 +95,10 @@ class ScanMemo:
         if not SETTINGS.memo:
             return cls(None, identity, {})
         path = memo_file("", real, f"-{digest[:16]}")
+        folder = os.path.realpath(path.parent)
+        if folder == real or folder.startswith(real.rstrip(os.sep) + os.sep):
+            note(f"scan memo folder {path.parent} lies inside the corpus; scanning cold (set {ENV_DIR} elsewhere)")
+            return cls(None, identity, {})
         return cls(path, identity, _load(path, identity))
 
     def lookup(self, rel: str, key: EntryKey) -> tuple[Any, ...] | None:
