@@ -56,3 +56,20 @@ def test_scan_workers_option(tiny_corpus: Path, make_project: Callable[..., Path
         outs.append(json.loads(out.read_text()))
     assert outs[0] == outs[1] == outs[2]
     assert run(["inventory", str(cfg), "--scan-workers", "-1"]) == 2
+
+
+def test_parallel_scans_fill_and_use_the_memo(corpus_copy: Path, make_project: Callable[..., Path],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setattr(memo, "RACY_MARGIN_NS", 10_000_000)
+    cfg = load_config(make_project(corpus_copy))
+    time.sleep(0.03)
+    memo.SETTINGS.workers = 8
+    first = build_ledger(cfg)                                   # threads store rows into one memo
+    real = ledger_mod._decide
+    monkeypatch.setattr(ledger_mod, "_decide", lambda *a: pytest.fail("parsed again"))
+    assert build_ledger(cfg) == first                           # threads read them back: nothing parsed
+    monkeypatch.setattr(ledger_mod, "_decide", real)
+    memo.SETTINGS.memo, memo.SETTINGS.workers = False, 1
+    assert build_ledger(cfg) == first
