@@ -292,3 +292,21 @@ def test_a_memo_folder_inside_the_corpus_is_refused(cfg_path: Path, corpus_copy:
     assert not inside.exists()
     assert capsys.readouterr().err == (f"note: scan memo folder {inside} lies inside the corpus; scanning cold "
                                        f"(set {memo.ENV_DIR} elsewhere)\n")
+
+
+def test_editing_a_parser_starts_a_new_memo(cfg_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tusz_guard.corpus import edf
+
+    cfg = load_config(cfg_path)
+    before = ledger_mod.memo_digest(cfg)
+    edited = tmp_path / "edf.py"
+    original = edf.__file__
+    edited.write_bytes(Path(original).read_bytes() + b"\n# edited\n")
+    monkeypatch.setattr(edf, "__file__", str(edited))
+    ledger_mod._code_digest.cache_clear()
+    try:
+        assert ledger_mod.memo_digest(cfg) != before
+    finally:
+        monkeypatch.setattr(edf, "__file__", original)
+        ledger_mod._code_digest.cache_clear()
+    assert ledger_mod.memo_digest(cfg) == before

@@ -11,12 +11,13 @@ import gc
 import hashlib
 import os
 import random
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import islice
 from pathlib import Path
 from typing import Literal
@@ -273,11 +274,26 @@ def _stat_latency(root: str) -> float:
 
 
 def memo_digest(cfg: LoadedConfig) -> str:
-    """What a memoised row depends on besides its files: the config sections `_decide` reads."""
+    """What a memoised row depends on besides its files: the config sections `_decide` reads, and the code."""
     c = cfg.config
     parts = (c.data.annotations, c.preprocessing.model_dump_json(), c.windows.model_dump_json(),
-             c.labels.model_dump_json())
+             c.labels.model_dump_json(), _code_digest())
     return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """A hash of the modules that derive a row: editing a parser or the ledger starts a new memo by itself
+    (PARSER_VERSION need not be remembered)."""
+    h = hashlib.sha256()
+    for name in ("edf", "annotations", "channels", "windows", "paths", "facts", "ledger", "memo"):
+        module = sys.modules.get(f"tusz_guard.corpus.{name}")
+        source = getattr(module, "__file__", None)
+        try:
+            h.update(Path(source).read_bytes() if source else name.encode())
+        except OSError:
+            h.update(name.encode())
+    return h.hexdigest()
 
 
 def assign_roles(parsed: list[tuple[str, TuszPath]], cfg: LoadedConfig) -> tuple[dict[str, Role | None], tuple[str, ...]]:

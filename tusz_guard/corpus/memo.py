@@ -34,7 +34,7 @@ from typing import Any
 
 from tusz_guard.corpus.facts import Fact
 
-# Bump when the header or annotation parser, or the ledger's derivation of a recording row, changes.
+# The memo's own format of a row; the ledger's digest also hashes the parsers' and the ledger's source code.
 PARSER_VERSION = 1
 MAGIC = b"tusz-guard scan memo\n"
 FORMAT = 1
