@@ -1,12 +1,40 @@
 """Shared fixtures: generated corpora (never downloaded) and throwaway projects with configs."""
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 import yaml
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_memo_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Memos of session- and module-scoped fixtures (they run before the per-test folder below) in a temp folder."""
+    from tusz_guard.corpus import memo
+
+    old = os.environ.get(memo.ENV_DIR)
+    os.environ[memo.ENV_DIR] = str(tmp_path_factory.mktemp("session-memo"))
+    yield
+    if old is None:
+        os.environ.pop(memo.ENV_DIR, None)
+    else:
+        os.environ[memo.ENV_DIR] = old
+
+
+@pytest.fixture(autouse=True)
+def _memo_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test's scan memos in a fresh temp folder: never the user's cache folder, never shared between tests."""
+    from tusz_guard.corpus import memo
+
+    folder = tmp_path_factory.mktemp("memo")
+    monkeypatch.setenv(memo.ENV_DIR, str(folder))
+    monkeypatch.setattr(memo.SETTINGS, "memo", True)      # a --no-memo or --scan-workers of an in-process run
+    monkeypatch.setattr(memo.SETTINGS, "workers", None)   # ends with its test
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,26 @@ from tusz_guard.errors import GuardError
 from tusz_guard.extras import from_import_error
 from tusz_guard.results import ExitCode
 
+# The first line of each command's docstring, so `tusz-guard --help` imports no command module (and so neither
+# numpy nor pydantic); tests/test_cli_start.py fails when a docstring and its line here differ.
+SUMMARIES: dict[str, str] = {
+    "synth": "Write a synthetic TUSZ corpus to DEST (data_dir is DEST/edf) and DEST/ground_truth.json.",
+    "inventory": "List every recording under data_dir, its role, and why excluded ones are out.",
+    "build-cache": "Build the preprocessed-signal cache the config reads.",
+    "check": "Check a training setup before the first batch: config paths, corpus, labels, splits, cache.",
+    "pack": "Archive the cache the config reads, refusing one that does not cover its training recordings.",
+    "verify-archive": "Verify a cache archive without extracting it: safety, readability, totals, completeness, "
+                      "checksums.",
+    "verify-copy": "Verify that DEST (a folder or a URL such as s3://bucket/cache/tusz) holds exactly the cache "
+                   "CONFIG reads.",
+    "unpack": "Extract a cache archive into the config's cache dir: regular files only, under its prefix, "
+              "verified first.",
+    "train": "Run the preflight; train only when it passes (exit 1 naming the blocking checks otherwise).",
+    "init": "Write configs/smoke.yaml and configs/train.yaml for DATA_DIR, then run the config checks on them.",
+    "run": "Check, then run COMMAND only when the check passes (exit code = the command's; 1 when blocked).",
+    "stamp": "Write a stamp into the cache a pipeline config reads, after a build you trust.",
+}
+
 COMMANDS: dict[str, str] = {
     "synth": "tusz_guard.commands.synth",
     "inventory": "tusz_guard.commands.inventory",
@@ -48,6 +68,14 @@ class LazyGroup(click.Group):
             return None
         return importlib.import_module(module).command
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's command list, from SUMMARIES: listing the commands imports none of them."""
+        names = [n for n in self.list_commands(ctx) if n in SUMMARIES]
+        if names:
+            limit = formatter.width - 6 - max(len(n) for n in names)
+            with formatter.section("Commands"):
+                formatter.write_dl([(n, summary(n, limit)) for n in names])
+
     def resolve_command(self, ctx: click.Context, args: list[str]
                         ) -> tuple[str | None, click.Command | None, list[str]]:
         try:
@@ -57,6 +85,11 @@ class LazyGroup(click.Group):
             if not close or "did you mean" in str(exc).lower():
                 raise
             raise click.UsageError(f"No such command '{args[0]}'; did you mean '{close[0]}'?", ctx) from None
+
+
+def summary(name: str, limit: int) -> str:
+    """A command's line in `--help`, shortened as click shortens its docstring."""
+    return click.Command(name, help=SUMMARIES[name]).get_short_help_str(limit)
 
 
 def _available(name: str) -> bool:

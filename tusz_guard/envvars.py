@@ -29,6 +29,7 @@ class EnvVar:
 KNOWN: tuple[EnvVar, ...] = (
     EnvVar("TUSZ_GUARD_SET", "config overrides applied before validation, as --set (k=v;k=v)"),
     EnvVar("TUSZ_GUARD_LOG_DIR", "folder for crash logs (tracebacks of tusz-guard bugs)"),
+    EnvVar("TUSZ_GUARD_MEMO_DIR", "folder of the scan memo (default: the user's cache folder)"),
     EnvVar("TUSZ_GUARD_REQUIRE_BROWSER", "the project's test suite: browser tests fail instead of skipping"),
     # read by the CI templates in ci/ (shell), not by the Python package: listed so they never warn
     EnvVar("TUSZ_GUARD_ARGS", "ci/ templates: extra `check` options"),

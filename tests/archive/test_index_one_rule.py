@@ -66,9 +66,9 @@ def test_the_corpus_is_scanned_once(command: str, small_config: Path, packed: Pa
     calls: list[Path] = []
     real = ledger_module.scan_edf_files
 
-    def counting(data_dir: Path) -> list[str]:
+    def counting(data_dir: Path, *args: int) -> list[str]:
         calls.append(data_dir)
-        return real(data_dir)
+        return real(data_dir, *args)
 
     monkeypatch.setattr(ledger_module, "scan_edf_files", counting)
     args = ["check", str(small_config), "--no-expectations", "--archive", str(packed)] if command == "check" \

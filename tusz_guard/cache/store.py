@@ -215,7 +215,13 @@ class CacheStore:
         return None if data is None else CacheMeta.from_json(data, str(self.meta_path))
 
     def read_index_file(self) -> IndexFile | None:
-        """The whole index, None when absent; GuardError naming the file when it is corrupt."""
+        """The whole index, None when absent; GuardError naming the file when it is corrupt.
+
+        Memoised while index.json's stat is unchanged (corpus/memo.py: the scan memo's store and rules).
+        """
+        return _memoised_index(self.index_path, self._parse_index_file)
+
+    def _parse_index_file(self) -> IndexFile | None:
         data = _read_json(self.index_path)
         if data is None:
             return None
@@ -537,6 +543,37 @@ def _names(folder: Path) -> list[str]:
             return [e.name for e in it]
     except OSError:            # absent, a file, a symlink loop, unreadable: nothing to list
         return []
+
+
+INDEX_MEMO_VERSION = 1
+
+
+def _memoised_index(path: Path, parse: Callable[[], IndexFile | None]) -> IndexFile | None:
+    """parse(), or the index parsed last time when index.json has the same stat (and is not racy)."""
+    from tusz_guard.corpus import memo
+
+    if not memo.SETTINGS.memo:
+        return parse()
+    started = memo.now_ns()
+    try:
+        key = memo.stat_key(os.stat(path))
+    except OSError:
+        return parse()       # absent or unreadable: parse() says which
+    real = os.path.realpath(path)
+    names = tuple(f.name for f in fields(EntryMeta))
+    identity = f"{real}\0{INDEX_SCHEMA}\0{INDEX_MEMO_VERSION}\0{','.join(names)}"
+    where = memo.memo_file("index-", real)
+    got = memo.read_memo(where, identity)
+    if isinstance(got, tuple) and len(got) == 4 and got[0] == key:
+        try:
+            return IndexFile(got[1], got[2], {k: EntryMeta(*values) for k, values in got[3]})
+        except (TypeError, ValueError):           # a damaged memo: parse again
+            pass
+    index = parse()
+    if index is not None and not memo.is_racy(key, started):
+        rows = tuple((k, tuple(getattr(e, n) for n in names)) for k, e in index.entries.items())
+        memo.write_memo(where, identity, (key, index.fingerprint, index.updated_at, rows))
+    return index
 
 
 def _read_json(path: Path) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from tusz_guard.app.build import build_cache, executor_spec
-from tusz_guard.commands.common import CONFIG_ARG, SET_OPTION, echo_paths, overrides
+from tusz_guard.commands.common import CONFIG_ARG, NO_MEMO, SCAN_WORKERS, SET_OPTION, echo_paths, overrides
 from tusz_guard.config import load_config
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES
 from tusz_guard.extras import require
@@ -30,6 +30,8 @@ from tusz_guard.extras import require
               help="Give up (exit 1, naming the holder) when the cache lock is held longer than this. Default: wait.")
 @click.option("--force", is_flag=True, help="Build even when config checks fail (recorded in the cache metadata).")
 @SET_OPTION
+@NO_MEMO
+@SCAN_WORKERS
 def command(config: str, roles: tuple[str, ...], workers: int | None, scheduler: str | None,
             dask_local: int | None, dry_run: bool, rebuild_stale: bool, rebuild_keys: tuple[str, ...],
             rebuild_damaged: bool, lock_timeout: float | None, force: bool, sets: tuple[str, ...]) -> int:

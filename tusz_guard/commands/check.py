@@ -4,24 +4,22 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import yaml
 
 from tusz_guard import __version__
-from tusz_guard.app.preflight import preflight
-from tusz_guard.checks.engine import registered
-from tusz_guard.checks.machine import RunSettings
-from tusz_guard.commands.common import SET_OPTION, TIME_LIMIT_OPTION, overrides
-from tusz_guard.config import LoadedConfig, find_project_root
-from tusz_guard.config.overrides import Override
+from tusz_guard.commands.common import NO_MEMO, SCAN_WORKERS, SET_OPTION, TIME_LIMIT_OPTION, overrides
 from tusz_guard.errors import ConfigError
-from tusz_guard.pipeline.foreign_config import ForeignConfig, load_any
 from tusz_guard.progress import count_bar
 from tusz_guard.report import FORMATS, check_output_option, write_reports
 from tusz_guard.report.history import with_history
 from tusz_guard.report.text import changes_text, header_lines, render_text, summary_line
 from tusz_guard.results import Finding, Report
+
+if TYPE_CHECKING:     # `check --help` imports neither pydantic nor numpy: the application layer loads on use
+    from tusz_guard.config import LoadedConfig
+    from tusz_guard.config.overrides import Override
 
 REPORTS_DIR = "reports"
 # -o's suffix picks the format when --format is not given (.md: the Markdown summary)
@@ -58,6 +56,8 @@ SUFFIX_FORMATS = {".json": "json", ".xml": "junit", ".html": "html", ".htm": "ht
                    "epochs left and allows a run longer than --time-limit.")
 @click.option("--print-config", is_flag=True,
               help="Print the effective config (defaults, overrides and ${VAR} expanded) as YAML and exit 0.")
+@NO_MEMO
+@SCAN_WORKERS
 def command(configs: tuple[str, ...], list_checks: bool, formats: tuple[str, ...], out: str | None, report_dir: str | None,
             select: tuple[str, ...], skip: tuple[str, ...], strict: bool, fail_fast: bool, deep: bool,
             archive: str | None, no_expectations: bool, suite_dir: str | None, data_docs: str | None,
@@ -76,6 +76,10 @@ def command(configs: tuple[str, ...], list_checks: bool, formats: tuple[str, ...
       tusz-guard check configs/train.yaml --time-limit 24h --resume   # a 100 h run on a 24 h platform
       tusz-guard check --list                                     # every check id, its title and inputs
     """
+    from tusz_guard.app.preflight import preflight
+    from tusz_guard.checks.machine import RunSettings
+    from tusz_guard.pipeline.foreign_config import load_any
+
     if list_checks:
         return print_list(configs, suite_dir, no_expectations)
     if not configs:
@@ -136,6 +140,10 @@ def _echo_report(report: Report, *, text: bool) -> None:
 
 def effective_yaml(cfg: LoadedConfig) -> str:
     """What --print-config prints: a tusz-guard config with every default; a pipeline's config as it reads it."""
+    import yaml
+
+    from tusz_guard.pipeline.foreign_config import ForeignConfig
+
     if isinstance(cfg, ForeignConfig):
         head = f"# {cfg.display(cfg.path)} as the pipeline reads it (profile {cfg.profile.name})"
         doc = cfg.source
@@ -148,6 +156,9 @@ def effective_yaml(cfg: LoadedConfig) -> str:
 
 def _load_primary(shown: str, files: list[str], out: str | None, report_dir: str | None,
                   applied: tuple[Override, ...]) -> LoadedConfig:
+    from tusz_guard.config import find_project_root
+    from tusz_guard.pipeline.foreign_config import load_any
+
     try:
         return load_any(shown, overrides=applied)
     except ConfigError as exc:               # CI still gets its JUnit/JSON file, with config.schema failing
@@ -160,6 +171,8 @@ def _load_primary(shown: str, files: list[str], out: str | None, report_dir: str
 
 def load_failure_report(shown: str, exc: ConfigError) -> Report:
     """The report of a run whose primary config does not load: config.schema fails with every problem."""
+    from tusz_guard.checks.engine import registered
+
     problems = [f"{shown}: {line}" for line in exc.render(with_file=False).splitlines()]
     finding = Finding("config.schema", "fail", next(c.title for c in registered() if c.id == "config.schema"),
                       f"{len(problems):,} problem(s): " + "; ".join(problems), {"problems": problems})
@@ -170,6 +183,7 @@ def load_failure_report(shown: str, exc: ConfigError) -> Report:
 def print_list(configs: tuple[str, ...], suite_dir: str | None, no_expectations: bool) -> int:
     """`check --list`: id, title and inputs of every check, in report order (suites of CONFIG's project)."""
     from tusz_guard.app.preflight import listed_checks
+    from tusz_guard.pipeline.foreign_config import load_any
 
     cfg = load_any(configs[0]) if configs else None
     checks = listed_checks(cfg, suite_dir, expectations=not no_expectations)

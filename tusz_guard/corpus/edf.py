@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import math
-import os
 import re
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from tusz_guard.corpus.files import open_regular
+from tusz_guard.corpus.files import open_regular_stat
 from tusz_guard.errors import GuardError
 
 FIXED_BYTES = 256
@@ -115,8 +114,9 @@ def read_header(path: str | Path) -> EdfHeader:
     """Read and validate the header of one EDF file; raise EdfError when it is unreadable."""
     name = str(path)
     try:
-        with open_regular(name) as f:
-            size = os.fstat(f.fileno()).st_size
+        f, st = open_regular_stat(name)
+        with f:
+            size = st.st_size
             head = f.read(FIXED_BYTES + FIRST_READ_SIGNALS * SIGNAL_BYTES)   # one read covers a typical header
             fixed = head[:FIXED_BYTES]
             _check_fixed(name, size, fixed)

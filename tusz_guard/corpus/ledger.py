@@ -7,12 +7,18 @@ missing_channels > too_short > over_limit.
 from __future__ import annotations
 
 import fnmatch
+import gc
+import hashlib
 import os
 import random
+import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
-from functools import cached_property
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, fields, replace
+from functools import cached_property, lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Literal
 
@@ -21,6 +27,7 @@ from tusz_guard.corpus.annotations import DURATION_TOLERANCE_S, AnnotationError,
 from tusz_guard.corpus.channels import map_channels
 from tusz_guard.corpus.edf import EdfError, EdfHeader, read_header
 from tusz_guard.corpus.facts import Fact, from_problem
+from tusz_guard.corpus.memo import SETTINGS, EntryKey, ScanMemo, facts_in, facts_out, stat_key
 from tusz_guard.corpus.paths import TuszPath, TuszPathError, companion
 from tusz_guard.corpus.windows import n_samples_at, n_windows, window_geometry
 from tusz_guard.errors import GuardError
@@ -135,27 +142,45 @@ def _totals(rows: list[Recording]) -> RoleTotals:
     )
 
 
-def scan_edf_files(data_dir: Path) -> list[str]:
+def scan_edf_files(data_dir: Path, workers: int = 1) -> list[str]:
     """Every *.edf under data_dir, relative posix paths, sorted (file names compared case-insensitively).
 
     os.walk's rules (symlinked folders are listed, not entered; unreadable folders are skipped) with one
-    scandir per folder and no per-folder relpath: this walks ~6,000 folders at corpus scale.
+    scandir per folder and no per-folder relpath: this walks ~6,000 folders at corpus scale. With workers > 1
+    the folders of one depth are listed at once (a mount where each listing is a round trip).
     """
     found: list[str] = []
-    stack = [("", os.fspath(data_dir))]
-    while stack:
-        rel, folder = stack.pop()
-        try:
-            listing = os.scandir(folder)
-        except OSError:
-            continue
-        with listing:
-            for entry in listing:
-                if entry.name.lower().endswith(".edf"):
-                    found.append(rel + entry.name)     # even a directory or a broken link: the ledger says why
-                elif _is_dir(entry) and not entry.is_symlink():
-                    stack.append((f"{rel}{entry.name}/", entry.path))
+    level = [("", os.fspath(data_dir))]
+    pool = ThreadPoolExecutor(workers) if workers > 1 else None
+    try:
+        while level:
+            listed = pool.map(_list_folder, level) if pool is not None else map(_list_folder, level)
+            level = []
+            for files, folders in listed:
+                found += files
+                level += folders
+    finally:
+        if pool is not None:
+            pool.shutdown()
     return sorted(found)
+
+
+def _list_folder(item: tuple[str, str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The .edf names (relative) and the subfolders of one folder; an unreadable folder holds nothing."""
+    rel, folder = item
+    files: list[str] = []
+    folders: list[tuple[str, str]] = []
+    try:
+        listing = os.scandir(folder)
+    except OSError:
+        return files, folders
+    with listing:
+        for entry in listing:
+            if entry.name.lower().endswith(".edf"):
+                files.append(rel + entry.name)     # even a directory or a broken link: the ledger says why
+            elif _is_dir(entry) and not entry.is_symlink():
+                folders.append((f"{rel}{entry.name}/", entry.path))
+    return files, folders
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
@@ -169,12 +194,16 @@ def build_ledger(cfg: LoadedConfig, progress: Callable[[int, int], None] | None 
     """Scan data_dir and decide role and status for every recording (reads headers and annotations only).
 
     `progress(done, total)` is called every 250 recordings and at the end (a terminal bar; never required).
+    Rows whose files are unchanged since the last scan come from the scan memo (corpus/memo.py).
     """
     data_dir = cfg.data_dir
     if not data_dir.is_dir():
         raise GuardError(f"data_dir {data_dir} does not exist",
                          hint=f"set data.data_dir in {cfg.display(cfg.path)} or generate a corpus with `tusz-guard synth`")
-    files = scan_edf_files(data_dir)
+    opened = ScanMemo.open(data_dir, memo_digest(cfg))       # before the walk: its start time is the racy line
+    memo = opened if opened.path is not None else None
+    workers = scan_workers(data_dir)
+    files = scan_edf_files(data_dir, workers)
     if not files:
         raise GuardError(f"data_dir {data_dir} holds no .edf files",
                          hint="data.data_dir must be the parent of train/ dev/ eval/")
@@ -187,14 +216,84 @@ def build_ledger(cfg: LoadedConfig, progress: Callable[[int, int], None] | None 
             problems.append((rel, str(exc)))
     roles, val_patients = assign_roles(parsed, cfg)
     root = str(data_dir)  # string paths: pathlib costs more than the header read itself at corpus scale
-    rows = []
-    for i, (rel, tp) in enumerate(parsed, 1):
-        rows.append(_inspect(os.path.join(root, rel), rel, tp, roles[rel], cfg))
-        if progress is not None and (i % 250 == 0 or i == len(parsed)):
-            progress(i, len(parsed))
+    frozen = gc.isenabled()
+    gc.disable()      # the scan allocates many small long-lived objects and frees none: collections are waste
+    pool = ThreadPoolExecutor(workers) if workers > 1 else None
+    try:
+        def inspect(item: tuple[str, TuszPath]) -> Recording:
+            return _inspect(os.path.join(root, item[0]), item[0], item[1], roles[item[0]], cfg, memo)
+
+        rows = []
+        for i, rec in enumerate(pool.map(inspect, parsed) if pool is not None else map(inspect, parsed), 1):
+            rows.append(rec)        # in path order whatever finished first: the ledger does not depend on workers
+            if progress is not None and (i % 250 == 0 or i == len(parsed)):
+                progress(i, len(parsed))
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        if frozen:
+            gc.enable()
+    opened.save()
     rows = _apply_limit(rows, cfg.config.data.limit_files)
     return Ledger(data_dir=data_dir, policy=cfg.config.data.split_policy, recordings=tuple(rows),
                   layout_problems=tuple(problems), val_patients=val_patients)
+
+
+PROBE_FILES = 8
+SLOW_STAT_S = 0.001         # a local disk answers a stat in ~5 us; a network or bucket mount in 1-700 ms
+THREADS_ON_SLOW_MOUNTS = 32
+
+
+def scan_workers(data_dir: Path) -> int:
+    """--scan-workers when given, else a quick probe: one at a time on a local disk, 32 where a stat is slow.
+
+    Threads, not processes: on a local disk the scan is CPU-bound Python (a thread pool only adds contention),
+    on a slow mount it waits on round trips, which threads overlap without pickling a row per recording.
+    """
+    if SETTINGS.workers is not None:
+        return max(1, SETTINGS.workers)
+    return THREADS_ON_SLOW_MOUNTS if _stat_latency(os.fspath(data_dir)) > SLOW_STAT_S else 1
+
+
+def _stat_latency(root: str) -> float:
+    """The median time of a few stats under root (its first entries): the mount's round-trip time."""
+    try:
+        with os.scandir(root) as listing:
+            names = [e.path for e in islice(listing, PROBE_FILES)]
+    except OSError:
+        return 0.0
+    times = []
+    for name in names or [root]:
+        start = time.perf_counter()
+        try:
+            os.stat(name)
+        except OSError:
+            pass
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2]
+
+
+def memo_digest(cfg: LoadedConfig) -> str:
+    """What a memoised row depends on besides its files: the config sections `_decide` reads, and the code."""
+    c = cfg.config
+    parts = (c.data.annotations, c.preprocessing.model_dump_json(), c.windows.model_dump_json(),
+             c.labels.model_dump_json(), _code_digest())
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """A hash of the modules that derive a row: editing a parser or the ledger starts a new memo by itself
+    (PARSER_VERSION need not be remembered)."""
+    h = hashlib.sha256()
+    for name in ("edf", "annotations", "channels", "windows", "paths", "facts", "ledger", "memo"):
+        module = sys.modules.get(f"tusz_guard.corpus.{name}")
+        source = getattr(module, "__file__", None)
+        try:
+            h.update(Path(source).read_bytes() if source else name.encode())
+        except OSError:
+            h.update(name.encode())
+    return h.hexdigest()
 
 
 def assign_roles(parsed: list[tuple[str, TuszPath]], cfg: LoadedConfig) -> tuple[dict[str, Role | None], tuple[str, ...]]:
@@ -223,25 +322,71 @@ def holdout_patients(patients: list[str], share: float, seed: int) -> list[str]:
     return sorted(order[:n_val])
 
 
-def _inspect(path: str, rel: str, tp: TuszPath, role: Role | None, cfg: LoadedConfig) -> Recording:
+def _inspect(path: str, rel: str, tp: TuszPath, role: Role | None, cfg: LoadedConfig,
+             memo: ScanMemo | None = None) -> Recording:
+    """The recording's row: from the memo when neither the EDF nor its annotation file changed, else judged."""
     try:
-        st = os.stat(path)
-        size, mtime = st.st_size, st.st_mtime_ns
+        st: os.stat_result | None = os.stat(path)
     except OSError:                 # a dangling or looping symlink: read_header below says why, as unreadable
-        size, mtime = 0, 0
+        st = None
+    pattern = _excluded_by(rel, rel.rsplit("/", 1)[-1].rsplit(".", 1)[0], cfg.config.data.exclude)
+    if memo is None or st is None or pattern is not None:
+        return _judge(path, rel, tp, role, cfg, st, pattern)
+    try:
+        ann_st: os.stat_result | None = os.stat(companion(path, cfg.config.data.annotations))
+    except OSError:
+        ann_st = None
+    key: EntryKey = (stat_key(st), stat_key(ann_st) if ann_st else None, role)
+    row = memo.lookup(rel, key)
+    if row is not None:
+        try:
+            return _from_row(row)
+        except (TypeError, ValueError, IndexError):      # a damaged entry: judge it again
+            pass
+    rec = _judge(path, rel, tp, role, cfg, st, None, ann_st)
+    memo.store(rel, key, _to_row(rec))
+    return rec
+
+
+def _judge(path: str, rel: str, tp: TuszPath, role: Role | None, cfg: LoadedConfig, st: os.stat_result | None,
+           pattern: str | None, ann_st: os.stat_result | None = None) -> Recording:
     base = Recording(path=rel, split=tp.split, role=role, patient=tp.patient, session=tp.session_dir,
-                     montage=tp.montage, file_size=size, mtime_ns=mtime)
-    pattern = _excluded_by(rel, base.stem, cfg.config.data.exclude)
+                     montage=tp.montage, file_size=st.st_size if st else 0, mtime_ns=st.st_mtime_ns if st else 0)
     rec, reason, note = (base, "excluded_by_config", f"excluded by data.exclude ({pattern})") if pattern \
-        else _decide(path, base, cfg)
+        else _decide(path, base, cfg, ann_st)
     if reason is not None:      # an excluded file's notes say why, not what preprocessing would have done
         kept = tuple(n for n in rec.notes if not n.startswith(INTERPOLATES))
         return replace(rec, status="excluded" if role is not None else "unused", reason=reason, notes=kept + (note,))
     return replace(rec, status="unused") if role is None else rec
 
 
-def _decide(path: str, rec: Recording, cfg: LoadedConfig) -> tuple[Recording, Reason | None, str]:
-    """The recording filled from its header and annotations, its exclusion reason (or None) and its note."""
+Decision = tuple[Recording, "Reason | None", str]
+_FIELDS = tuple(f.name for f in fields(Recording))
+_FACT_FIELDS = (_FIELDS.index("annotation_problems"), _FIELDS.index("header_facts"))
+
+
+def _to_row(rec: Recording) -> tuple[object, ...]:
+    """A recording as marshal's plain values (facts as tuples), in field order."""
+    values = [getattr(rec, name) for name in _FIELDS]
+    for i in _FACT_FIELDS:
+        values[i] = facts_out(values[i])
+    return tuple(values)
+
+
+def _from_row(row: tuple[object, ...]) -> Recording:
+    if not isinstance(row, tuple) or len(row) != len(_FIELDS):
+        raise ValueError("not a memoised recording row")
+    items = list(row)
+    for i in _FACT_FIELDS:
+        items[i] = facts_in(items[i])       # type: ignore[arg-type]
+    return Recording(*items)     # type: ignore[arg-type]
+
+
+def _decide(path: str, rec: Recording, cfg: LoadedConfig, ann_st: os.stat_result | None = None) -> Decision:
+    """The recording filled from its header and annotations, its exclusion reason (or None) and its note.
+
+    ann_st: the annotation file's stat when the caller made one already (the memo's key): no second stat.
+    """
     try:
         header = read_header(path)
     except EdfError as exc:
@@ -260,7 +405,7 @@ def _decide(path: str, rec: Recording, cfg: LoadedConfig) -> tuple[Recording, Re
         if not os.path.exists(ann_path):
             return rec, "no_annotations", f"no {ann_name} next to the EDF"
         return rec, "bad_annotations", f"{ann_name}: {exc.reason}"
-    ann_st = os.stat(ann_path)
+    ann_st = ann_st or os.stat(ann_path)
     rec = replace(_with_annotations(rec, ann, cfg), annotation_size=ann_st.st_size,
                   annotation_mtime_ns=ann_st.st_mtime_ns, annotation_sha256=ann.sha256)
     if ann.n_data_rows == 0:      # real TUSZ files always carry at least a bckg row (docs/user-guide.md)
