@@ -127,3 +127,17 @@ def test_dry_run_prints_the_same_figures(project: Path, run_check, monkeypatch: 
 def test_a_full_cache_needs_nothing(project: Path, run_check) -> None:
     f = run_check(project / "configs" / "train.yaml", "cache.disk_space")
     assert f.status == "pass" and f.message.startswith("nothing to build")
+
+
+def test_pack_warns_before_writing_when_the_destination_is_too_small(project: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = project / "configs" / "train.yaml"
+    out = tmp_path / "out"
+    out.mkdir()
+    assert run(["pack", str(cfg), "-o", str(out / "a.tar.zst")]) == 0
+    assert "may not fit" not in capsys.readouterr().err
+    _small_disk(monkeypatch, 1 << 20)
+    assert run(["pack", str(cfg), "-o", str(out / "b.tar.zst")]) == 0       # a warning, not a refusal
+    err = capsys.readouterr().err
+    assert "the archive may not fit" in err and f"{1 << 20:,} bytes (1.0 MiB) free" in err

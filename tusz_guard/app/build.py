@@ -130,8 +130,7 @@ def show_plan(p: Plan, store: Any, rebuild_stale: bool, spec: ExecutorSpec, meta
 
 def show_space(items: list[PlanItem], cfg: LoadedConfig, echo: Echo = click.echo) -> None:
     """The figures of cache.disk_space (one sizing rule: tusz_guard.cache.space) for the entries to build."""
-    from tusz_guard.cache.space import human, space_needed, verdict
-    from tusz_guard.checks.snapshot import free_space
+    from tusz_guard.cache.space import free_space, human, space_needed, verdict
 
     disk = free_space(cfg.cache_dir)
     block = disk.block if disk is not None else 4096

@@ -6,7 +6,7 @@ import hashlib
 import io
 import os
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -59,13 +59,18 @@ class PackResult:
 
 def pack(cfg: LoadedConfig, out: Path | None, compression: Literal["gz", "zst"] = "zst",
          allow_partial: bool = False, progress: bool = True, level: int | None = None,
-         lock_timeout: float | None = None) -> PackResult:
-    """Refuse an incomplete cache (unless allow_partial), hash every file, then stream the archive."""
+         lock_timeout: float | None = None, note: Callable[[str], None] | None = None) -> PackResult:
+    """Refuse an incomplete cache (unless allow_partial), hash every file, then stream the archive.
+    `note` hears, before anything is written, when the destination may be too small for the archive."""
     store = CacheStore(cfg.cache_dir, lock_timeout)
     with store.lock(shared=True):
         p = plan_pack(cfg, store, allow_partial)
         stream = _stream_target(out)
         target = stream or _target(cfg, out, p.prefix, p.coverage, compression, p.partial)
+        if stream is None and note is not None:
+            warning = space_warning(p, target.parent)
+            if warning:
+                note(warning)
         sources = hash_all(p.paths, p.prefix, progress)
         manifest = manifest_for(cfg, store, p, sources)
         if stream is None:
@@ -74,6 +79,25 @@ def pack(cfg: LoadedConfig, out: Path | None, compression: Literal["gz", "zst"] 
         else:
             size = _write_through(stream, manifest, sources, compression, progress, level)
     return PackResult(target, manifest, size, p.skipped)
+
+
+def space_warning(p: PackPlan, folder: Path) -> str | None:
+    """The members' bytes against the free space where the archive goes. Compressed float signals shrink little
+    (zstd keeps ~90% of float32 EEG), so an archive about as large as its members may not fit: say so first."""
+    from tusz_guard.cache.space import free_space, human
+
+    disk = free_space(folder)
+    if disk is None:
+        return None
+    members = 0
+    for path, _ in p.paths:
+        with contextlib.suppress(OSError):
+            members += path.stat().st_size
+    if members <= disk.free:
+        return None
+    return (f"warning: the cache's files hold {members:,} bytes ({human(members)}) and {disk.path} has "
+            f"{disk.free:,} bytes ({human(disk.free)}) free: the archive may not fit (compressed signals shrink "
+            "little); free space or pack to another place (-o)")
 
 
 @dataclass(frozen=True)

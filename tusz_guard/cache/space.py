@@ -1,4 +1,5 @@
-"""Bytes a build will write: the one sizing rule `check` (cache.disk_space) and `build-cache --dry-run` share.
+"""Bytes a build will write: the one sizing rule `check` (cache.disk_space) and `build-cache --dry-run` share,
+and the one reader of free space (statvfs) that they and `pack` use.
 
 The arrays are sized exactly from header-derived sample counts, the channel count and the storage dtype, with
 the .npy header NumPy writes for that shape (the store writes entries with the same header writer). Each file
@@ -8,8 +9,10 @@ index.json are counted at META_BYTES (they are a few hundred bytes to ~2 KiB: on
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from tusz_guard.cache.plan import PlanItem
 from tusz_guard.corpus.channels import CHANNELS_10_20
@@ -78,3 +81,31 @@ def human(n: float) -> str:
             return f"{n:,.0f} B" if unit == "B" else f"{n:,.1f} {unit}"
         n /= 1024
     return f"{n:,.1f} TiB"
+
+
+@dataclass(frozen=True)
+class DiskSpace:
+    """Free space on the filesystem that holds (or will hold) a folder, read with statvfs."""
+
+    path: Path            # the nearest existing folder at or above the one asked for
+    free: int             # bytes an unprivileged writer may use (f_bavail * f_frsize)
+    total: int
+    block: int            # the allocation unit (f_frsize): every file takes whole blocks
+
+
+def free_space(folder: Path) -> DiskSpace | None:
+    """statvfs of the nearest existing ancestor of `folder`; None where the platform or the path cannot say."""
+    probe = folder
+    while probe != probe.parent:
+        try:
+            if probe.is_dir():
+                break
+        except OSError:        # a name too long, a loop: look further up
+            pass
+        probe = probe.parent
+    try:
+        st = os.statvfs(probe)
+    except (OSError, AttributeError):
+        return None
+    return DiskSpace(path=probe, free=st.f_bavail * st.f_frsize, total=st.f_blocks * st.f_frsize,
+                     block=st.f_frsize or 4096)

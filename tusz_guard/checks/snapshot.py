@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from tusz_guard.cache.fingerprint import fingerprint
+from tusz_guard.cache.space import DiskSpace, free_space
 from tusz_guard.cache.store import (
     ENTRIES_NAME,
     ENTRY_FILES,
@@ -168,32 +169,6 @@ def _profile_vars(cfg: LoadedConfig) -> tuple[EnvVar, ...]:
     return (EnvVar(name, f"pipeline {cfg.profile.name}: file limit of a smoke run"),) if _foreign(cfg) and name else ()
 
 
-@dataclass(frozen=True)
-class DiskSpace:
-    """Free space on the filesystem that holds (or will hold) a folder, read with statvfs."""
-
-    path: Path            # the nearest existing folder at or above the one asked for
-    free: int             # bytes an unprivileged writer may use (f_bavail * f_frsize)
-    total: int
-    block: int            # the allocation unit (f_frsize): every file takes whole blocks
-
-
-def free_space(folder: Path) -> DiskSpace | None:
-    """statvfs of the nearest existing ancestor of `folder`; None where the platform or the path cannot say."""
-    probe = folder
-    while probe != probe.parent:
-        try:
-            if probe.is_dir():
-                break
-        except OSError:        # a name too long, a loop: look further up
-            pass
-        probe = probe.parent
-    try:
-        st = os.statvfs(probe)
-    except (OSError, AttributeError):
-        return None
-    return DiskSpace(path=probe, free=st.f_bavail * st.f_frsize, total=st.f_blocks * st.f_frsize,
-                     block=st.f_frsize or 4096)
 
 
 def gather_snapshot(cfg: LoadedConfig, extra: tuple[str | Path, ...] = (), *, deep: bool = False,

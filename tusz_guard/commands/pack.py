@@ -95,7 +95,7 @@ def _pack(cfg: LoadedConfig, output: str | None, compression: str, allow_partial
                                folder=output.endswith("/"))
         output = dest.format()
     return pack(cfg, None if output is None else Path(output), compression, allow_partial,  # type: ignore[arg-type]
-                lock_timeout=lock_timeout)
+                lock_timeout=lock_timeout, note=lambda line: click.echo(line, err=True))
 
 
 def _where(result: Any) -> str:
