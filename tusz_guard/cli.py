@@ -36,6 +36,7 @@ SUMMARIES: dict[str, str] = {
     "init": "Write configs/smoke.yaml and configs/train.yaml for DATA_DIR, then run the config checks on them.",
     "run": "Check, then run COMMAND only when the check passes (exit code = the command's; 1 when blocked).",
     "stamp": "Write a stamp into the cache a pipeline config reads, after a build you trust.",
+    "report": "Work with the reports `check` writes.",
 }
 
 COMMANDS: dict[str, str] = {
