@@ -182,6 +182,18 @@ def test_corrupt_memo_falls_back_with_one_note(cfg_path: Path, capsys: pytest.Ca
     assert scan(cfg_path) == cold and capsys.readouterr().err == ""      # rewritten: quiet again
 
 
+def test_a_memo_of_another_user_is_not_read(cfg_path: Path, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A memo in a shared folder written by someone else is ignored (marshal is not hardened against crafted data)."""
+    time.sleep(TICK_S)
+    cold = scan(cfg_path)
+    (path,) = Path(os.environ[memo.ENV_DIR]).glob("*.memo")
+    monkeypatch.setattr(memo.os, "getuid", lambda: os.stat(path).st_uid + 1)
+    capsys.readouterr()
+    assert scan(cfg_path) == cold
+    assert "belongs to another user" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("content", [b"", b"not a memo", memo.MAGIC + b"\0" * 10])
 def test_foreign_memo_falls_back(cfg_path: Path, content: bytes, capsys: pytest.CaptureFixture[str]) -> None:
     time.sleep(TICK_S)

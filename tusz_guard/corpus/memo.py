@@ -164,6 +164,12 @@ def read_memo(path: Path, identity: str) -> Any:
     """The memo's payload, or None when missing (silently) or unreadable, corrupt or foreign (one note)."""
     try:
         with open(path, "rb") as f:
+            owner = os.fstat(f.fileno()).st_uid
+            if hasattr(os, "getuid") and owner != os.getuid():
+                # marshal is safe to run but not hardened against crafted bytes: read only our own memos
+                # (git's safe.directory idea): a memo in a shared folder written by someone else is ignored
+                note(f"scan memo {path} belongs to another user (uid {owner}); scanning cold")
+                return None
             blob = f.read()
     except (FileNotFoundError, NotADirectoryError):     # no memo yet (a failed write says so itself)
         return None
