@@ -359,3 +359,9 @@ def test_a_finding_links_to_its_rows_only_when_it_did_not_pass() -> None:
     good = render_html(Report((Finding("cache.coverage", "pass", "t", "m"),), (), "/c", "fp", {}, sections=links,
                               recordings=rows))
     assert 'class="rowlink"' not in good
+
+
+def test_recording_paths_wrap_at_their_folders() -> None:
+    row = {**_hostile_rows()[0], "path": "train/aaaaaajy/s001_2003/01_tcp_ar/aaaaaajy_s001_t000.edf"}
+    doc = render_html(Report((finding("fail"),), (), "/c", "fp", {}, recordings=(row,)))
+    assert "train/<wbr>aaaaaajy/<wbr>s001_2003/<wbr>01_tcp_ar/<wbr>aaaaaajy_s001_t000.edf" in doc

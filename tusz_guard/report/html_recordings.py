@@ -105,7 +105,8 @@ def _notes(row: Mapping[str, Any]) -> str:
 def _row(row: Mapping[str, Any]) -> str:
     nums = "".join(f"<td>{esc(fmt_num(row.get(k, 0)))}"
                    for k in ("windows_expected", "windows_cached", "seizure_seconds"))
-    return (f"<tr><td>{_text(row.get('path'))}<td>{_text(row.get('role'))}<td>{_text(row.get('status'))}"
+    path = _text(row.get("path")).replace("/", "/<wbr>")     # long paths wrap at their folders, not mid-word
+    return (f"<tr><td>{path}<td>{_text(row.get('role'))}<td>{_text(row.get('status'))}"
             f"<td>{_text(row.get('reason'))}<td>{_text(row.get('cache'))}{nums}<td>{_notes(row)}\n")
 
 
