@@ -99,7 +99,7 @@ def archive_report(view: ArchiveView, findings: list[Finding], cfg: LoadedConfig
     expect = view.expect
     configs: tuple[ConfigSummary, ...] = ()
     if cfg is not None and expect is not None:
-        from tusz_guard.checks.summary import flatten
+        from tusz_guard.flat import flatten
 
         configs = (ConfigSummary(path=expect.config, name=cfg.name, kind=cfg.config.experiment.kind,
                                  data_dir=str(cfg.data_dir), cache_dir=str(cfg.cache_dir),

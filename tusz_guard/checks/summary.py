@@ -13,17 +13,8 @@ from tusz_guard.checks.window_checks import cached_windows, recording_cached_win
 from tusz_guard.checks.windowing import WindowClasses
 from tusz_guard.corpus.funnel import funnel_lines
 from tusz_guard.corpus.ledger import REASONS, ROLES, TRAINING_ROLES
+from tusz_guard.flat import flatten
 from tusz_guard.results import ConfigSummary, Finding, Report
-
-
-def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    """{'data': {'cache_dir': 'x'}} -> {'data.cache_dir': 'x'}."""
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            out.update(flatten(v, f"{prefix}.{k}" if prefix else str(k)))
-        return out
-    return {prefix: value}
 
 
 def config_summary(load: ConfigLoad) -> ConfigSummary:

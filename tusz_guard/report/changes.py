@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from tusz_guard.flat import flatten
 from tusz_guard.results import status_blocks
 
 MAX_RECORDINGS = 200      # recording rows listed in `changes`; the count is always complete
@@ -40,15 +41,8 @@ def _status_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str,
     return out
 
 
-def _flat_numbers(value: Any, prefix: str = "") -> dict[str, float]:
-    if isinstance(value, Mapping):
-        out: dict[str, float] = {}
-        for k, v in value.items():
-            out.update(_flat_numbers(v, f"{prefix}.{k}" if prefix else str(k)))
-        return out
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return {prefix: value}
-    return {}
+def _flat_numbers(value: Any) -> dict[str, float]:
+    return {k: v for k, v in flatten(value).items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
 def _moved(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str, Any]]:
