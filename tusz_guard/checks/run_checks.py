@@ -10,9 +10,10 @@ from pathlib import Path
 from tusz_guard.cache.plan import DEFAULT_HOURS_PER_MINUTE_PER_WORKER
 from tusz_guard.cache.space import human
 from tusz_guard.checks.base import check
-from tusz_guard.checks.coverage import throughput, training_items
+from tusz_guard.checks.coverage import cache_plan, role_counts, throughput
 from tusz_guard.checks.snapshot import Snapshot
 from tusz_guard.corpus.channels import CHANNELS_10_20
+from tusz_guard.corpus.ledger import TRAINING_ROLES
 from tusz_guard.durations import show_duration
 from tusz_guard.results import Outcome, Status, worst
 
@@ -21,7 +22,7 @@ BATCH_DTYPE_BYTES = 4  # the loader hands float32 windows to the model
 
 
 def _build_seconds(s: Snapshot) -> tuple[float, str]:
-    hours = sum(i.recording.duration_s or 0.0 for i in training_items(s) if i.state != "current") / 3600.0
+    hours = sum(role_counts(cache_plan(s), role)["live_hours"] for role in TRAINING_ROLES)   # cache.coverage's figure
     rate, where = throughput(s)
     if rate is None:
         rate, where = DEFAULT_HOURS_PER_MINUTE_PER_WORKER, "the builder's default rate (no build measured yet)"
