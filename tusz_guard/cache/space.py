@@ -1,5 +1,5 @@
 """Bytes a build will write: the one sizing rule `check` (cache.disk_space) and `build-cache --dry-run` share,
-and the one reader of free space (statvfs) that they and `pack` use.
+and the free-space reader (statvfs of the nearest existing folder) they, `pack` and the machine probe use.
 
 The arrays are sized exactly from header-derived sample counts, the channel count and the storage dtype, with
 the .npy header NumPy writes for that shape (the store writes entries with the same header writer). Each file
@@ -40,11 +40,18 @@ def _blocks(size: int, block: int) -> int:
     return -(-size // block) * block
 
 
+def array_bytes(n_samples: int, dtype: str, n_channels: int = len(CHANNELS_10_20)) -> tuple[int, int]:
+    """The exact sizes of one entry's signal.npy and labels.npy."""
+    return npy_bytes((n_channels, n_samples), dtype), npy_bytes((n_samples,), "uint8")
+
+
 def entry_bytes(n_samples: int, dtype: str, block: int = DEFAULT_BLOCK, n_channels: int = len(CHANNELS_10_20)) -> int:
     """Disk bytes of one entry: signal.npy, labels.npy, meta.json, its folder and its index record."""
-    signal = npy_bytes((n_channels, n_samples), dtype)
-    labels = npy_bytes((n_samples,), "uint8")
-    return _blocks(signal, block) + _blocks(labels, block) + 3 * _blocks(META_BYTES, block)
+    return _on_disk(array_bytes(n_samples, dtype, n_channels), block)
+
+
+def _on_disk(arrays: tuple[int, int], block: int) -> int:
+    return sum(_blocks(size, block) for size in arrays) + 3 * _blocks(META_BYTES, block)
 
 
 @dataclass(frozen=True)
@@ -58,11 +65,9 @@ class SpaceNeed:
 
 def space_needed(items: Iterable[PlanItem], dtype: str, block: int = DEFAULT_BLOCK) -> SpaceNeed:
     """Missing and stale items at full size (a rebuild writes the new entry before the old one goes)."""
-    todo = [i for i in items if i.state != "current"]
-    total = sum(entry_bytes(i.recording.n_samples, dtype, block) for i in todo)
-    payload = sum(npy_bytes((len(CHANNELS_10_20), i.recording.n_samples), dtype)
-                  + npy_bytes((i.recording.n_samples,), "uint8") for i in todo)
-    return SpaceNeed(entries=len(todo), bytes=total, array_bytes=payload)
+    sizes = [array_bytes(i.recording.n_samples, dtype) for i in items if i.state != "current"]
+    return SpaceNeed(entries=len(sizes), bytes=sum(_on_disk(a, block) for a in sizes),
+                     array_bytes=sum(sum(a) for a in sizes))
 
 
 def verdict(need: int, free: int) -> str:

@@ -11,6 +11,7 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
+from tusz_guard.cache.space import free_space
 from tusz_guard.config import LoadedConfig
 from tusz_guard.jsonread import JsonLimitError, loads_bounded
 
@@ -97,13 +98,14 @@ def _cpu_quota() -> float | None:
 
 
 def _free(path: Path) -> int | None:
+    """Free bytes of a folder that must exist itself (free_space would report its parent's filesystem)."""
     try:
         if not path.is_dir():
             return None
-        st = os.statvfs(path)
-    except (OSError, AttributeError):
+    except OSError:
         return None
-    return st.f_bavail * st.f_frsize
+    disk = free_space(path)
+    return disk.free if disk is not None else None
 
 
 def _mem_available() -> int | None:
