@@ -29,6 +29,10 @@ from tusz_guard.errors import ConfigError, GuardError
 from tusz_guard.pipeline.profile import PROFILE_FILE, Profile, find_profile_file, profile_for, read_profile
 
 _MISSING = object()
+# pipeline.keys entries that each map one value of the pipeline's YAML (n_channels, content and the other
+# cache keys are read on their own)
+VALUE_KEYS = ("data_dir", "cache_dir", "split_policy", "validation_split", "sampling_rate", "window_s", "stride_s",
+              "output_dir", "seed")
 
 
 @dataclass(frozen=True)
@@ -102,8 +106,7 @@ def load_foreign(path: Path, profile: Profile, root: Path, env: Mapping[str, str
 def mapped_keys(profile: Profile) -> tuple[str, ...]:
     """Every dotted key of the pipeline's YAML that the profile reads."""
     k = profile.keys
-    single = (k.data_dir, k.cache_dir, k.split_policy, k.validation_split, k.sampling_rate, k.window_s, k.stride_s,
-              k.output_dir, k.seed, k.n_channels)
+    single = [getattr(k, name) for name in (*VALUE_KEYS, "n_channels")]
     return tuple(dict.fromkeys(v for v in (*single, *k.other_cache_keys, *k.content) if v is not None))
 
 
@@ -122,8 +125,7 @@ def _foreign(config_path: Path, shown: str, source: dict[str, Any], profile: Pro
              env: Mapping[str, str], overrides: tuple[Override, ...]) -> ForeignConfig:
     keys = profile.keys
     values = {name: _required(source, getattr(keys, name), name, shown)
-              for name in ("data_dir", "cache_dir", "split_policy", "validation_split", "sampling_rate", "window_s",
-                           "stride_s", "output_dir", "seed") if getattr(keys, name) is not None}
+              for name in VALUE_KEYS if getattr(keys, name) is not None}
     content = tuple((k, _required(source, k, "content", shown)) for k in keys.content)
     smoke = profile.smoke.path_contains is not None and profile.smoke.path_contains in shown
     limit = _env_limit(profile, env)

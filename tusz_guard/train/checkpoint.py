@@ -17,10 +17,11 @@ import torch
 
 from tusz_guard.config import LoadedConfig
 from tusz_guard.errors import GuardError
+from tusz_guard.train.model import SeizureCNN
 
 SCHEMA = "tusz-guard/checkpoint/v2"
 LATEST = "latest"
-MODEL_NAME = "SeizureCNN"
+MODEL_NAME = SeizureCNN.__name__   # what describe(model)["name"] records in run.json
 
 
 def identity(cfg: LoadedConfig, fingerprint: str) -> dict[str, Any]:

@@ -118,19 +118,16 @@ def _fit(cfg: LoadedConfig, data: TrainingData, settings: LoopSettings, model: S
     start = resume_state(req.resume)
     history: list[EpochMetrics] = list(start.history) if start is not None else []
     ident = identity(cfg, req.fingerprint)
+    extra = {"fingerprint": info["fingerprint"], "n_segments": data.geom.n_segments, "model_name": info["model"]["name"]}
 
     def on_epoch(m: EpochMetrics, state: TrainState) -> None:
         history.append(m)
         outputs.write_metrics(cfg.output_dir, history)
-        outputs.write_checkpoint(cfg.output_dir, state, history, ident, {
-            "fingerprint": info["fingerprint"], "n_segments": data.geom.n_segments,
-            "model_name": info["model"]["name"]})
+        outputs.write_checkpoint(cfg.output_dir, state, history, ident, extra)
         log(epoch_line(m))
 
     def on_partial(p: Partial, state: TrainState) -> None:
-        outputs.write_checkpoint(cfg.output_dir, state, history, ident, {
-            "fingerprint": info["fingerprint"], "n_segments": data.geom.n_segments,
-            "model_name": info["model"]["name"]}, partial=p)
+        outputs.write_checkpoint(cfg.output_dir, state, history, ident, extra, partial=p)
 
     train = CacheWindows(cfg.cache_dir, data.tables["train"], data.geom, data.train_rows)
     val = CacheWindows(cfg.cache_dir, data.tables["val"], data.geom)
