@@ -130,10 +130,10 @@ def show_plan(p: Plan, store: Any, rebuild_stale: bool, spec: ExecutorSpec, meta
 
 def show_space(items: list[PlanItem], cfg: LoadedConfig, echo: Echo = click.echo) -> None:
     """The figures of cache.disk_space (one sizing rule: tusz_guard.cache.space) for the entries to build."""
-    from tusz_guard.cache.space import free_space, human, space_needed, verdict
+    from tusz_guard.cache.space import DEFAULT_BLOCK, MARGIN, free_space, human, space_needed, verdict
 
     disk = free_space(cfg.cache_dir)
-    block = disk.block if disk is not None else 4096
+    block = disk.block if disk is not None else DEFAULT_BLOCK
     need = space_needed(items, cfg.config.preprocessing.dtype, block)
     line = f"disk: {need.entries:,} entr{'y' if need.entries == 1 else 'ies'} need {need.bytes:,} bytes ({human(need.bytes)})"
     if disk is None:
@@ -141,7 +141,7 @@ def show_space(items: list[PlanItem], cfg: LoadedConfig, echo: Echo = click.echo
         return
     line += f"; {disk.free:,} bytes ({human(disk.free)}) free on the filesystem of {safe(str(disk.path))}"
     status = verdict(need.bytes, disk.free)
-    echo(line + {"fail": ": it does NOT fit", "warn": ": less than a 10% margin", "pass": ""}[status],
+    echo(line + {"fail": ": it does NOT fit", "warn": f": less than a {MARGIN:.0%} margin", "pass": ""}[status],
          err=status != "pass")
 
 

@@ -165,8 +165,9 @@ def gather_config_snapshot(cfg: LoadedConfig, extra: tuple[str | Path, ...] = ()
 
 def _profile_vars(cfg: LoadedConfig) -> tuple[EnvVar, ...]:
     """With a pipeline profile, the variables the pipeline reads (its smoke file limit)."""
-    name = cfg.profile.smoke.env_limit if _foreign(cfg) else None
-    return (EnvVar(name, f"pipeline {cfg.profile.name}: file limit of a smoke run"),) if _foreign(cfg) and name else ()
+    if not _foreign(cfg) or cfg.profile.smoke.env_limit is None:
+        return ()
+    return (EnvVar(cfg.profile.smoke.env_limit, f"pipeline {cfg.profile.name}: file limit of a smoke run"),)
 
 
 
@@ -175,9 +176,9 @@ def gather_snapshot(cfg: LoadedConfig, extra: tuple[str | Path, ...] = (), *, de
                     corpus: bool = True, caches: bool = True, progress: Tick | None = None,
                     run: RunSettings | None = None) -> Snapshot:
     """Everything: configs, the ledger, the cache (index + listing, + content with deep) and sibling caches."""
-    settings = run or RunSettings()
-    base = replace(gather_config_snapshot(cfg, extra), run=settings,
-                   machine=gather_machine(cfg, settings) if corpus else None)
+    run_settings = run or RunSettings()
+    base = replace(gather_config_snapshot(cfg, extra), run=run_settings,
+                   machine=gather_machine(cfg, run_settings) if corpus else None)
     ledger, ledger_error = _ledger(cfg, progress) if corpus else (None, None)
     if _foreign(cfg):     # a team's own NPZ cache, adapted (tusz_guard.pipeline.gather)
         from tusz_guard.pipeline.gather import foreign_caches
