@@ -432,11 +432,15 @@ def test_full_destination_disk_is_the_destinations_problem(packed: tuple[Path, P
 def test_member_larger_than_the_free_space_is_refused_unwritten(packed: tuple[Path, Path], fresh_cfg: Path,
                                                                 monkeypatch: pytest.MonkeyPatch,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    import dataclasses
+
     import tusz_guard.archive.unpack as unpack_module
+    from tusz_guard.cache.space import free_space
 
     _, archive = packed
-    tiny = shutil.disk_usage(fresh_cfg.parent)._replace(free=10)
-    monkeypatch.setattr(unpack_module.shutil, "disk_usage", lambda p: tiny)
+    real = free_space(fresh_cfg.parent)
+    assert real is not None
+    monkeypatch.setattr(unpack_module, "free_space", lambda p: dataclasses.replace(real, free=10))
     unpack = invoke(["unpack", archive, "--config", fresh_cfg], capsys)
     assert unpack.code == 1 and "bytes free: the destination is too small" in unpack.text, unpack.text
 

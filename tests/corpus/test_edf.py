@@ -229,3 +229,43 @@ def test_synthesised_header_parses_back(tmp_path_factory: pytest.TempPathFactory
     record = 2 * sum(s["samples"] for s in sigs)
     assert header.expected_size == 256 * (len(sigs) + 1) + h["n_records"] * record
     assert header.size_ok == (h["n_records"] == 0)
+
+
+_SIGNAL_VALUES = st.tuples(st.integers(-5, 300_000), st.integers(-40_000, 40_000), st.integers(-40_000, 40_000),
+                           st.sampled_from([0.0, 1.0, -3200.0, 1e12, -1e12, 1.5e12, -2e12]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_SIGNAL_VALUES, min_size=1, max_size=6), st.sampled_from([0.5, 1.0, 2.0]))
+def test_whole_header_signal_test_agrees_with_the_per_signal_rules(signals: list[tuple[int, int, int, float]],
+                                                                   duration: float) -> None:
+    """The whole-block min/max test plus the per-header rate test refuse a header exactly when a per-signal rule
+    refuses one of its signals."""
+    from dataclasses import replace
+
+    from tusz_guard.corpus import edf
+
+    n = len(signals)
+    base = EdfHeader(path="x.edf", file_size=0, version="0", patient_id="", recording_id="", start_date="",
+                     start_time="", header_bytes=256 * (n + 1), reserved="", n_records=1, record_duration=duration,
+                     n_signals=n, labels=tuple(f"S{i}" for i in range(n)), transducers=("",) * n, units=("uV",) * n,
+                     physical_min=(0.0,) * n, physical_max=(1.0,) * n, digital_min=(0,) * n, digital_max=(1,) * n,
+                     prefiltering=("",) * n, samples_per_record=(1,) * n, defects=())
+    h = replace(base, samples_per_record=tuple(s[0] for s in signals), digital_min=tuple(s[1] for s in signals),
+                digital_max=tuple(s[2] for s in signals), physical_max=tuple(s[3] for s in signals))
+    refused = False
+    for i, label in enumerate(h.labels):
+        try:
+            edf._check_signal(h, i, label)
+        except EdfError:
+            refused = True
+    block_ok = edf._block_plausible(h.samples_per_record, h.digital_min, h.digital_max, h.physical_min,
+                                    h.physical_max)
+    try:
+        edf._check_numbers(h, block_ok)
+    except EdfError:
+        assert refused
+    else:
+        assert not refused
+    if block_ok:            # the block test alone never refuses what the per-signal rules pass
+        assert not refused or not all(1.0 * duration <= n <= 100_000.0 * duration for n in h.samples_per_record)

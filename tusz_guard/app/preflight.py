@@ -136,8 +136,8 @@ def with_suites(snap: Snapshot, suites: list[SuiteFile], data_docs: str | Path |
 
 
 def _archive_section(snap: Snapshot, findings: list[Finding]) -> dict[str, object]:
-    from tusz_guard.archive.verify import summary
-
     if snap.archive is None:
         return {}
+    from tusz_guard.archive.verify import summary
+
     return {ARCHIVE: summary(snap.archive, [f for f in findings if f.id.startswith(f"{ARCHIVE}.")])}

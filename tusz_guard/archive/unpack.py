@@ -17,6 +17,7 @@ from tusz_guard.archive.layout import Place, config_prefix
 from tusz_guard.archive.manifest import Manifest
 from tusz_guard.archive.scan import Progress, Scan, scan_archive
 from tusz_guard.archive.verify import ArchiveView, Expectation, summary
+from tusz_guard.cache.space import free_space
 from tusz_guard.cache.store import ENTRY_FILES, INDEX_NAME, CacheStore, EntryMeta
 from tusz_guard.config import LoadedConfig
 from tusz_guard.errors import GuardError
@@ -118,7 +119,10 @@ def destination_error(path: Path, exc: OSError) -> GuardError:
 
 def _check_room(folder: Path, size: int, member: str) -> None:
     """Refuse a member larger than the free space before writing any of it."""
-    free = shutil.disk_usage(folder).free
+    space = free_space(folder)
+    if space is None:          # the platform cannot say: the write itself reports ENOSPC as the destination's
+        return
+    free = space.free
     if size > free:
         raise GuardError(f"member {member} is {size:,} bytes, but {folder} has {free:,} bytes free: the destination "
                          "is too small; nothing was moved into the cache",
@@ -126,10 +130,8 @@ def _check_room(folder: Path, size: int, member: str) -> None:
 
 
 def _free(folder: Path) -> str:
-    try:
-        return f"{shutil.disk_usage(folder).free:,} bytes"
-    except OSError:
-        return "unknown"
+    space = free_space(folder)
+    return "unknown" if space is None else f"{space.free:,} bytes"
 
 
 def unpack(archive: Path, cfg: LoadedConfig, judge: Judge, progress: Progress | None = None) -> UnpackResult:

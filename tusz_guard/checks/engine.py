@@ -5,6 +5,7 @@ import difflib
 import fnmatch
 import importlib
 import pkgutil
+import sys
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
@@ -105,14 +106,20 @@ def run_one(inputs: Snapshot | ArchiveView | CopyView, c: Check) -> Finding:
     return Finding(c.id, outcome.status, c.title, outcome.message, outcome.details, time.perf_counter() - start)
 
 
+def _is_copy(inputs: object) -> bool:
+    """A CopyView exists only once verify-copy imported its module: other commands never import it."""
+    module = sys.modules.get("tusz_guard.storage.verify_copy")
+    return module is not None and isinstance(inputs, module.CopyView)
+
+
 def _argument(inputs: Snapshot | ArchiveView | CopyView, c: Check) -> tuple[Any, str | None]:
     """What the check's function takes, or why it cannot run."""
     from tusz_guard.checks.snapshot import Snapshot
-    from tusz_guard.storage.verify_copy import CopyView
 
+    is_copy = _is_copy(inputs)
     if c.takes == "copy":
-        return (inputs, None) if isinstance(inputs, CopyView) else (None, "not run: no copy was given")
-    if isinstance(inputs, CopyView):
+        return (inputs, None) if is_copy else (None, "not run: no copy was given")
+    if is_copy:
         return None, "not run: verify-copy judges a copy only"
     snapshot = inputs if isinstance(inputs, Snapshot) else None
     if c.takes == "archive":

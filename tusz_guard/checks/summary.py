@@ -1,7 +1,7 @@
 """Assemble the Report: findings plus every number a renderer shows (renderers never compute)."""
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from typing import Any
 
@@ -154,11 +154,13 @@ ROW_LINKS: dict[str, tuple[tuple[dict[str, str], str], ...]] = {
 
 def recording_links(rows: tuple[dict[str, Any], ...]) -> dict[str, list[dict[str, Any]]]:
     """Per check id: the table filters naming its recordings, with how many rows each shows (none when 0)."""
+    keys = sorted({k for links in ROW_LINKS.values() for flt, _ in links for k in flt})
+    combos = Counter(tuple(r.get(k) for k in keys) for r in rows)     # one pass; filters judge the few combinations
     out = {}
     for cid, links in ROW_LINKS.items():
         found = []
         for flt, label in links:
-            n = sum(all(r.get(k) == v for k, v in flt.items()) for r in rows)
+            n = sum(c for combo, c in combos.items() if all(combo[keys.index(k)] == v for k, v in flt.items()))
             if n:
                 found.append({"filter": flt, "label": label, "n": n})
         if found:

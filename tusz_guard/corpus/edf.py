@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import operator
 import re
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
@@ -180,7 +181,7 @@ def _build(name: str, size: int, fixed: bytes, ns: int, block: bytes) -> EdfHead
         digital_min=signals.digital_min, digital_max=signals.digital_max, prefiltering=signals.prefiltering,
         samples_per_record=signals.samples_per_record, defects=(),
     )
-    _check_numbers(header)
+    _check_numbers(header, signals.plausible)
     defects = (*_date_time_defects(header), *_layout_defects(header), *signals.defects)
     return replace(header, defects=defects) if defects else header
 
@@ -199,6 +200,7 @@ class _Signals:
     prefiltering: tuple[str, ...]
     samples_per_record: tuple[int, ...]
     defects: tuple[str, ...]
+    plausible: bool             # _block_plausible of these numbers
 
 
 @lru_cache(maxsize=1024)
@@ -217,7 +219,8 @@ def _signals(block: bytes, ns: int) -> _Signals | None:
     if not (all(map(math.isfinite, pmin)) and all(map(math.isfinite, pmax))):
         return None
     return _Signals(fields["label"], fields["transducer"], fields["unit"], pmin, pmax, dmin, dmax,
-                    fields["prefiltering"], spr, tuple(_signal_defects(fields["label"], pmin, pmax, dmin, dmax)))
+                    fields["prefiltering"], spr, tuple(_signal_defects(fields["label"], pmin, pmax, dmin, dmax)),
+                    _block_plausible(spr, dmin, dmax, pmin, pmax))
 
 
 def _signals_slow(name: str, block: bytes, ns: int) -> _Signals:
@@ -227,7 +230,8 @@ def _signals_slow(name: str, block: bytes, ns: int) -> _Signals:
     dmin, dmax = _ints(name, fields, "digital_min"), _ints(name, fields, "digital_max")
     spr = _ints(name, fields, "samples_per_record")
     return _Signals(fields["label"], fields["transducer"], fields["unit"], pmin, pmax, dmin, dmax,
-                    fields["prefiltering"], spr, tuple(_signal_defects(fields["label"], pmin, pmax, dmin, dmax)))
+                    fields["prefiltering"], spr, tuple(_signal_defects(fields["label"], pmin, pmax, dmin, dmax)),
+                    _block_plausible(spr, dmin, dmax, pmin, pmax))
 
 
 def _split_signal_fields(block: bytes, ns: int) -> dict[str, tuple[str, ...]]:
@@ -240,8 +244,10 @@ def _split_signal_fields(block: bytes, ns: int) -> dict[str, tuple[str, ...]]:
     return fields
 
 
-def _check_numbers(h: EdfHeader) -> None:
-    """Refuse numbers no recording has, before anything sizes an allocation, a plan or a window count on them."""
+def _check_numbers(h: EdfHeader, block_ok: bool) -> None:
+    """Refuse numbers no recording has, before anything sizes an allocation, a plan or a window count on them.
+
+    block_ok: the signal block passed _block_plausible (then only the sampling rates are tested per header)."""
     if h.record_duration <= 0:
         raise EdfError(h.path, f"data record duration is {h.record_duration:g}; it must be > 0")
     if h.n_records < -1:
@@ -250,8 +256,20 @@ def _check_numbers(h: EdfHeader) -> None:
         raise EdfError(h.path, f"{_num(h.n_records)} records of {h.record_duration:g} s declare "
                        f"{_seconds(h.n_records, h.record_duration)}; more than a day "
                        f"({MAX_DURATION_S:,.0f} s) is not a plausible recording")
-    for i, label in enumerate(h.labels):
-        _check_signal(h, i, label)
+    low, high = RATE_RANGE_HZ
+    spr = h.samples_per_record
+    if not (block_ok and low * h.record_duration <= min(spr) and max(spr) <= high * h.record_duration):
+        for i, label in enumerate(h.labels):        # the exact message of the first implausible signal
+            _check_signal(h, i, label)
+
+
+def _block_plausible(spr: tuple[int, ...], dmin: tuple[int, ...], dmax: tuple[int, ...], pmin: tuple[float, ...],
+                     pmax: tuple[float, ...]) -> bool:
+    """Every signal passes the rules of _check_signal that do not depend on the record duration (whole-tuple
+    min/max, once per distinct signal block)."""
+    return (min(spr) > 0 and DIGITAL_RANGE[0] <= min(min(dmin), min(dmax))
+            and max(max(dmin), max(dmax)) <= DIGITAL_RANGE[1] and not any(map(operator.eq, dmin, dmax))
+            and max(max(map(abs, pmin)), max(map(abs, pmax))) <= MAX_PHYSICAL)
 
 
 def _check_signal(h: EdfHeader, i: int, label: str) -> None:

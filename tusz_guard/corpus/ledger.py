@@ -405,9 +405,7 @@ def _decide(path: str, rec: Recording, cfg: LoadedConfig, ann_st: os.stat_result
         if not os.path.exists(ann_path):
             return rec, "no_annotations", f"no {ann_name} next to the EDF"
         return rec, "bad_annotations", f"{ann_name}: {exc.reason}"
-    ann_st = ann_st or os.stat(ann_path)
-    rec = replace(_with_annotations(rec, ann, cfg), annotation_size=ann_st.st_size,
-                  annotation_mtime_ns=ann_st.st_mtime_ns, annotation_sha256=ann.sha256)
+    rec = _with_annotations(rec, ann, cfg, ann_st or os.stat(ann_path))
     if ann.n_data_rows == 0:      # real TUSZ files always carry at least a bckg row (docs/user-guide.md)
         return rec, "bad_annotations", f"{ann_name}: no events: header only (a TUSZ file always has a bckg row)"
     if ann.n_data_rows != ann.n_parsed:
@@ -451,7 +449,7 @@ def _with_header(rec: Recording, header: EdfHeader, cfg: LoadedConfig) -> Record
                    header_facts=tuple(facts))
 
 
-def _with_annotations(rec: Recording, ann: AnnotationFile, cfg: LoadedConfig) -> Recording:
+def _with_annotations(rec: Recording, ann: AnnotationFile, cfg: LoadedConfig, ann_st: os.stat_result) -> Recording:
     duration = rec.duration_s or 0.0
     clipped = _clip(ann.seizure_intervals(cfg.config.labels.seizure), duration)
     problems = [from_problem(p) for p in ann.problems]
@@ -461,7 +459,8 @@ def _with_annotations(rec: Recording, ann: AnnotationFile, cfg: LoadedConfig) ->
     return replace(rec, labels=tuple(sorted(ann.labels)), annotation_rows=ann.n_data_rows,
                    annotation_parsed=ann.n_parsed, annotation_problems=tuple(problems + _against_edf(ann, duration)),
                    seizure_intervals=clipped, seizure_seconds=sum(b - a for a, b in clipped),
-                   label_seconds=_label_seconds(ann, duration))
+                   label_seconds=_label_seconds(ann, duration), annotation_size=ann_st.st_size,
+                   annotation_mtime_ns=ann_st.st_mtime_ns, annotation_sha256=ann.sha256)
 
 
 def _against_edf(ann: AnnotationFile, duration: float) -> list[Fact]:
