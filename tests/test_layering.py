@@ -67,3 +67,32 @@ def test_module_respects_the_map(path: Path) -> None:
         private = [n for n in names if n.startswith("_") and not n.startswith("__")]
         assert not private, f"{me} imports private {private} from {module}"
     assert not _private_attributes(path), f"{me} uses private names of other modules: {_private_attributes(path)}"
+
+
+# Each constant once (issue 11): the literal may appear only where the constant is defined. synth/ is the
+# corpus generator the reader is tested against, and keeps its own copy on purpose (an independent oracle).
+CONSTANTS = {
+    ("train", "dev", "eval"): "tusz_guard/corpus/paths.py",
+    ("train", "val"): "tusz_guard/corpus/ledger.py",
+    ("train", "val", "test"): "tusz_guard/corpus/ledger.py",
+    0.99: "tusz_guard/corpus/windows.py",
+}
+
+
+def _literals(path: Path) -> set[object]:
+    found: set[object] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Tuple) and all(isinstance(e, ast.Constant) for e in node.elts):
+            found.add(tuple(e.value for e in node.elts if isinstance(e, ast.Constant)))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, float):
+            found.add(node.value)
+    return found
+
+
+def test_each_constant_is_defined_once() -> None:
+    root = PACKAGE.parent
+    copies = sorted(f"{path.relative_to(root)}: {value!r} (defined in {home})"
+                    for path in FILES if "synth" not in path.relative_to(PACKAGE).parts
+                    for value in _literals(path) & CONSTANTS.keys()
+                    if (home := CONSTANTS[value]) != str(path.relative_to(root)))
+    assert not copies, copies

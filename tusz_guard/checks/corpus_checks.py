@@ -8,12 +8,10 @@ from tusz_guard.checks.snapshot import Snapshot
 from tusz_guard.corpus.facts import HEADER_NOTICE_CODES
 from tusz_guard.corpus.funnel import funnel_lines
 from tusz_guard.corpus.ledger import REASONS, TRAINING_ROLES, Ledger
+from tusz_guard.corpus.paths import POLICY_SPLITS
 from tusz_guard.corpus.stems import describe, duplicate_stems
 from tusz_guard.results import Outcome
 
-# Folders each split policy needs, and the role each feeds.
-NEEDED_SPLITS = {"official": (("train", "train"), ("dev", "val"), ("eval", "test")),
-                 "holdout": (("train", "train/val"), ("eval", "test"))}
 EXCLUDED_SHARE_WARN = 0.25
 
 
@@ -23,7 +21,7 @@ def corpus_layout(s: Snapshot) -> Outcome:
         return Outcome("fail", f"cannot scan the corpus: {s.ledger_error}", {"data_dir": str(s.cfg.data_dir)})
     led = s.ledger
     present = Counter(r.split for r in led.recordings)
-    missing = [f"{split}/ (role {role})" for split, role in NEEDED_SPLITS[led.policy] if not present[split]]
+    missing = [f"{split}/ (role {role})" for split, role in POLICY_SPLITS[led.policy] if not present[split]]
     ignored = [f"{path}: {problem}" for path, problem in led.layout_problems]
     details = {"data_dir": str(led.data_dir), "files_per_split": dict(present), "ignored": rows(ignored)}
     shared = describe(duplicate_stems(r.path for r in led.recordings))

@@ -11,10 +11,10 @@ import yaml
 from tusz_guard.config import find_project_root
 from tusz_guard.config.schema import Preprocessing, Training, Windows
 from tusz_guard.corpus.levels import level_problem, probe
+from tusz_guard.corpus.paths import SPLITS
 from tusz_guard.errors import GuardError
 
 MARKER = "tusz-guard.toml"
-SPLITS = ("train", "dev", "eval")
 HEADER = """\
 # Written by `tusz-guard init`. smoke.yaml and train.yaml share data.data_dir, data.cache_dir and every
 # preprocessing key: the smoke run builds cache entries the full run reuses (one fingerprint, one cache).

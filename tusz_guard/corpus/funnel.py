@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import Counter
 
 from tusz_guard.corpus.ledger import REASONS, Ledger, Recording
+from tusz_guard.corpus.paths import SPLITS
 
 
 def _reasons(rows: list[Recording]) -> str:
@@ -16,7 +17,7 @@ def _reasons(rows: list[Recording]) -> str:
 def funnel_lines(ledger: Ledger, validation_split: float) -> list[str]:
     """One sentence per split folder explaining every count, e.g. train/: 4,667 found -> 933 assigned to val ..."""
     lines = []
-    for split in ("train", "dev", "eval"):
+    for split in SPLITS:
         rows = [r for r in ledger.recordings if r.split == split]
         if not rows:
             continue

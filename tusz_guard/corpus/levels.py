@@ -8,8 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-SPLIT_DIRS = ("train", "dev", "eval")
-NEEDED: dict[str, tuple[str, ...]] = {"official": ("train", "dev", "eval"), "holdout": ("train", "eval")}
+from tusz_guard.corpus.paths import POLICY_SPLITS
+from tusz_guard.corpus.paths import SPLITS as SPLIT_DIRS
+
+NEEDED: dict[str, tuple[str, ...]] = {policy: tuple(s for s, _ in pairs) for policy, pairs in POLICY_SPLITS.items()}
 
 
 @dataclass(frozen=True)

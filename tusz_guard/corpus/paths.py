@@ -9,6 +9,11 @@ from pathlib import PurePath, PurePosixPath
 from tusz_guard.errors import GuardError
 
 SPLITS = ("train", "dev", "eval")
+# The split folders each split policy needs, and the role each feeds (holdout draws val from train/).
+POLICY_SPLITS: dict[str, tuple[tuple[str, str], ...]] = {
+    "official": (("train", "train"), ("dev", "val"), ("eval", "test")),
+    "holdout": (("train", "train/val"), ("eval", "test")),
+}
 MONTAGES = ("01_tcp_ar", "02_tcp_le", "03_tcp_ar_a", "04_tcp_le_a")
 SUFFIXES = (".edf", ".csv", ".csv_bi")
 LAYOUT = "<split>/<patient>/<sNNN_date>/<montage>/<patient>_sNNN_tNNN<suffix>"

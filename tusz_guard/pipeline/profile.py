@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from tusz_guard.config.keys import fields_at
 from tusz_guard.config.schema import BACKGROUND_LABELS, SEIZURE_LABELS
+from tusz_guard.corpus.ledger import Role
 from tusz_guard.errors import ConfigError
 from tusz_guard.pipeline.template import EntryTemplate
 
@@ -51,12 +52,12 @@ class Labels(_Strict):
     background: tuple[str, ...] = BACKGROUND_LABELS
 
 
-DEFAULT_SPLITS: dict[Literal["train", "val", "test"], str] = {"train": "train", "val": "dev"}
+DEFAULT_SPLITS: dict[Role, str] = {"train": "train", "val": "dev"}
 
 
 class Cache(_Strict):
     entry: str
-    splits: dict[Literal["train", "val", "test"], str] = Field(default_factory=lambda: dict(DEFAULT_SPLITS))
+    splits: dict[Role, str] = Field(default_factory=lambda: dict(DEFAULT_SPLITS))
     windows_array: str = "windows"
     labels_array: str | None = "labels"
     index: str | None = None

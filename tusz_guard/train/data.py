@@ -8,11 +8,10 @@ import numpy as np
 from tusz_guard.cache.plan import Plan
 from tusz_guard.cache.store import CacheStore
 from tusz_guard.config import LoadedConfig
+from tusz_guard.corpus.ledger import TRAINING_ROLES
 from tusz_guard.errors import GuardError
 from tusz_guard.train.dataset import Geometry, WindowTable, geometry, window_table
 from tusz_guard.train.sampler import RecipeCounts, balanced_selection
-
-ROLES = ("train", "val")
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def role_entries(plan: Plan) -> dict[str, list[tuple[str, int]]]:
         raise GuardError(f"{len(behind)} recording(s) of the training roles have no current cache entry "
                          f"(first: {first.recording.stem}: {first.reason})",
                          hint="run `tusz-guard build-cache CONFIG` or pass --allow-live", exit_code=1)
-    out: dict[str, list[tuple[str, int]]] = {role: [] for role in ROLES}
+    out: dict[str, list[tuple[str, int]]] = {role: [] for role in TRAINING_ROLES}
     for item in plan.items:                  # every item is current here (checked above): it has its entry
         assert item.entry is not None and item.recording.role is not None
         out[item.recording.role].append((item.recording.stem, item.entry.n_samples))
@@ -81,7 +80,7 @@ def prepare(cfg: LoadedConfig, plan: Plan, store: CacheStore) -> TrainingData:
     c = cfg.config
     geom = geometry(c.windows.length_s, c.windows.stride_s, c.preprocessing.sampling_rate)
     entries = role_entries(plan)
-    tables = {role: window_table(store, role, entries[role], geom) for role in ROLES}
+    tables: dict[str, WindowTable] = {role: window_table(store, role, entries[role], geom) for role in TRAINING_ROLES}
     rows, recipe = balanced_selection(tables["train"].ratio, c.experiment.seed)
     targets = tables["train"].targets[rows]
     data = TrainingData(geom, tables, rows, recipe, int(targets.sum()), int(targets.size))
@@ -91,7 +90,7 @@ def prepare(cfg: LoadedConfig, plan: Plan, store: CacheStore) -> TrainingData:
 
 def _require_classes(data: TrainingData, cfg: LoadedConfig) -> None:
     if not len(data.tables["train"]) or not len(data.tables["val"]):
-        empty = [r for r in ROLES if not len(data.tables[r])]
+        empty = [r for r in TRAINING_ROLES if not len(data.tables[r])]
         raise GuardError(f"no {' or '.join(empty)} windows in the cache for {cfg.display(cfg.path)}",
                          hint="run `tusz-guard inventory CONFIG` to see why recordings are excluded", exit_code=1)
     if data.positive_targets == 0:
