@@ -1,7 +1,7 @@
 """Typed facts the corpus parsers hand to the checks: a closed set of codes with their data.
 
 Checks match on codes, never on message text, so rewording a message cannot switch a check off; the
-test tests/corpus/test_facts.py proves every code reaches a check.
+test tests/checks/test_facts_reach_checks.py proves every code reaches a check.
 """
 from __future__ import annotations
 

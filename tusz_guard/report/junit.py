@@ -5,7 +5,7 @@ import json
 from xml.etree import ElementTree as ET
 
 from tusz_guard.report.changes import change_lines
-from tusz_guard.results import Finding, Report
+from tusz_guard.results import Finding, Report, blocks
 from tusz_guard.textsafe import safe
 
 
@@ -16,10 +16,10 @@ def _case(f: Finding, strict: bool) -> ET.Element:
     details = json.dumps(f.details, indent=1, default=str) if f.details else ""   # ASCII: \u escapes
     message = safe(f.message)
     body = f"{safe(f.title)}\n{message}" + (f"\n{details}" if details else "")
-    if f.status == "fail" or (strict and f.status == "warn"):
-        ET.SubElement(case, "failure", {"message": message, "type": f.status}).text = body
-    elif f.status == "error":
+    if f.status == "error":
         ET.SubElement(case, "error", {"message": message, "type": "error"}).text = body
+    elif blocks(f, strict):           # fail, and warn under --strict: the one blocking rule (results.py)
+        ET.SubElement(case, "failure", {"message": message, "type": f.status}).text = body
     elif f.status == "skip":
         ET.SubElement(case, "skipped", {"message": message, "type": "skip"})
     elif f.status == "warn":
@@ -54,7 +54,7 @@ def render_junit(report: Report) -> str:
     executed = len(report.findings) - counts["skip"]
     if executed == 0:
         cases.append(_no_checks_case())
-    failures = counts["fail"] + (counts["warn"] if report.strict else 0)
+    failures = sum(1 for f in report.findings if f.status != "error" and blocks(f, report.strict))
     errors = counts["error"] + (1 if executed == 0 else 0)
     total = str(len(cases))
     time = f"{sum(f.duration_s for f in report.findings):.6f}"
