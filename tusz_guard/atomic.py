@@ -55,6 +55,27 @@ def write_error(path: str | Path, exc: OSError) -> GuardError:
                       exit_code=1 if exc.errno in _BLOCKED_ERRNOS else 2)
 
 
+def folder_problem(folder: Path) -> str | None:
+    """Why files cannot be written into `folder` (created if missing), or None: the nearest existing component is
+    a file, or a folder this user cannot write into. A probe (stats only): `check` says it before `train` finds out."""
+    probe = folder
+    while True:
+        try:
+            st = probe.stat()
+        except (FileNotFoundError, NotADirectoryError):     # missing, or under a file: look further up
+            if probe == probe.parent:
+                return None
+            probe = probe.parent
+            continue
+        except OSError as exc:
+            return f"{probe}: {exc.strerror or exc}; {fix_for(exc)}"
+        if not stat.S_ISDIR(st.st_mode):
+            return f"{probe} is a file, not a folder; choose another path"
+        if not os.access(probe, os.W_OK | os.X_OK):
+            return f"{probe} is not writable by this user; {fix_for(OSError(errno.EACCES, ''))}"
+        return None
+
+
 def is_stdout(path: str | Path | None) -> bool:
     """'-' and the names of this process's stdout: written through sys.stdout, every other line goes to stderr."""
     return path is not None and str(path) in _STDOUT_NAMES

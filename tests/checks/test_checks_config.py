@@ -86,6 +86,21 @@ def test_config_paths_fails_when_output_dir_is_inside_the_cache(project: Path, w
                                      "data.cache_dir (cache/tusz); give each its own folder")
 
 
+def test_config_paths_fails_when_output_dir_is_under_a_file(project: Path, write_cfg, run_check) -> None:
+    """train used to pass the preflight and stop at its first write (issue 12.14): check says it first."""
+    (project / "results").write_text("a file where the outputs' folder should be")
+    cfg = write_cfg(project, "train", _data(project))
+    f = run_check(cfg, "config.paths")
+    assert (f.status, f.message) == ("fail", f"configs/train.yaml: experiment.output_dir (results/train) cannot be "
+                                     f"written: {project / 'results'} is a file, not a folder; choose another path")
+
+
+def test_config_paths_passes_an_output_dir_that_will_be_created(project: Path, write_cfg, run_check) -> None:
+    cfg = write_cfg(project, "train", _data(project), experiment={"output_dir": "results/deeper/still/train"})
+    assert run_check(cfg, "config.paths").status == "pass"
+    assert not (project / "results" / "deeper").exists()        # a probe: check creates nothing
+
+
 def test_config_consistency_passes_for_a_smoke_config_on_the_same_cache(project: Path, write_cfg, run_check) -> None:
     write_cfg(project, "smoke", _data(project), kind="smoke", data={"limit_files": 2})
     f = run_check(project / "configs" / "train.yaml", "config.consistency")

@@ -70,6 +70,9 @@ def _path_problems(load: ConfigLoad, s: Snapshot) -> list[tuple[Status, str]]:
         if _overlaps(path, cfg.cache_dir):
             found.append(("fail", f"{load.shown}: {key} ({cfg.display(path)}) overlaps data.cache_dir "
                           f"({cfg.display(cfg.cache_dir)}); give each its own folder"))
+    if cfg.output_dir in s.output_dirs:         # train would stop at its first write, after the preflight
+        found.append(("fail", f"{load.shown}: experiment.output_dir ({cfg.display(cfg.output_dir)}) cannot be "
+                      f"written: {s.output_dirs[cfg.output_dir]}"))
     level = s.data_dirs.get(cfg.data_dir)
     wrong_level = level_problem(level, cfg.config.data.split_policy, cfg.display(cfg.data_dir)) if level else None
     if wrong_level:

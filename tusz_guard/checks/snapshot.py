@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
+from tusz_guard.atomic import folder_problem
 from tusz_guard.cache.fingerprint import fingerprint
 from tusz_guard.cache.space import DiskSpace, free_space
 from tusz_guard.cache.store import (
@@ -129,6 +130,7 @@ class Snapshot:
     archive: ArchiveView | None = None         # with --archive: the archive scanned once (app/archive.py)
     suites: dict[str, Outcome] = field(default_factory=dict)   # expectations.<suite> -> its evaluated outcome
     data_dirs: dict[Path, DataDirLevel] = field(default_factory=dict)   # split folders at each given data_dir
+    output_dirs: dict[Path, str] = field(default_factory=dict)   # given output_dirs that cannot be written: why
     environment: tuple[EnvSetting, ...] = ()    # variables that change this run (tusz_guard.envvars), as set
     unknown_env: tuple[tuple[str, str | None], ...] = ()   # TUSZ_GUARD_* variables nothing reads (+ closest name)
     disk: DiskSpace | None = None              # free space where the cache is (or will be) written
@@ -157,8 +159,10 @@ def gather_config_snapshot(cfg: LoadedConfig, extra: tuple[str | Path, ...] = ()
         configs, fp = foreign_configs(cfg, extra), cfg.content_hash
     else:
         configs, fp = load_configs(cfg, extra), fingerprint(cfg)
-    levels = {c.config.data_dir: probe_level(c.config.data_dir) for c in configs if c.given and c.config is not None}
-    return Snapshot(cfg=cfg, fingerprint=fp, configs=configs, env=cache_env(), data_dirs=levels,
+    given = [c.config for c in configs if c.given and c.config is not None]
+    levels = {c.data_dir: probe_level(c.data_dir) for c in given}
+    outputs = {c.output_dir: why for c in given if (why := folder_problem(c.output_dir)) is not None}
+    return Snapshot(cfg=cfg, fingerprint=fp, configs=configs, env=cache_env(), data_dirs=levels, output_dirs=outputs,
                     environment=settings(_profile_vars(cfg)), unknown_env=unknown(),
                     disk=free_space(cfg.cache_dir))
 
