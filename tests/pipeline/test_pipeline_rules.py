@@ -120,6 +120,29 @@ def test_deep_finds_non_finite_values_and_bad_labels(fixed: Origin, capsys: pyte
         found["cache.integrity"]["message"]
 
 
+def test_deep_finds_a_flat_channel(fixed: Origin, capsys: pytest.CaptureFixture[str]) -> None:
+    rec = fixed.recordings(fixed.root / TRAIN, "train")[2]
+    windows = np.ones((rec.windows_expected, 19, 256), np.float32) * np.arange(256, dtype=np.float32)
+    windows[:, 5, :] = 0.0                       # one electrode recorded nothing
+    np.savez_compressed(fixed.root / f"cache/train/train/{rec.stem}_windows.npz", windows=windows,
+                        labels=np.zeros((rec.windows_expected, 256), np.float32))
+    code, found = check(capsys, fixed.root / TRAIN, "--deep")
+    assert code == 1
+    assert "flat channel(s) 5" in found["cache.integrity"]["message"]
+
+
+def test_deep_labels_that_disagree_with_the_annotations_name_the_teams_builder(
+        fixed: Origin, capsys: pytest.CaptureFixture[str]) -> None:
+    rec = next(r for r in fixed.recordings(fixed.root / TRAIN, "train") if r.seizure_seconds > 0)
+    write_entry(fixed.root / f"cache/train/train/{rec.stem}_windows.npz", rec.windows_expected)   # all background
+    code, found = check(capsys, fixed.root / TRAIN, "--deep")
+    assert code == 1
+    msg = found["labels.seizures"]["message"]
+    assert rec.stem in msg and "disagree with the annotations" in msg
+    assert msg.endswith("rebuild them with brain-go-brr-v2's cache builder"), msg       # not tusz-guard's builder
+    assert "tusz-guard build-cache" not in msg
+
+
 def test_check_never_decompresses_an_array_without_deep(fixed: Origin, capsys: pytest.CaptureFixture[str]) -> None:
     """Damage the deflate stream past the .npy header: only a reader that decompresses the array can notice."""
     rec = fixed.recordings(fixed.root / TRAIN, "train")[3]

@@ -153,6 +153,13 @@ def cache_seizure_mismatches(s: Snapshot) -> list[str]:
     return out
 
 
+def _rebuilder(s: Snapshot) -> str:
+    if s.cache is not None and s.cache.kind == "npz":       # a team's own cache: its own builder rebuilds it
+        from tusz_guard.pipeline.cache_rules import builder
+        return builder(s)
+    return "`tusz-guard build-cache --rebuild-stale`"
+
+
 @check("labels.seizures", "Training roles hold seizure windows; cache seizure time equals annotations",
        needs=("ledger",))
 def labels_seizures(s: Snapshot) -> Outcome:
@@ -170,7 +177,7 @@ def labels_seizures(s: Snapshot) -> Outcome:
                         "labels.seizure and the annotation parser before training a model that can only say no")
     if mismatched:
         problems.append(f"{n(len(mismatched))} cache entr(ies) disagree with the annotations on seizure time: "
-                        f"{listing(mismatched, 2)}; rebuild them with `tusz-guard build-cache --rebuild-stale`")
+                        f"{listing(mismatched, 2)}; rebuild them with {_rebuilder(s)}")
     if problems:
         return Outcome("fail", "; ".join(problems), details)
     parts = [f"{r} {windows[r].seizure:,} seizure windows ({totals[r].seizure_seconds:,.1f} s)"

@@ -14,6 +14,11 @@ from tusz_guard.results import Outcome
 WEAKER = "entry older than its {what} (no stamp: the weaker test, by modification time)"
 
 
+def builder(s: Snapshot) -> str:
+    """Who rebuilds a foreign cache's entries: the team's own builder, never tusz-guard's."""
+    return f"{cfg_of(s).profile.name}'s cache builder"
+
+
 def cfg_of(s: Snapshot) -> ForeignConfig:
     assert isinstance(s.cfg, ForeignConfig)
     return s.cfg
@@ -123,7 +128,7 @@ def coverage_outcome(s: Snapshot) -> Outcome:
         if p.orphans:
             msg += (f"; {len(p.orphans):,} entry file(s) match no recording (stems {listing(p.orphans, 2)}): does "
                     "pipeline.cache.entry in tusz-guard.toml describe the file names?")
-        return Outcome("fail", f"{msg}; build the missing entries with {cfg_of(s).profile.name}'s cache builder, or "
+        return Outcome("fail", f"{msg}; build the missing entries with {builder(s)}, or "
                        f"point {cfg_of(s).cache_key.key} at the cache named", details)
     test = per_role["test"]
     head = f"{where} holds all {len(needed):,} train+val recordings"
@@ -165,7 +170,7 @@ def fingerprint_outcome(s: Snapshot) -> Outcome:
     if gone:
         problems.append(f"{len(gone):,} stamped entry file(s) are gone: {listing(gone)}")
     if problems:
-        return Outcome("fail", "; ".join(problems) + f"; rebuild them with {cfg.profile.name}'s cache builder, then "
+        return Outcome("fail", "; ".join(problems) + f"; rebuild them with {builder(s)}, then "
                        f"`tusz-guard stamp {s.show(cfg.path)}`", details)
     extra = len(set(now) - set(then))
     tail = f"; {extra:,} entr(ies) added since (judged by modification time)" if extra else ""

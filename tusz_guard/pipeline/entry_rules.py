@@ -7,7 +7,7 @@ from tusz_guard.checks.base import listing, rows
 from tusz_guard.checks.snapshot import Snapshot
 from tusz_guard.corpus.ledger import ROLES
 from tusz_guard.corpus.windows import window_geometry
-from tusz_guard.pipeline.cache_rules import cfg_of, entry_of, npz_of, windows_of
+from tusz_guard.pipeline.cache_rules import builder, cfg_of, entry_of, npz_of, windows_of
 from tusz_guard.pipeline.foreign_cache import ForeignCache, NpzEntry
 from tusz_guard.results import Outcome
 
@@ -73,7 +73,7 @@ def integrity_outcome(s: Snapshot) -> Outcome:
     details = {"checked": len(entries), "deep": cache.values is not None, "problems": rows(lines)}
     if bad:
         return Outcome("fail", f"{len(bad):,} of {len(entries):,} entry file(s) are damaged: {listing(lines, 2)}; "
-                       f"rebuild them with {cfg_of(s).profile.name}'s cache builder", details)
+                       f"rebuild them with {builder(s)}", details)
     return Outcome("pass", f"{len(entries):,} entry file(s) checked: {tier}", details)
 
 
