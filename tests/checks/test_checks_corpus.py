@@ -93,6 +93,40 @@ def test_a_discontinuous_recording_is_excluded_so_check_and_builder_agree(projec
     assert rel not in {i.recording.path for i in plan(ledger, None, "fp").items}   # the builder never plans it
 
 
+def test_one_eeg_channel_at_another_rate_warns_and_is_built(tmp_path: Path, clean_corpus_copy: Path,
+                                                             write_cfg, run_check) -> None:
+    """Issue 13.9: check and builder agree on mixed EEG rates: a warning, resampled per channel, built and whole."""
+    import edfio
+    import numpy as np
+
+    from tests.checks.conftest import build, new_project
+    from tusz_guard.cache.plan import plan
+    from tusz_guard.corpus.ledger import build_ledger
+
+    rel = "train/aaaracgd/s001_2015/01_tcp_ar/aaaracgd_s001_t000.edf"
+    path = clean_corpus_copy / "edf" / rel
+    edf = edfio.read_edf(path)
+    c3 = next(i for i, sig in enumerate(edf.signals) if sig.label.startswith("EEG C3"))
+    old = edf.signals[c3]
+    rate = old.sampling_frequency
+    faster = edfio.EdfSignal(np.repeat(old.data, 2), sampling_frequency=2 * rate, label=old.label,
+                             physical_dimension=old.physical_dimension)
+    edfio.Edf([*edf.signals[:c3], faster, *edf.signals[c3 + 1:]],
+              data_record_duration=edf.data_record_duration).write(path)
+    project = new_project(tmp_path / "mixed")
+    cfg = write_cfg(project, "train", clean_corpus_copy / "edf")
+    f = run_check(cfg, "corpus.headers")
+    assert (f.status, f.message.split("; rates")[0]) == ("warn", f"1 header notice(s) ({rel}: mixed EEG sampling rates "
+                                                        f"{rate:g}, {2 * rate:g} Hz: each channel is resampled to "
+                                                        "256 Hz on its own)"), f.message
+    ledger = build_ledger(load_config(cfg))
+    assert ledger.get(rel).status == "included"                                # type: ignore[union-attr]
+    assert rel in {i.recording.path for i in plan(ledger, None, "fp").items}
+    build(cfg)
+    deep = run_check(cfg, "cache.integrity", deep=True)
+    assert deep.status == "pass", deep.message
+
+
 def test_data_exclude_leaves_out_stems_and_globs(project: Path, clean_corpus_copy: Path, write_cfg) -> None:
     """Issue 13.9: 'exclude them' needs a way to exclude: data.exclude takes stems or globs."""
     from tusz_guard.corpus.ledger import build_ledger

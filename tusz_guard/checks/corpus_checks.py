@@ -92,9 +92,10 @@ def corpus_headers(s: Snapshot) -> Outcome:
                f"{details['missing_channels']:,} excluded for missing channels")
     if notices:
         summary = f"{n(len(notices))} header notice(s) ({listing(notices, 1)}); {summary}"
-    if defects or unreadable or notices:
-        return Outcome("warn", f"{n(len(defects))} tolerated header defect(s) ({listing(defects, 2)}); "
-                       f"{n(len(unreadable))} unreadable file(s) excluded ({listing(unreadable, 2)}); {summary}", details)
+    if defects or unreadable or notices:      # only the parts that hold something: never "0 ... ()"
+        parts = [f"{n(len(found))} {what} ({listing(found, 2)})" for what, found in
+                 (("tolerated header defect(s)", defects), ("unreadable file(s) excluded", unreadable)) if found]
+        return Outcome("warn", "; ".join([*parts, summary]), details)
     return Outcome("pass", f"{n(len(used))} headers read without defects; {summary}", details)
 
 

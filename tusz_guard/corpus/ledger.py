@@ -435,8 +435,9 @@ def _with_header(rec: Recording, header: EdfHeader, cfg: LoadedConfig) -> Record
     notes = [f"header: {d}" for d in header.defects]
     facts = []
     if len(eeg_rates) > 1:
-        facts.append(Fact("mixed_rates", f"mixed EEG sampling rates {sorted(eeg_rates)} Hz: each channel is "
-                          f"resampled to {pre.sampling_rate} Hz on its own", value=",".join(f"{r:g}" for r in sorted(eeg_rates))))
+        shown = [f"{r:g}" for r in sorted(eeg_rates)]
+        facts.append(Fact("mixed_rates", f"mixed EEG sampling rates {', '.join(shown)} Hz: each channel is "
+                          f"resampled to {pre.sampling_rate} Hz on its own", value=",".join(shown)))
         notes.append(facts[-1].message)
     if cmap.duplicates:
         facts.append(Fact("duplicate_channels", f"two labels name channel(s) {', '.join(cmap.duplicates)}: the first "
