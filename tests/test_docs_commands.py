@@ -79,14 +79,17 @@ def _sed(command: str) -> None:
 
 
 def replay(doc: Path, capsys: pytest.CaptureFixture[str]) -> list[tuple[str, str]]:
-    """(command, expected summary line) for every shown summary the tool did not print."""
+    """(command, expected summary line) for every shown summary the tool did not print, and every documented
+    command that ended in an internal error (exit 3) whether or not the docs show its summary."""
     drift = []
     for step in steps(doc):
         before = AFTER.search(step.command)
         if before:
-            execute(f"tusz-guard {before.group(1)}", capsys)
-        _, lines = execute(step.command, capsys)
+            code, _ = execute(f"tusz-guard {before.group(1)}", capsys)
+            drift += [(before.group(1), "an exit code other than 3 (internal error)")] if code == 3 else []
+        code, lines = execute(step.command, capsys)
         drift += [(step.command, want) for want in step.expected if want not in lines]
+        drift += [(step.command, "an exit code other than 3 (internal error)")] if code == 3 else []
     return drift
 
 

@@ -132,10 +132,19 @@ def test_archive_checks_are_selected_like_any_other(project: Path, tmp_path: Pat
     ("expectations.nope", "no check id matches 'expectations.nope'"),      # was: ran nothing, exit 1
     ("expectations.recordngs", "did you mean 'expectations.recordings'?"),
     ("archive.*", "archive.* checks need an archive"),
+    ("cahce.*", "did you mean 'cache.*'?"),                                  # a mistyped family glob
 ])
 def test_every_unknown_pattern_is_a_usage_error(project: Path, capsys, pattern: str, hint: str) -> None:
     assert run(["check", str(project / "configs" / "train.yaml"), "--select", pattern]) == 2
     assert hint in capsys.readouterr().err
+
+
+def test_a_suite_id_under_no_expectations_says_why_it_cannot_run(project: Path, capsys) -> None:
+    """It used to say 'no check id matches' for an id that exists."""
+    assert run(["check", str(project / "configs" / "train.yaml"), "--no-expectations", "--select",
+                "expectations.recordings"]) == 2
+    assert "expectations.* checks are the Great Expectations suites, which --no-expectations leaves out" in \
+        capsys.readouterr().err
 
 
 def test_list_names_every_check_with_its_inputs(capsys) -> None:

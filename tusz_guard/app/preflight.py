@@ -65,7 +65,7 @@ def preflight_with_snapshot(cfg: LoadedConfig, extra: Iterable[str | Path] = (),
                             run: RunSettings | None = None) -> tuple[Report, Snapshot]:
     """The preflight and the snapshot it judged: the trainer plans from the very ledger and entries `check` saw."""
     suites = _suites(cfg, suite_dir) if expectations else []
-    checks = choose(_offered(archive, suites, list(select) + list(skip)), select, skip)
+    checks = choose(_offered(archive, suites, list(select) + list(skip), expectations), select, skip)
     suite_part = [c for c in checks if c.family == SUITES]
     static = [c for c in checks if c.family != SUITES]
     beyond_config = any(c.family != "config" for c in checks)
@@ -86,13 +86,17 @@ def preflight_with_snapshot(cfg: LoadedConfig, extra: Iterable[str | Path] = (),
     return build_report(snap, findings, strict, _archive_section(snap, findings)), snap
 
 
-def _offered(archive: str | Path | None, suites: list[SuiteFile], patterns: list[str]) -> list[Check]:
-    """What --select/--skip may name; archive.* is known even without --archive, to say what is missing."""
+def _offered(archive: str | Path | None, suites: list[SuiteFile], patterns: list[str],
+             expectations: bool = True) -> list[Check]:
+    """What --select/--skip may name; archive.* and expectations.* are known even when left out, to say why."""
     from tusz_guard.errors import GuardError
 
     offered = available(archive, suites)
     if archive is None and any(p.startswith(f"{ARCHIVE}.") for p in patterns):
         raise GuardError("archive.* checks need an archive", hint="add --archive ARCHIVE (or use verify-archive)")
+    if not expectations and any(p.startswith(f"{SUITES}.") for p in patterns):
+        raise GuardError(f"{SUITES}.* checks are the Great Expectations suites, which --no-expectations leaves out",
+                         hint=f"drop --no-expectations to run them, or drop the {SUITES}.* pattern")
     return offered
 
 
