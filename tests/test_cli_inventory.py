@@ -46,6 +46,23 @@ def test_inventory_csv_has_every_recording(tiny_corpus: Path, make_project, caps
     assert sorted(r["path"] for r in rows) == sorted(r["path"] for r in truth["recordings"])
 
 
+@pytest.mark.parametrize(("name", "fmt"), [("i.csv", "csv"), ("i.JSON", "json"), ("i.txt", "table")])
+def test_the_output_suffix_picks_the_format(tiny_corpus: Path, make_project, tmp_path: Path, name: str,
+                                            fmt: str) -> None:
+    """`inventory -o i.csv` used to write the table (issue 13.11): the suffix names the format, like check -o."""
+    out = tmp_path / name
+    assert run(["inventory", str(make_project(tiny_corpus)), "-o", str(out)]) == 0
+    text = out.read_text()
+    if fmt == "csv":
+        assert text.startswith("path,")
+    elif fmt == "json":
+        assert json.loads(text)["schema"] == "tusz-guard/inventory/v1"
+    else:
+        assert not text.startswith(("path,", "{"))
+    assert run(["inventory", str(make_project(tiny_corpus)), "--format", "json", "-o", str(out)]) == 0
+    assert json.loads(out.read_text())            # an explicit --format wins over the suffix
+
+
 @pytest.mark.parametrize(("args", "code", "fragment"), [
     (["inventory", "nope.yaml"], 2, "config file not found"),
     (["inventory"], 2, "Missing argument"),

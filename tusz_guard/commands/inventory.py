@@ -5,6 +5,7 @@ import csv
 import io
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 
@@ -27,16 +28,20 @@ DERIVED: dict[str, Callable[[Recording], object]] = {
 }
 
 
+SUFFIX_FORMATS = {".json": "json", ".csv": "csv"}      # -o's suffix picks the format when --format is not given
+
+
 @click.command("inventory")
 @CONFIG_ARG
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default=None,
+              help="table (default), json or csv; without --format, an -o file's suffix (.json, .csv) picks it.")
 @click.option("--all", "show_all", is_flag=True, help="Table: list every recording, not only excluded ones.")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), default=None,
               help="Write the inventory to this file (replaced atomically; '-' is stdout) instead of stdout.")
 @SET_OPTION
 @NO_MEMO
 @SCAN_WORKERS
-def command(config: str, fmt: str, show_all: bool, out: str | None, sets: tuple[str, ...]) -> int:
+def command(config: str, fmt: str | None, show_all: bool, out: str | None, sets: tuple[str, ...]) -> int:
     """List every recording under data_dir, its role, and why excluded ones are out.
 
     \b
@@ -44,6 +49,7 @@ def command(config: str, fmt: str, show_all: bool, out: str | None, sets: tuple[
       tusz-guard inventory configs/train.yaml
       tusz-guard inventory configs/train.yaml --format json -o inventory.json
     """
+    fmt = fmt or SUFFIX_FORMATS.get(Path(out).suffix.lower() if out is not None else "", "table")
     cfg = load_any(config, overrides=overrides(sets))
     echo_paths(cfg, err=fmt != "table" or out is not None)
     with count_bar("scanning the corpus") as tick:
