@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -261,3 +262,26 @@ def test_a_template_without_split_reads_one_folder_for_every_role(origin: Origin
     assert found["cache.coverage"]["message"] == "cache/flat holds all 17 train+val recordings"
     assert found["splits.disjoint"]["status"] == "pass"
     assert found["cache.index"]["message"] == "17 entry file(s) in cache/flat (no index or manifest to compare)"
+
+
+def _tree(root: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(root.rglob("*"))}
+
+
+def test_nothing_but_stamp_writes_into_a_foreign_cache(fixed: Origin, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 14: every command reads a team's cache and none writes or deletes in it, except `stamp`."""
+    cache = fixed.root / "cache" / "train"
+    before = _tree(cache)
+    config = str(fixed.root / TRAIN)
+    commands = [["check", config, "--no-expectations"], ["check", config, "--deep", "--no-expectations"],
+                ["inventory", config], ["build-cache", config], ["pack", config, "-o", str(tmp_path / "a.tar.gz")],
+                ["verify-copy", config, str(tmp_path)], ["run", "--no-expectations", "--", sys.executable, "-c",
+                                                         "pass", config]]
+    for args in commands:
+        code = run(args)
+        assert code in (0, 1, 2), (args, code)
+        capsys.readouterr()
+        assert _tree(cache) == before, args
+    assert run(["stamp", config]) == 0
+    assert set(_tree(cache)) - set(before) == {".tusz-guard-stamp.json"}

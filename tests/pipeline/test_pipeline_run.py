@@ -76,6 +76,24 @@ def test_a_missing_command_is_exit_127(fixed: Origin, capsys: pytest.CaptureFixt
     assert capsys.readouterr().err.strip() == "error: command not found: no-such-trainer-xyz"
 
 
+def test_a_file_that_is_not_executable_is_exit_126(fixed: Origin, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    script = tmp_path / "train.sh"
+    script.write_text("#!/bin/sh\necho started > started\n")          # no chmod +x
+    assert run(["run", "--", str(script), str(fixed.root / "configs/local/train.yaml")]) == 126
+    assert capsys.readouterr().err.strip() == f"error: cannot run {script}: it is not executable (chmod +x {script})"
+
+
+def test_stdin_reaches_the_command(fixed: Origin, tmp_path: Path) -> None:
+    """stdin, stdout and stderr are the command's own (a trainer that reads a prompt or a pipe still works)."""
+    body = "import sys; data = sys.stdin.read(); print('got', data.strip()); sys.exit(7 if data else 3)"
+    proc = subprocess.run([sys.executable, "-m", "tusz_guard.cli", "run", "--", sys.executable, "-c", body,
+                           str(fixed.root / "configs/local/train.yaml")], input="hello from the pipe\n",
+                          capture_output=True, text=True, cwd=fixed.root, timeout=300)
+    assert proc.returncode == 7, proc.stderr
+    assert proc.stdout.strip() == "got hello from the pipe"
+
+
 def test_no_config_in_the_command_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)

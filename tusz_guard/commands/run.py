@@ -18,7 +18,8 @@ from tusz_guard.progress import count_bar
 from tusz_guard.report import write_reports
 from tusz_guard.report.text import render_text
 
-EXIT_NOT_FOUND = 127
+EXIT_NOT_FOUND = 127          # the shell's codes for a command it cannot find or cannot execute
+EXIT_NOT_EXECUTABLE = 126
 
 
 @click.command("run", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
@@ -44,6 +45,9 @@ def command(config: str | None, report_dir: str | None, strict: bool, deep: bool
     """
     env = dict(os.environ)
     if resolve_program(cmd[0], env) is None:
+        if os.sep in cmd[0] and os.path.isfile(cmd[0]):        # there, but cannot be run: a shell says 126
+            raise GuardError(f"cannot run {cmd[0]}: it is not executable", hint=f"chmod +x {cmd[0]}",
+                             exit_code=EXIT_NOT_EXECUTABLE)
         raise GuardError(f"command not found: {cmd[0]}", exit_code=EXIT_NOT_FOUND)
     path = Path(config) if config is not None else find_config(cmd, Path.cwd())
     cfg = load_any(path, env=env, overrides=overrides(sets))

@@ -56,7 +56,7 @@ def execute(args: Sequence[str], env: Mapping[str, str]) -> int:
     try:
         child = subprocess.Popen(list(args), env=dict(env))
     except OSError as exc:
-        raise GuardError(f"cannot start {args[0]}: {exc.strerror}", exit_code=126) from None
+        raise GuardError(f"cannot start {args[0]}: {exc.strerror}", exit_code=126) from None   # the shell's code
     previous = {sig: signal.signal(sig, lambda signum, _frame: child.send_signal(signum)) for sig in FORWARDED}
     try:
         code = child.wait()
