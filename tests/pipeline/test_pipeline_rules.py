@@ -285,3 +285,19 @@ def test_nothing_but_stamp_writes_into_a_foreign_cache(fixed: Origin, tmp_path: 
         assert _tree(cache) == before, args
     assert run(["stamp", config]) == 0
     assert set(_tree(cache)) - set(before) == {".tusz-guard-stamp.json"}
+
+
+@pytest.mark.parametrize("command", ["build-cache", "pack", "unpack", "train", "verify-copy"])
+def test_commands_of_tusz_guards_own_cache_refuse_a_pipeline_config_in_one_line(
+        fixed: Origin, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str) -> None:
+    """They used to answer with the schema's list of every key of the team's config they do not know."""
+    config = str(fixed.root / TRAIN)
+    args = {"pack": [config, "-o", str(tmp_path / "a.tar.gz")], "unpack": [str(tmp_path / "a.tar.gz"), "--config",
+                                                                          config],
+            "verify-copy": [config, str(tmp_path)]}.get(command, [config])
+    if command == "unpack":
+        (tmp_path / "a.tar.gz").write_bytes(b"")
+    assert run([command, *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: {config} is a config of the brain-go-brr-v2 pipeline"), err
+    assert f"`tusz-guard {command}` works on tusz-guard's own cache" in err and len(err.splitlines()) == 1, err

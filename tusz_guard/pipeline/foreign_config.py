@@ -70,6 +70,19 @@ def content_hash(content: tuple[tuple[str, Any], ...]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+def load_own(path: str | Path, command: str, overrides: tuple[Override, ...] = ()) -> LoadedConfig:
+    """tusz-guard's own config, for the commands that build, pack, unpack, copy or train on tusz-guard's cache:
+    a team's pipeline config is refused in one line (not with the schema's list of every key it does not know)."""
+    found = profile_for(Path(path))
+    if found is not None:
+        profile, root = found
+        raise ConfigError(f"{path} is a config of the {profile.name} pipeline ([pipeline] in "
+                          f"{root / PROFILE_FILE}): `tusz-guard {command}` works on tusz-guard's own cache",
+                          hint=f"use {profile.name}'s own tools for that; `tusz-guard check`, `inventory`, `run` and "
+                               "`stamp` take this config")
+    return load_config(path, overrides)
+
+
 def load_any(path: str | Path, env: Mapping[str, str] | None = None,
              overrides: tuple[Override, ...] = ()) -> LoadedConfig:
     """A profile's config through the profile, any other config through tusz-guard's own schema."""
