@@ -4,6 +4,9 @@ The machines are shared and noisy: the ratio is taken pair by pair and the media
 (from the OS's accounting of the child, os.wait4) is the figure to read when other jobs load the machine.
 
     .venv/bin/python bench/bench_ab.py --pairs 5 --a "CMD A" --b "CMD B" [--json out.json]
+
+Run it from /tmp (python -m puts the working folder first on sys.path) and compile each tree's bytecode first
+(`python -m compileall -q TREE/tusz_guard`): with PYTHONDONTWRITEBYTECODE set, every run compiles every module.
 """
 from __future__ import annotations
 

@@ -5,7 +5,8 @@ Variants, run in turn each round (paired: the machine's load drifts alike for al
   base    the old tree (--base DIR: a `git archive` of an older commit), same interpreter
   cold    this tree with --no-memo
   warm    this tree with its scan memo (primed by one run before the first round)
-Reported: per-variant medians of wall, CPU (user+sys) and peak RSS from the OS's accounting per child, and
+Both trees' bytecode is written first (compile_trees). Reported: per-variant medians of wall, CPU (user+sys) and
+peak RSS from the OS's accounting per child, and
 ratios taken round by round (cold/floor, warm/floor, cold/base, warm/cold), then their medians.
 
     .venv/bin/python bench/bench_scan.py --workdir /tmp/tg-bench --rounds 5 [--base /tmp/tg-base] [--command inventory]
@@ -55,6 +56,15 @@ def command_line(variant: str, command: str, config: Path, out: Path, base: Path
     return [sys.executable, "-m", "tusz_guard.cli", *args, *extra, *(["--no-memo"] if variant == "cold" else [])]
 
 
+def compile_trees(*trees: Path) -> None:
+    """Write the bytecode of each tree first: where PYTHONDONTWRITEBYTECODE is set (this VM sets it) every run would
+    otherwise compile every module it imports, and the larger tree would pay more. An installed package has it."""
+    import compileall
+
+    for tree in trees:
+        compileall.compile_dir(str(tree / "tusz_guard"), quiet=1)
+
+
 def run_once(argv: list[str], env: dict[str, str]) -> dict[str, float]:
     """Wall, user+sys CPU and peak RSS (MiB) of one child, from wait4's accounting."""
     start = time.perf_counter()
@@ -87,6 +97,7 @@ def main() -> None:
         env.update(PYTHONPATH=str(HERE / "latency_site"), TG_LATENCY_MS=str(args.latency_ms),
                    TG_LATENCY_ROOT=str(args.workdir / "scale_corpus"))
     variants = args.variants.split(",") + (["base"] if args.base else [])
+    compile_trees(HERE.parent, *([args.base] if args.base else []))
     out = args.workdir / "bench-scan.json"
     extra = ("--scan-workers", str(args.scan_workers)) if args.scan_workers is not None else ()
     lines = {v: command_line(v, args.command, config, out, args.base, extra) for v in variants}

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_scan import FROM_TREE  # noqa: E402
+from bench_scan import FROM_TREE, compile_trees  # noqa: E402
 
 CASES = {"--help": ["--help"], "--version": ["--version"], "check --help": ["check", "--help"]}
 
@@ -32,6 +32,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--base", type=Path, default=None)
     args = parser.parse_args()
+    compile_trees(Path(__file__).resolve().parents[1], *([args.base] if args.base else []))
     lines: dict[str, list[str]] = {"python -c pass": [sys.executable, "-c", "pass"]}
     for name, argv in CASES.items():
         lines[name] = [sys.executable, "-m", "tusz_guard.cli", *argv]
