@@ -103,3 +103,20 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
 def _crash_logs_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """A test that provokes an internal error must not leave crash logs in the system temp folder."""
     monkeypatch.setenv("TUSZ_GUARD_LOG_DIR", str(tmp_path_factory.getbasetemp() / "crash-logs"))
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
+    """A mounted 1 MiB tmpfs (needs root: CI runs as root; skipped without it); unmounted in a finally."""
+    import subprocess
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root to mount a small tmpfs")
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)], capture_output=True).returncode:
+        pytest.skip("mount -t tmpfs is not permitted here")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)

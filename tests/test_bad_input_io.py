@@ -377,23 +377,6 @@ def test_short_npy_write_is_no_space(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert info.value.errno == errno.ENOSPC
 
 
-@pytest.fixture
-def small_tmpfs(tmp_path: Path) -> object:
-    """A 1 MiB tmpfs (needs root: CI runs as root); unmounted in a finally."""
-    import subprocess as sp
-
-    if not ROOT:
-        pytest.skip("needs root to mount a small tmpfs")
-    mnt = tmp_path / "small"
-    mnt.mkdir()
-    if sp.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)], capture_output=True).returncode:
-        pytest.skip("mount -t tmpfs is not permitted here")
-    try:
-        yield mnt
-    finally:
-        sp.run(["umount", "-l", str(mnt)], check=False)
-
-
 def test_full_disk_during_build_stops_cleanly(small_tmpfs: Path, tiny_clean_corpus: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     cfg = write_config(small_tmpfs.parent / "project", str(tiny_clean_corpus / "edf"),
