@@ -193,27 +193,56 @@ def test_write_output_unit_rules(tmp_path: Path) -> None:
     assert output_kind(tmp_path / "new.json") == ("file", tmp_path / "new.json")
 
 
-# ---- item 14: report writes that cannot succeed: one line naming the path and the fix ----------------------------
-@pytest.mark.parametrize(("case", "make", "needle"), [
-    ("under-a-file", lambda t: (t / "afile").write_text("x") and t / "afile" / "r.json", "is a file, not a folder"),
-    ("name-too-long", lambda t: t / ("a" * 256 + ".json"), "longer than"),
-    ("proc", lambda t: Path("/proc/tusz-guard-report.json"), "/proc"),
-])
-def test_check_output_unwritable_is_one_line(case: str, make: object, needle: str, project: Path, tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
-    out = make(tmp_path)  # type: ignore[operator]
-    outcome = invoke(check(project, "--format", "json", "-o", out), capsys)
+# ---- item 14: output writes that cannot succeed: one line naming the path and the fix, for every writer -----------
+WRITERS = {      # how each command is told to write to OUT (a file, or --report-dir's folder)
+    "check-o": lambda cfg, out: check(cfg, "--format", "json", "-o", out),
+    "inventory-o": lambda cfg, out: ["inventory", cfg, "--format", "json", "-o", out],
+    "pack-o": lambda cfg, out: ["pack", cfg, "--compression", "gz", "-o", out],
+    "report-dir": lambda cfg, out: check(cfg, "--format", "json", "--report-dir", out),
+}
+UNWRITABLE = {
+    "under-a-file": (lambda t: (t / "afile").write_text("x") and t / "afile" / "r.json", "is a file, not a folder"),
+    "name-301-chars": (lambda t: t / ("a" * 296 + ".json"), "longer than"),
+    "proc": (lambda t: Path("/proc/tusz-guard-report.json"), "/proc"),
+}
+
+
+@pytest.mark.parametrize("writer", sorted(WRITERS))
+@pytest.mark.parametrize("case", sorted(UNWRITABLE))
+def test_unwritable_output_is_one_line(case: str, writer: str, project: Path, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    make, needle = UNWRITABLE[case]
+    out = make(tmp_path)  # type: ignore[no-untyped-call]
+    outcome = invoke(WRITERS[writer](project, out), capsys)
     failed(outcome, f"cannot write {out}", needle, codes=frozenset({2}))
 
 
-@pytest.mark.skipif(ROOT, reason="root writes into a read-only (mode 0555) folder anyway")
-def test_check_report_dir_read_only(project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("writer", sorted(WRITERS))
+def test_output_on_a_read_only_filesystem_is_one_line(writer: str, small_tmpfs: Path, project: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    subprocess.run(["mount", "-o", "remount,ro", str(small_tmpfs)], check=True)
+    out = small_tmpfs / ("reports" if writer == "report-dir" else "out.json")
+    outcome = invoke(WRITERS[writer](project, out), capsys)
+    failed(outcome, f"cannot write {out}", "read-only", codes=frozenset({2}))
+    assert os.listdir(small_tmpfs) == []
+
+
+@pytest.mark.parametrize("writer", sorted(WRITERS))
+def test_output_in_a_read_only_folder_is_one_line(writer: str, unprivileged: list[str], project: Path,
+                                                  tmp_path: Path) -> None:
     folder = tmp_path / "ro"
     folder.mkdir(mode=0o555)
+    out = folder / ("reports" if writer == "report-dir" else "out.json")
     try:
-        failed(invoke(check(project, "--format", "json", "--report-dir", folder), capsys), str(folder), "permissions")
+        proc = subprocess.run([*unprivileged, sys.executable, "-m", "tusz_guard.cli",
+                               *map(str, WRITERS[writer](project, out))], capture_output=True, text=True,
+                              timeout=300)
     finally:
         folder.chmod(0o755)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    assert [line for line in proc.stderr.splitlines() if str(folder) in line and "permissions" in line], proc.stderr
+    assert os.listdir(folder) == []
 
 
 def test_train_output_dir_is_a_file(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
