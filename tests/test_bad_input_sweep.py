@@ -457,13 +457,14 @@ def test_fifo_named_edf_does_not_hang(corpus_copy: Path, tmp_path: Path) -> None
     assert proc.returncode == 0 and "aaayymgf_s001_t000" in proc.stdout
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a chmod 000 file anyway; the FIFO, directory and "
-                    "symlink cases cover files that cannot be read")
-def test_unreadable_edf_is_excluded(corpus_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreadable_edf_is_excluded(unprivileged: list[str], corpus_copy: Path, tmp_path: Path) -> None:
     (corpus_copy / "edf" / EDF_REL).chmod(0)
     cfg = write_config(tmp_path / "project", base_doc(str(corpus_copy / "edf")))
-    outcome = invoke(["inventory", cfg, "--format", "json"], capsys)
-    record = {r["path"]: r for r in json.loads(outcome.out)["recordings"]}[EDF_REL]
+    # as root (CI) through `unprivileged`: root reads a chmod 000 file anyway
+    proc = subprocess.run([*unprivileged, sys.executable, "-m", "tusz_guard.cli", "inventory", str(cfg), "--format",
+                           "json"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    record = {r["path"]: r for r in json.loads(proc.stdout)["recordings"]}[EDF_REL]
     assert (record["status"], record["reason"]) == ("excluded", "unreadable")
 
 
