@@ -103,3 +103,46 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
 def _crash_logs_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """A test that provokes an internal error must not leave crash logs in the system temp folder."""
     monkeypatch.setenv("TUSZ_GUARD_LOG_DIR", str(tmp_path_factory.getbasetemp() / "crash-logs"))
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
+    """A mounted 1 MiB tmpfs (needs root: CI runs as root; skipped without it); unmounted in a finally."""
+    import subprocess
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root to mount a small tmpfs")
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)], capture_output=True).returncode:
+        pytest.skip("mount -t tmpfs is not permitted here")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+_DAC_BYPASS = "-dac_override,-dac_read_search"     # the capabilities that let root ignore file permissions
+
+
+@pytest.fixture(scope="session")
+def unprivileged(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """The prefix that runs a command subject to file permissions: nothing for a non-root user; as root (CI),
+    `setpriv` dropping root's permission bypass from the bounding set (the files stay the test's own, so a
+    temp folder that only root may enter stays readable). Skipped where neither works."""
+    import subprocess
+
+    if os.geteuid() != 0:
+        return []
+    prefix = ["setpriv", f"--bounding-set={_DAC_BYPASS}", "--"]
+    folder = tmp_path_factory.mktemp("unprivileged-probe")
+    folder.chmod(0o555)
+    try:
+        probe = subprocess.run([*prefix, "test", "!", "-w", str(folder)], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        pytest.skip("running as root and setpriv is not available: permission tests need a non-root process")
+    finally:
+        folder.chmod(0o755)
+    if probe.returncode:
+        pytest.skip("running as root and setpriv cannot drop CAP_DAC_OVERRIDE here")
+    return prefix

@@ -445,6 +445,68 @@ def test_member_larger_than_the_free_space_is_refused_unwritten(packed: tuple[Pa
     assert unpack.code == 1 and "bytes free: the destination is too small" in unpack.text, unpack.text
 
 
+# ---- item 14: unpack into a symlink, a mount point or under a read-only parent ------------------------------------
+def _dest_cache(cfg: Path) -> Path:
+    return cfg.parents[1] / "cache" / "tusz"
+
+
+def test_unpack_writes_through_a_symlinked_cache_dir(packed: tuple[Path, Path], fresh_cfg: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    _, archive = packed
+    real = tmp_path / "elsewhere" / "tusz"
+    real.mkdir(parents=True)                       # an empty folder, as build-cache would fill through the link
+    link = _dest_cache(fresh_cfg)
+    link.parent.mkdir(parents=True)
+    link.symlink_to(real, target_is_directory=True)
+    unpack = invoke(["unpack", archive, "--config", fresh_cfg], capsys)
+    assert unpack.code == 0, unpack.text
+    assert link.is_symlink() and (real / "tusz-guard-cache.json").is_file()
+    assert not [p for p in real.parent.iterdir() if p.name.startswith(".tusz-guard-unpack-")]
+    assert invoke(["check", fresh_cfg, "--no-expectations", "--select", "cache.*"], capsys).code == 0
+
+
+@pytest.mark.parametrize(("case", "needle"), [("dangling", "which does not exist"), ("loop", "symlink loop")])
+def test_unpack_into_a_broken_symlink_is_one_line(case: str, needle: str, packed: tuple[Path, Path],
+                                                  fresh_cfg: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    _, archive = packed
+    link = _dest_cache(fresh_cfg)
+    link.parent.mkdir(parents=True)
+    link.symlink_to(tmp_path / "nowhere" if case == "dangling" else link.name)
+    unpack = invoke(["unpack", archive, "--config", fresh_cfg], capsys)
+    assert unpack.code == 1, unpack.text
+    assert [line for line in unpack.text.splitlines() if "cache/tusz" in line and needle in line], unpack.text
+    assert link.is_symlink() and sorted(p.name for p in link.parent.iterdir()) == ["tusz"]
+
+
+def test_unpack_into_a_mount_point_is_one_line(small_tmpfs: Path, packed: tuple[Path, Path], fresh_cfg: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    _, archive = packed
+    cfg = write_project(fresh_cfg.parents[1], yaml.safe_load(fresh_cfg.read_text())["data"]["data_dir"],
+                        data={"cache_dir": str(small_tmpfs)})
+    unpack = invoke(["unpack", archive, "--config", cfg], capsys)
+    assert unpack.code == 1, unpack.text
+    assert [line for line in unpack.text.splitlines() if f"{small_tmpfs} is a mount point" in line
+            and "folder inside it" in line], unpack.text
+    assert os.listdir(small_tmpfs) == []
+    assert not [n for n in os.listdir(small_tmpfs.parent) if n.startswith(".tusz-guard-")]
+
+
+@pytest.mark.parametrize("cache_dir", ["new/tusz", "empty"], ids=["missing", "empty-folder"])
+def test_unpack_under_a_read_only_parent_is_one_line(cache_dir: str, small_tmpfs: Path, packed: tuple[Path, Path],
+                                                     fresh_cfg: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, archive = packed
+    (small_tmpfs / "empty").mkdir()
+    subprocess.run(["mount", "-o", "remount,ro", str(small_tmpfs)], check=True)
+    cfg = write_project(fresh_cfg.parents[1], yaml.safe_load(fresh_cfg.read_text())["data"]["data_dir"],
+                        data={"cache_dir": str(small_tmpfs / cache_dir)})
+    unpack = invoke(["unpack", archive, "--config", cfg], capsys)
+    assert unpack.code == 1, unpack.text
+    assert [line for line in unpack.text.splitlines() if f"cannot write {small_tmpfs}" in line
+            and "read-only" in line], unpack.text
+    assert os.listdir(small_tmpfs) == ["empty"]
+
+
 # ---- item 20: the pytest plugin reports errors in one line --------------------------------------------------------
 def test_pytest_plugin_reports_a_foreign_error_in_one_line(corpus: Path, tmp_path: Path) -> None:
     project = tmp_path / "project"

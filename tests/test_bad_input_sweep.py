@@ -164,6 +164,20 @@ CONFIG_CASES: list[tuple[str, ConfigMaker, str]] = [
      "training.learning_rate"),
     ("huge-int", lambda p, d: write_config(p, base_doc(d, experiment={"seed": 10 ** 400})), "train.yaml"),
     ("null-section", lambda p, d: write_config(p, {**base_doc(d), "training": None}), "training"),
+    # numbers the schema bounds (issue 12 item 3): infinite, NaN, huge
+    ("stride-inf", lambda p, d: write_config(p, base_doc(d, windows={"stride_s": float("inf")})), "windows.stride_s"),
+    ("stride-1e308", lambda p, d: write_config(p, base_doc(d, windows={"stride_s": 1e308})), "windows.stride_s"),
+    ("notch-nan", lambda p, d: write_config(p, base_doc(d, preprocessing={"notch": float("nan")})),
+     "preprocessing.notch"),
+    ("notch-negative", lambda p, d: write_config(p, base_doc(d, preprocessing={"notch": -60})), "preprocessing.notch"),
+    ("rate-inf", lambda p, d: write_config(p, base_doc(d, training={"learning_rate": float("inf")})),
+     "training.learning_rate"),
+    ("workers-100000", lambda p, d: write_config(p, base_doc(d, training={"num_workers": 100_000})),
+     "training.num_workers"),
+    # a second block of one key would silently win: both line numbers are named (issue 12 item 12)
+    ("duplicate-key", lambda p, d: write_config(p, yaml.safe_dump(base_doc(d), sort_keys=False)
+                                                + "windows: {stride_s: 5}\nwindows: {stride_s: 7}\n"),
+     "duplicate key 'windows' at lines"),
 ]
 
 
@@ -275,6 +289,54 @@ def test_relative_dotdot_and_unicode_paths_work(name: str, tiny_corpus: Path, tm
     expect(invoke(["build-cache", cfg, "--workers", "1", "--dry-run"], capsys), {0})
     expect(invoke(["check", cfg, "--no-expectations", "--select", "config.*"], capsys), {0})
     assert tree(corpus) == before
+
+
+# ---- outputs: every command that takes -o refuses an unwritable one in one line ----------------------------------
+OUTPUT_COMMANDS: dict[str, list[str]] = {
+    "check": ["check", "{cfg}", "--no-expectations", "--format", "json", "-o", "{out}"],
+    "inventory": ["inventory", "{cfg}", "--format", "json", "-o", "{out}"],
+    "pack": ["pack", "{cfg}", "--compression", "gz", "-o", "{out}"],
+    "verify-archive": ["verify-archive", "{archive}", "--format", "json", "-o", "{out}"],
+    "verify-copy": ["verify-copy", "{cfg}", "{copy}", "--format", "json", "-o", "{out}"],
+}
+
+
+def _output_argv(command: str, project: Path, archive: Path, out: Path) -> list[str]:
+    copy = project.parents[1] / "copy"
+    if not copy.exists():
+        shutil.copytree(project.parents[1] / "cache" / "tusz", copy)
+    return [a.format(cfg=project, archive=archive, copy=copy, out=out) for a in OUTPUT_COMMANDS[command]]
+
+
+def _one_error_line(text: str, *needles: str) -> None:
+    errors = [line for line in text.splitlines() if line.lower().startswith("error:")]
+    assert len(errors) == 1 and all(n in errors[0] for n in needles), text
+
+
+@pytest.mark.parametrize("command", sorted(OUTPUT_COMMANDS))
+def test_over_long_output_name_is_one_line(command: str, project: Path, archive: Path, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / ("a" * 296 + ".json")         # 301 characters: over the 255-byte limit of a name
+    outcome = invoke(_output_argv(command, project, archive, out), capsys)
+    expect(outcome, {BLOCKED, USAGE})
+    _one_error_line(outcome.text, f"cannot write {out}", "longer than")
+
+
+@pytest.mark.parametrize("command", sorted(OUTPUT_COMMANDS))
+def test_read_only_output_folder_is_one_line(command: str, unprivileged: list[str], project: Path, archive: Path,
+                                             tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir(mode=0o555)
+    argv = _output_argv(command, project, archive, folder / "out.json")
+    try:          # as root (CI) through `unprivileged`: root writes into a mode-0555 folder anyway
+        proc = subprocess.run([*unprivileged, sys.executable, "-m", "tusz_guard.cli", *argv], capture_output=True,
+                              text=True, timeout=300)
+    finally:
+        folder.chmod(0o755)
+    assert proc.returncode in (BLOCKED, USAGE), proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    _one_error_line(proc.stdout + proc.stderr, f"cannot write {folder}", "permissions")
+    assert os.listdir(folder) == []
 
 
 # ---- corpus ----------------------------------------------------------------------------------------
@@ -395,13 +457,14 @@ def test_fifo_named_edf_does_not_hang(corpus_copy: Path, tmp_path: Path) -> None
     assert proc.returncode == 0 and "aaayymgf_s001_t000" in proc.stdout
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a chmod 000 file anyway; the FIFO, directory and "
-                    "symlink cases cover files that cannot be read")
-def test_unreadable_edf_is_excluded(corpus_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreadable_edf_is_excluded(unprivileged: list[str], corpus_copy: Path, tmp_path: Path) -> None:
     (corpus_copy / "edf" / EDF_REL).chmod(0)
     cfg = write_config(tmp_path / "project", base_doc(str(corpus_copy / "edf")))
-    outcome = invoke(["inventory", cfg, "--format", "json"], capsys)
-    record = {r["path"]: r for r in json.loads(outcome.out)["recordings"]}[EDF_REL]
+    # as root (CI) through `unprivileged`: root reads a chmod 000 file anyway
+    proc = subprocess.run([*unprivileged, sys.executable, "-m", "tusz_guard.cli", "inventory", str(cfg), "--format",
+                           "json"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    record = {r["path"]: r for r in json.loads(proc.stdout)["recordings"]}[EDF_REL]
     assert (record["status"], record["reason"]) == ("excluded", "unreadable")
 
 

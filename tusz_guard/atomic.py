@@ -13,7 +13,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO, Literal
 
@@ -137,7 +137,8 @@ def atomic_target(path: str | Path) -> Iterator[Path]:
             os.chmod(tmp, 0o666 & ~_umask())
             os.replace(tmp, real)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            with suppress(OSError):       # a failing unlink (read-only, EIO) must not hide the write's own error
+                os.unlink(tmp)
             raise
 
 

@@ -61,8 +61,8 @@ def build_cache(cfg: LoadedConfig, *, roles: tuple[str, ...], spec: ExecutorSpec
     store.lock_timeout = lock_timeout
     ledger = build_ledger(cfg)
     p = plan(ledger, store if meta is not None else None, fp, roles)
-    if rebuild_damaged:
-        rebuild = tuple(dict.fromkeys(rebuild + tuple(show_damage(p, store, echo))))
+    damaged = show_damage(p, store, echo, deep=rebuild_damaged)
+    rebuild = tuple(dict.fromkeys(rebuild + tuple(damaged)))
     tasks = [replace(t, lock_timeout=lock_timeout) for t in tasks_for(p, store, cfg, rebuild_stale, rebuild)]
     show_plan(p, store, rebuild_stale, spec, meta, sum(t.duration_s for t in tasks) / 3600.0, echo)
     show_space([i for i in p.items if i.state == "missing" or (i.state == "stale" and rebuild_stale)], cfg, echo)
@@ -81,7 +81,9 @@ def build_cache(cfg: LoadedConfig, *, roles: tuple[str, ...], spec: ExecutorSpec
             summary = execute(store, fp, tasks, spec, advance)
     finally:
         store.release_temps()      # the builder markers of this run (docs/cache-format.md)
-    show_summary(summary, len(p.current), len(p.stale) if not rebuild_stale else 0, echo)
+    kept = [i for i in p.items if i.recording.stem not in rebuild]      # a rebuilt entry is counted as replaced
+    show_summary(summary, sum(i.state == "current" for i in kept),
+                 0 if rebuild_stale else sum(i.state == "stale" for i in kept), echo)
     if summary.disk_full:
         raise GuardError(f"disk full while writing {cfg.cache_dir}: {summary.built + summary.replaced} entries built "
                          "before it filled; partial entries were removed and the cache is consistent",
@@ -145,11 +147,17 @@ def show_space(items: list[PlanItem], cfg: LoadedConfig, echo: Echo = click.echo
          err=status != "pass")
 
 
-def show_damage(p: Plan, store: Any, echo: Echo = click.echo) -> dict[str, str]:
-    """The deep scan of --rebuild-damaged: every damaged entry with what is wrong."""
-    damaged = damaged_keys(p, store) if store.root.is_dir() else {}
-    echo(f"deep scan: {len(damaged)} damaged entr{'y' if len(damaged) == 1 else 'ies'} to rebuild")
-    _listing("damaged", [f"{k}: {why}" for k, why in damaged.items()], echo)
+def show_damage(p: Plan, store: Any, echo: Echo = click.echo, *, deep: bool = True) -> dict[str, str]:
+    """Every damaged entry with what is wrong, to rebuild: the deep scan of --rebuild-damaged, else one lstat per
+    array of the current entries (a FIFO or a truncated array is damaged, never `current`; docs/guarantees.md)."""
+    if deep:
+        damaged = damaged_keys(p, store) if store.root.is_dir() else {}
+        echo(f"deep scan: {len(damaged)} damaged entr{'y' if len(damaged) == 1 else 'ies'} to rebuild")
+    else:
+        from tusz_guard.cache.damage import damaged_files
+
+        damaged = damaged_files(store, {i.recording.stem: i.entry for i in p.current if i.entry is not None})
+    _listing("damaged (to rebuild)", [f"{k}: {why}" for k, why in damaged.items()], echo)
     return damaged
 
 

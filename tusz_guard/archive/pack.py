@@ -16,7 +16,7 @@ from tusz_guard.archive.layout import MANIFEST_NAME, config_prefix, member_name
 from tusz_guard.archive.manifest import Manifest, ManifestMember, RoleCoverage
 from tusz_guard.archive.progress import Update, byte_bar
 from tusz_guard.archive.streams import CHUNK, SUFFIX, Compressor
-from tusz_guard.atomic import STDOUT, output_kind, write_error
+from tusz_guard.atomic import STDOUT, atomic_target, output_kind, write_error
 from tusz_guard.cache.fingerprint import fingerprint
 from tusz_guard.cache.plan import plan
 from tusz_guard.cache.store import (
@@ -212,7 +212,7 @@ def default_name(prefix: str, fp: str, coverage: dict[str, RoleCoverage], compre
 def _target(cfg: LoadedConfig, out: Path | None, prefix: str, coverage: dict[str, RoleCoverage],
             compression: str, partial: bool) -> Path:
     name = default_name(prefix, fingerprint(cfg), coverage, compression, partial)
-    target = Path.cwd() / name if out is None else (out / name if out.is_dir() else out)
+    target = Path.cwd() / name if out is None else (out / name if os.path.isdir(out) else out)
     target = Path(os.path.realpath(target))         # a symlink -o: the archive goes to its target, never over it
     if target.exists():
         raise GuardError(f"{target} already exists", hint="remove it or choose another path with -o")
@@ -225,7 +225,7 @@ def _target(cfg: LoadedConfig, out: Path | None, prefix: str, coverage: dict[str
 
 def _stream_target(out: Path | None) -> Path | None:
     """The device, FIFO or '-' (stdout) that -o names, written through; None for a file or folder target."""
-    if out is None or out.is_dir():
+    if out is None or os.path.isdir(out):      # isdir: an over-long name is output_kind's one-line error, not here
         return None
     kind, real = output_kind(out)
     return None if kind == "file" else Path(STDOUT) if kind == "stdout" else real
@@ -307,20 +307,13 @@ def _info(name: str, size: int) -> tarfile.TarInfo:
 
 def _write(target: Path, manifest: Manifest, sources: list[Source], compression: Literal["gz", "zst"],
            progress: bool, level: int | None) -> None:
-    """Stream manifest + files into a temp file next to the target, then rename it into place."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.partial")
-    try:
-        with _write_errors(target), open(tmp, "xb") as raw:
-            comp = Compressor(raw, compression, level)
-            write_tar(comp, manifest, sources, progress)  # type: ignore[arg-type]
-            comp.close()
-            raw.flush()
-            os.fsync(raw.fileno())
-        with _write_errors(target):
-            os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+    """Stream manifest + files into a temp file next to the target, renamed into place (atomic.py's rules)."""
+    with atomic_target(target) as tmp, open(tmp, "wb") as raw:
+        comp = Compressor(raw, compression, level)
+        write_tar(comp, manifest, sources, progress)  # type: ignore[arg-type]
+        comp.close()
+        raw.flush()
+        os.fsync(raw.fileno())
 
 
 def write_tar(sink: BinaryIO, manifest: Manifest, sources: list[Source], progress: bool) -> None:

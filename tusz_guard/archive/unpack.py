@@ -17,6 +17,7 @@ from tusz_guard.archive.layout import Place, config_prefix
 from tusz_guard.archive.manifest import Manifest
 from tusz_guard.archive.scan import Progress, Scan, scan_archive
 from tusz_guard.archive.verify import ArchiveView, Expectation, summary
+from tusz_guard.atomic import fix_for
 from tusz_guard.cache.space import free_space
 from tusz_guard.cache.store import ENTRY_FILES, INDEX_NAME, CacheStore, EntryMeta
 from tusz_guard.config import LoadedConfig
@@ -108,13 +109,14 @@ class _StagedFile:
 
 
 def destination_error(path: Path, exc: OSError) -> GuardError:
-    """A write failure in staging as the destination's problem, naming the folder and the free space."""
+    """A write failure in staging or the move into place as the destination's problem, naming the path and the fix."""
     folder = path.parent
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return GuardError(f"no space left in {folder} while unpacking ({_free(folder)} free): the destination "
                           "is full, the archive is not at fault; nothing was moved into the cache",
                           hint="free space or set data.cache_dir on a larger disk, then unpack again", exit_code=1)
-    return GuardError(f"cannot write {path}: {exc.strerror or exc}; nothing was moved into the cache", exit_code=1)
+    return GuardError(f"cannot write {path}: {exc.strerror or exc}; nothing was moved into the cache", exit_code=1,
+                      hint=fix_for(exc, "set data.cache_dir to a writable folder, then unpack again"))
 
 
 def _check_room(folder: Path, size: int, member: str) -> None:
@@ -139,11 +141,14 @@ def unpack(archive: Path, cfg: LoadedConfig, judge: Judge, progress: Progress | 
     archive = Path(archive)
     if not archive.is_file():
         raise GuardError(f"archive {archive} does not exist or is not a file", hint="check the path")
-    dest = cfg.cache_dir
+    dest = destination(cfg)
     _check_destination(dest, cfg)
-    made = _make_parents(dest.parent)
     staging = dest.parent / f"{STAGING_PREFIX}{dest.name}-{os.getpid()}-{secrets.token_hex(4)}"
-    staging.mkdir()
+    try:
+        made = _make_parents(dest.parent)
+        staging.mkdir()
+    except OSError as exc:
+        raise destination_error(staging, exc) from None
     moved = False
     try:
         sink = StagingSink(staging, config_prefix(cfg))
@@ -178,6 +183,33 @@ def _remove_empty(folders: list[Path]) -> None:
             folder.rmdir()
 
 
+def destination(cfg: LoadedConfig) -> Path:
+    """The folder unpack fills: cfg.cache_dir, or the folder its symlink names (written through, as build-cache does).
+
+    Staging goes beside that folder, so the final rename stays on one file system. A dangling link is refused as
+    build-cache refuses it; a symlink loop, an over-long name or a mount point is one line with the fix.
+    """
+    dest, shown = cfg.cache_dir, cfg.display(cfg.cache_dir)
+    try:
+        os.stat(dest)
+    except FileNotFoundError:
+        if os.path.islink(dest):
+            raise GuardError(f"cache_dir {shown} is a symlink to {os.readlink(dest)}, which does not exist",
+                             hint="create that folder, or point data.cache_dir at a real folder", exit_code=1) from None
+        return dest
+    except NotADirectoryError:
+        return dest                       # a component is a file: _make_parents names it
+    except OSError as exc:
+        raise GuardError(f"cache_dir {shown}: {exc.strerror}", exit_code=1,
+                         hint=fix_for(exc, "set data.cache_dir to a usable folder")) from None
+    real = Path(os.path.realpath(dest))
+    if os.path.ismount(real):
+        raise GuardError(f"cache_dir {shown} is a mount point: unpack moves a verified cache into place by renaming "
+                         "it, which a mount point cannot take", hint=f"set data.cache_dir to a folder inside it "
+                         f"(e.g. {shown}/tusz), then unpack again", exit_code=1)
+    return real
+
+
 def _check_destination(dest: Path, cfg: LoadedConfig) -> None:
     """Refuse early, before reading the archive, a destination that is not a tusz-guard cache."""
     shown = cfg.display(dest)
@@ -193,13 +225,28 @@ def _move_into_place(staging: Path, dest: Path, expect: Expectation, scan: Scan,
                      sink: StagingSink) -> tuple[tuple[str, ...], tuple[str, ...]]:
     staged = CacheStore(staging)
     keys = tuple(staged.list_entries())
-    if not dest.is_dir() or not any(dest.iterdir()):
-        with contextlib.suppress(FileNotFoundError):
-            dest.rmdir()
-        os.rename(staging, dest)                       # one rename: the cache appears whole or not at all
-        _touch(dest / INDEX_NAME)
-        return keys, ()
-    return _merge(staged, CacheStore(dest), expect, sink)
+    try:
+        if not dest.is_dir() or not any(dest.iterdir()):
+            _rename_whole(staging, dest)
+            return keys, ()
+        return _merge(staged, CacheStore(dest), expect, sink)
+    except OSError as exc:
+        raise destination_error(dest, exc) from None
+
+
+def _rename_whole(staging: Path, dest: Path) -> None:
+    """One rename: the cache appears whole or not at all; an empty cache_dir it replaced is put back on failure."""
+    was_empty = dest.is_dir()
+    with contextlib.suppress(FileNotFoundError):
+        dest.rmdir()
+    try:
+        os.rename(staging, dest)
+    except OSError:
+        if was_empty:
+            with contextlib.suppress(OSError):
+                dest.mkdir()
+        raise
+    _touch(dest / INDEX_NAME)
 
 
 def _merge(staged: CacheStore, store: CacheStore, expect: Expectation,

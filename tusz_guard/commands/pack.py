@@ -1,6 +1,7 @@
 """`tusz-guard pack`: the config's cache as one deterministic archive with a manifest first."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,7 @@ def _name(output: str) -> str:
 
 
 def _named_compression(output: str | None) -> str | None:
-    if output is None or output.endswith("/") or ("://" not in output and Path(output).is_dir()):
+    if output is None or output.endswith("/") or ("://" not in output and os.path.isdir(output)):
         return None
     name = _name(output)
     if name.endswith(".tar"):

@@ -1,6 +1,7 @@
 """Renderers of a check Report (text, JSON, JUnit, HTML, Markdown) and the one place that writes report files."""
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -44,7 +45,7 @@ def _free_stamp(folder: Path, formats: list[str], stem: str) -> str:
     """<stem>-<time> with a -2, -3 ... suffix when a run in the same second already used that name."""
     base = datetime.now().strftime("%Y%m%d-%H%M%S")
     stamp, n = base, 1
-    while any((folder / f"{stem}-{stamp}.{EXTENSIONS[fmt]}").exists() for fmt in formats):
+    while any(os.path.exists(folder / f"{stem}-{stamp}.{EXTENSIONS[fmt]}") for fmt in formats):   # never raises
         n += 1
         stamp = f"{base}-{n}"
     return stamp

@@ -6,8 +6,10 @@ An unreadable entry is skipped, never fatal: the history only ever adds a few li
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import re
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -36,7 +38,10 @@ def history_key(report: Report) -> str:
 def entries(folder: Path, key: str) -> list[Path]:
     """This config's history files, oldest first (names sort by their UTC stamp)."""
     where = folder / HISTORY
-    return sorted(where.glob(f"{key}--*.json")) if where.is_dir() else []
+    try:
+        return sorted(where.glob(f"{key}--*.json")) if where.is_dir() else []
+    except OSError:        # unreadable, or a name over 255 bytes: no history; writing the report names the problem
+        return []
 
 
 def _read(path: Path) -> dict[str, Any] | None:
@@ -79,7 +84,7 @@ def previous(folder: Path, key: str) -> tuple[Path, dict[str, Any]] | None:
 def _stamp(folder: Path, key: str) -> Path:
     base = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     path, n = folder / HISTORY / f"{key}--{base}.json", 1
-    while path.exists():
+    while os.path.exists(path):        # never raises: an over-long name is the write's one-line error
         n += 1
         path = folder / HISTORY / f"{key}--{base}-{n}.json"
     return path
@@ -91,7 +96,8 @@ def keep(folder: Path, report: Report, key: str) -> Path:
     path = _stamp(folder, key)
     write_output(path, json.dumps(doc, indent=1, default=str) + "\n")
     for old in entries(folder, key)[:-KEEP]:
-        old.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):      # an entry that cannot be removed is only one too many
+            old.unlink()
     return path
 
 
