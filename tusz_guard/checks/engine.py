@@ -5,6 +5,7 @@ import difflib
 import fnmatch
 import importlib
 import pkgutil
+import sys
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
@@ -25,17 +26,18 @@ CHECK_MODULE_SUFFIX = "_checks"
 FAMILY_ORDER = ("config", "corpus", "labels", "splits", "cache", "windows", "run", "archive", "expectations", "copy")
 
 
-def load_checks() -> None:
-    """Import every tusz_guard/checks/*_checks.py module: a new check needs a new module, no import list."""
+def load_checks(family: str | None = None) -> None:
+    """Import every tusz_guard/checks/*_checks.py module (with `family`: only <family>_checks.py, where that family's
+    checks live): a new check needs a new module, no import list."""
     for info in pkgutil.iter_modules(tusz_guard.checks.__path__):
-        if info.name.endswith(CHECK_MODULE_SUFFIX):
+        if info.name.endswith(CHECK_MODULE_SUFFIX) and family in (None, info.name[:-len(CHECK_MODULE_SUFFIX)]):
             importlib.import_module(f"tusz_guard.checks.{info.name}")
 
 
-def registered() -> list[Check]:
-    """The static checks, in report order."""
-    load_checks()
-    return ordered(REGISTRY.values())
+def registered(family: str | None = None) -> list[Check]:
+    """The static checks (of one family: without importing the other families' modules), in report order."""
+    load_checks(family)
+    return ordered(c for c in REGISTRY.values() if family in (None, c.family))
 
 
 def ordered(checks: Iterable[Check]) -> list[Check]:
@@ -105,16 +107,21 @@ def run_one(inputs: Snapshot | ArchiveView | CopyView, c: Check) -> Finding:
     return Finding(c.id, outcome.status, c.title, outcome.message, outcome.details, time.perf_counter() - start)
 
 
+def _instance(obj: object, module: str, name: str) -> bool:
+    """isinstance without importing the class's module: an instance exists only once its module is imported
+    (verify-archive never imports the snapshot's or the copy's machinery)."""
+    mod = sys.modules.get(module)
+    return mod is not None and isinstance(obj, getattr(mod, name))
+
+
 def _argument(inputs: Snapshot | ArchiveView | CopyView, c: Check) -> tuple[Any, str | None]:
     """What the check's function takes, or why it cannot run."""
-    from tusz_guard.checks.snapshot import Snapshot
-    from tusz_guard.storage.verify_copy import CopyView
-
+    is_copy = _instance(inputs, "tusz_guard.storage.verify_copy", "CopyView")
     if c.takes == "copy":
-        return (inputs, None) if isinstance(inputs, CopyView) else (None, "not run: no copy was given")
-    if isinstance(inputs, CopyView):
+        return (inputs, None) if is_copy else (None, "not run: no copy was given")
+    if is_copy:
         return None, "not run: verify-copy judges a copy only"
-    snapshot = inputs if isinstance(inputs, Snapshot) else None
+    snapshot = cast("Snapshot", inputs) if _instance(inputs, "tusz_guard.checks.snapshot", "Snapshot") else None
     if c.takes == "archive":
         view = snapshot.archive if snapshot is not None else cast("ArchiveView", inputs)
         if view is None:
