@@ -69,3 +69,12 @@ def test_verify_archive_without_a_config_imports_no_config_machinery(tmp_path) -
     result = probe("verify-archive", str(archive))
     assert result["code"] in (0, 1) and "archive:" in str(result["out"])
     assert "pydantic" not in result["heavy"] and "yaml" not in result["heavy"] and "numpy" not in result["heavy"]
+
+
+@pytest.mark.parametrize("family", ["archive", "windows", "labels", "config"])
+def test_registered_by_family_is_the_registry_filtered(family: str) -> None:
+    # A fresh interpreter: in this one another test may have loaded every check module already.
+    code = ("import sys; from tusz_guard.checks.engine import registered; first = [c.id for c in registered(sys.argv[1])]; "
+            "print(first == [c.id for c in registered() if c.family == sys.argv[1]] and len(first))")
+    out = subprocess.run([sys.executable, "-c", code, family], capture_output=True, text=True, check=True)
+    assert int(out.stdout) > 0, out.stdout

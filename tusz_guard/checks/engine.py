@@ -27,11 +27,14 @@ FAMILY_ORDER = ("config", "corpus", "labels", "splits", "cache", "windows", "run
 
 
 def load_checks(family: str | None = None) -> None:
-    """Import every tusz_guard/checks/*_checks.py module (with `family`: only <family>_checks.py, where that family's
-    checks live): a new check needs a new module, no import list."""
-    for info in pkgutil.iter_modules(tusz_guard.checks.__path__):
-        if info.name.endswith(CHECK_MODULE_SUFFIX) and family in (None, info.name[:-len(CHECK_MODULE_SUFFIX)]):
-            importlib.import_module(f"tusz_guard.checks.{info.name}")
+    """Import every tusz_guard/checks/*_checks.py module: a new check needs a new module, no import list.
+
+    With `family`, only <family>_checks.py when it exists (archive_checks.py: verify-archive's light start);
+    a family without a module of its name (windows, labels, splits) loads them all."""
+    names = [i.name for i in pkgutil.iter_modules(tusz_guard.checks.__path__) if i.name.endswith(CHECK_MODULE_SUFFIX)]
+    own = [name for name in names if family is not None and name == f"{family}{CHECK_MODULE_SUFFIX}"]
+    for name in own or names:
+        importlib.import_module(f"tusz_guard.checks.{name}")
 
 
 def registered(family: str | None = None) -> list[Check]:
