@@ -5,12 +5,16 @@ through a torch DataLoader (batch 32, seeded shuffle, num_workers 0), in the sam
 - cache:    tusz_guard.train.dataset.CacheWindows over a tusz-guard cache (signal.npy, np.load mmap_mode="r"),
             fetched a batch at a time as the trainer does (__getitems__ copies each window once into the batch);
 - cache per item: the same dataset one window per item with the default collate (for comparison);
+- issue 15.5, paired pass by pass: the copy floor (the same windows in the same order copied from the memory
+            maps into one preallocated batch, no DataLoader), the cache with a fresh batch per fetch (before),
+            and with one reused batch tensor (CacheWindows.reusing_batches(), what the training loop uses);
 - baselines: every window materialised into one compressed NPZ per recording (np.savez_compressed), each
             item opening the NPZ and inflating what holds its window: the whole (n_windows, 19, L) array
             ("array", the recipe's layout) or a member holding only that window ("members", generous).
 The signals are z-scored 1/f-like noise clipped to +-10 (what the cache holds after preprocessing).
 
     .venv/bin/python bench/bench_loader.py [--recordings 6] [--seconds 400] [--passes 3] [--array-items 64] [--work DIR]
+    .venv/bin/python bench/bench_loader.py --no-npz --recordings 12 --passes 9      # issue 15.5: against the copy floor
 """
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ from tusz_guard.cache.store import CacheStore, EntryMeta
 from tusz_guard.train.dataset import CacheWindows, collate_batch, geometry, window_table
 
 RATE = 256
+BATCH = 32
 
 
 def signal(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -110,15 +115,43 @@ class PerItem(Dataset):
 
 def throughput(data: Dataset, passes: int, seed: int, collate=None) -> list[float]:
     """Windows per second for each full pass of a seeded, shuffled DataLoader."""
-    rates = []
+    return [one_pass(data, seed + p, collate) for p in range(passes)]
+
+
+def one_pass(data: Dataset, seed: int, collate=None) -> float:
+    loader = DataLoader(data, batch_size=BATCH, shuffle=True, generator=torch.Generator().manual_seed(seed),
+                        collate_fn=collate)
+    started, seen = time.perf_counter(), 0
+    for batch in loader:
+        seen += len(batch[0]) if isinstance(batch, (list, tuple)) else len(batch)
+    return seen / (time.perf_counter() - started)
+
+
+def floor_pass(data: CacheWindows, seed: int) -> float:
+    """The copy floor: the same windows in the same order, copied from the memory maps into one preallocated batch."""
+    order = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed)).numpy()
+    t, length = data.table, data.length
+    maps = [np.load(data.cache_dir / "entries" / key / "signal.npy", mmap_mode="r") for key in t.keys]
+    batch = np.empty((BATCH, 19, length), np.float32)
+    started = time.perf_counter()
+    for i in range(0, order.size, BATCH):
+        for j, w in enumerate(order[i:i + BATCH]):
+            start = int(t.start[w])
+            np.copyto(batch[j], maps[t.entry[w]][:, start:start + length])
+    return order.size / (time.perf_counter() - started)
+
+
+def paired_passes(cache: CacheWindows, passes: int, seed: int) -> dict[str, list[float]]:
+    """Floor, a fresh batch per fetch (the loader before issue 15.5) and the reused batch, in turn each pass."""
+    reused = cache.reusing_batches()
+    runs: dict[str, list[float]] = {k: [] for k in ("floor", "fresh", "reused", "floor_cpu", "fresh_cpu", "reused_cpu")}
     for p in range(passes):
-        loader = DataLoader(data, batch_size=32, shuffle=True, generator=torch.Generator().manual_seed(seed + p),
-                            collate_fn=collate)
-        started, seen = time.perf_counter(), 0
-        for batch in loader:
-            seen += len(batch[0]) if isinstance(batch, (list, tuple)) else len(batch)
-        rates.append(seen / (time.perf_counter() - started))
-    return rates
+        for name, data in (("floor", cache), ("fresh", cache), ("reused", reused)):
+            cpu = time.process_time()
+            runs[name].append(floor_pass(data, seed + p) if name == "floor" else one_pass(data, seed + p, collate_batch))
+            # windows per CPU second of this process: what other jobs on a shared machine disturb least
+            runs[f"{name}_cpu"].append(len(cache) / (time.process_time() - cpu))
+    return runs
 
 
 def main() -> None:
@@ -129,6 +162,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--array-items", type=int, default=64, help="items timed for the array layout")
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp dir, removed)")
+    parser.add_argument("--no-npz", action="store_true", help="only the cache loaders and the copy floor (issue 15.5)")
     args = parser.parse_args()
     torch.set_num_threads(1)      # loading is single-threaded; spare cores belong to the model
     work = args.work or Path(tempfile.mkdtemp(prefix="tg-bench-loader-"))
@@ -144,11 +178,25 @@ def run(work: Path, args: argparse.Namespace) -> dict[str, object]:
     entries = build_cache(work / "cache", args.recordings, args.seconds, args.seed)
     store = CacheStore(work / "cache")
     table = window_table(store, "train", entries, geom)
+    cache = CacheWindows(work / "cache", table, geom)
+    paired = paired_passes(cache, args.passes, args.seed)
+    cache_rates = paired["reused"]                     # what the trainer uses (its loop reuses one batch tensor)
+    floor = {
+        "windows": len(table), "cache_windows_per_s": [round(r, 1) for r in cache_rates],
+        "floor_windows_per_s": [round(r, 1) for r in paired["floor"]],
+        "cache_fresh_batch_windows_per_s": [round(r, 1) for r in paired["fresh"]],
+        # Issue 15.5: pass by pass against the copy floor, then the median.
+        "reused_over_floor": round(float(np.median(np.divide(paired["reused"], paired["floor"]))), 3),
+        "fresh_over_floor": round(float(np.median(np.divide(paired["fresh"], paired["floor"]))), 3),
+        "reused_over_fresh": round(float(np.median(np.divide(paired["reused"], paired["fresh"]))), 3),
+        "cpu_reused_over_floor": round(float(np.median(np.divide(paired["reused_cpu"], paired["floor_cpu"]))), 3),
+        "cpu_fresh_over_floor": round(float(np.median(np.divide(paired["fresh_cpu"], paired["floor_cpu"]))), 3),
+    }
+    if args.no_npz:
+        return floor
     started = time.perf_counter()
     items = materialise(store, table, geom, work / "npz")
     npz_seconds = time.perf_counter() - started
-    cache = CacheWindows(work / "cache", table, geom)
-    cache_rates = throughput(cache, args.passes, args.seed, collate_batch)      # what the trainer uses
     item_rates = throughput(PerItem(cache), args.passes, args.seed)
     npz_rates = throughput(NpzWindows(work / "npz", items, "members"), args.passes, args.seed)
     # The array layout inflates a whole recording per window: time a seeded sample of items, one pass.
@@ -156,11 +204,10 @@ def run(work: Path, args: argparse.Namespace) -> dict[str, object]:
     array_rates = throughput(NpzWindows(work / "npz", sample, "array"), 1, args.seed)
     cache_mid, npz_mid = float(np.median(cache_rates)), float(np.median(npz_rates))
     return {
-        "windows": len(table), "recordings": args.recordings, "seconds_per_recording": args.seconds,
+        **floor, "recordings": args.recordings, "seconds_per_recording": args.seconds,
         "cache_bytes": _size(work / "cache"), "npz_array_bytes": _size(work / "npz" / "array"),
         "npz_members_bytes": _size(work / "npz" / "members"),
         "npz_write_seconds": round(npz_seconds, 2),
-        "cache_windows_per_s": [round(r, 1) for r in cache_rates],
         "cache_per_item_windows_per_s": [round(r, 1) for r in item_rates],
         "npz_members_windows_per_s": [round(r, 1) for r in npz_rates],
         "npz_array_windows_per_s": [round(r, 1) for r in array_rates], "npz_array_items": len(sample),

@@ -28,6 +28,8 @@ BENCHMARKS: dict[str, list[str]] = {
     "bench_profile": [],
     "bench_copy": ["--repeat", "3"],
     "bench_checkpoint": ["--repeat", "20"],
+    "bench_verify": ["--rounds", "7"],                 # issue 15.5: against zstd -dc
+    "bench_build_floor": ["--rounds", "3"],            # issue 15.5: against read + resample_poly
 }
 
 

@@ -123,3 +123,36 @@ def test_data_after_the_end_marker(tmp_path) -> None:
         tf.addfile(info, io.BytesIO(b"a"))
     path.write_bytes(path.read_bytes() + b"more")
     assert scan_archive(path).read_error == "after member 'a': data after the end-of-archive marker (byte 10,244)"
+
+
+class _NoDecompressobj:
+    """zstandard's decompressor without decompressobj(): its decompress() holds the GIL for the whole call."""
+
+    def __init__(self, **kwargs: object) -> None:
+        import zstandard
+
+        self._d = zstandard.ZstdDecompressor(**kwargs)  # type: ignore[arg-type]
+
+    def decompressobj(self, *args: object, **kwargs: object) -> None:
+        raise AssertionError("decompressobj().decompress holds the GIL: hashing could not overlap decoding")
+
+    def stream_reader(self, *args: object, **kwargs: object) -> object:
+        return self._d.stream_reader(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_zst_is_decoded_by_a_call_that_releases_the_gil(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 15.5: with decompressobj, the decode thread and sha256 in the reading thread took the sum of both.
+    import zstandard
+
+    monkeypatch.setattr("tusz_guard.archive.streams.zstandard", type("Z", (), {
+        "ZstdDecompressor": _NoDecompressobj, "ZstdError": zstandard.ZstdError,
+        "ZstdCompressor": zstandard.ZstdCompressor}))
+    data = bytes(range(256)) * 9000
+    assert decode(compress(data, "zst") * 2) == data * 2
+
+
+@pytest.mark.parametrize("cut", [1, 4, 5])
+def test_a_frame_cut_in_its_last_block_or_checksum_is_truncated(cut: int) -> None:
+    blob = compress(b"xyz" * 5000, "zst")       # the frame ends with a 4-byte checksum after its last block
+    with pytest.raises(StreamError, match="truncated zstd stream"):
+        decode(blob[:-cut])

@@ -87,3 +87,63 @@ def test_worker_processes_serve_the_same_batches(tmp_path: Path) -> None:
     assert [b[2] for b in batches[0]] == [b[2] for b in batches[1]]
     assert sorted(w for b in batches[0] for w in b[2]) == [0, 1, 2, 3, 4]
     assert all(torch.equal(a[0], b[0]) and torch.equal(a[1], b[1]) for a, b in zip(*batches, strict=False))
+
+
+def _two_entries(tmp_path: Path) -> CacheWindows:
+    """A float32 and a float16 entry: 4 s windows, 2 s stride; 7 windows, so batches of 2 end with a short one."""
+    store = CacheStore(tmp_path)
+    keys = []
+    for key, seconds, dtype in (("aaaaaaae_s001_t000", 10, "float32"), ("aaaaaaaf_s001_t000", 8, "float16")):
+        labels = labels_with(seconds * RATE, [(RATE, 3 * RATE)])
+        write_entry(store, key, seizure_signal(labels, 2, dtype=dtype), labels)
+        keys.append((key, labels.size))
+    geom = geometry(4.0, 2.0, RATE)
+    return CacheWindows(tmp_path, window_table(store, "train", keys, geom), geom)
+
+
+def _batches(data: CacheWindows, workers: int = 0) -> list[tuple[bytes, bytes, list[int], int]]:
+    from tusz_guard.train.loop import LoopSettings, loader
+
+    settings = LoopSettings(epochs=1, batch_size=2, learning_rate=0.1, loss="bce", device="cpu", seed=5,
+                            num_workers=workers)
+    # Each batch's bytes are taken when it arrives: a reused batch is overwritten by the next one.
+    return [(x.numpy().tobytes(), y.numpy().tobytes(), w.tolist(), x.data_ptr())
+            for x, y, w in loader(data, settings, shuffle=True)]
+
+
+def test_reused_batches_are_byte_identical_to_fresh_ones(tmp_path: Path) -> None:
+    # Issue 15.5: the training loop fills one preallocated batch tensor; what it trains on must not change.
+    data = _two_entries(tmp_path)
+    fresh, reused = _batches(data), _batches(data.reusing_batches())
+    assert len(fresh) == 4 and [b[:3] for b in reused] == [b[:3] for b in fresh]
+    assert len({b[3] for b in reused}) == 1 < len({b[3] for b in fresh})   # one buffer, refilled
+    t = data.table
+    expected = b"".join(np.load(tmp_path / "entries" / t.keys[t.entry[w]] / "signal.npy")[:, s:s + data.length]
+                        .astype(np.float32).tobytes() for b in fresh for w in b[2] for s in [int(t.start[w])])
+    assert b"".join(b[0] for b in reused) == expected
+
+
+def test_reused_batches_leave_items_and_worker_batches_fresh(tmp_path: Path) -> None:
+    data = _two_entries(tmp_path).reusing_batches()
+    first, second = data[0][0], data[1][0]
+    assert first.data_ptr() != second.data_ptr() and not torch.equal(first, second)
+    # Worker processes share their batches with the main process: each must stay its own.
+    assert [b[:3] for b in _batches(data, workers=1)] == [b[:3] for b in _batches(_two_entries(tmp_path))]
+
+
+def test_the_loop_trains_the_same_weights_on_reused_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tusz_guard.train import loop
+    from tusz_guard.train.model import SeizureCNN
+
+    data = _two_entries(tmp_path)
+    settings = loop.LoopSettings(epochs=2, batch_size=2, learning_rate=0.01, loss="bce", device="cpu", seed=5)
+
+    def weights() -> list[bytes]:
+        torch.manual_seed(0)
+        model = SeizureCNN(data.table.targets.shape[1])
+        history = loop.fit(model, data, data, settings, 2.0, lambda m, s: None)
+        return [v.numpy().tobytes() for v in model.state_dict().values()] + [repr((h.train_loss, h.val_loss, h.val_auroc)).encode() for h in history]
+
+    reused = weights()
+    monkeypatch.setattr(CacheWindows, "reusing_batches", lambda self, pin=False: self)   # the loop before 15.5
+    assert weights() == reused

@@ -12,13 +12,13 @@ from tusz_guard.archive.scan import Progress, Scan, Sink, scan_archive
 from tusz_guard.archive.verify import ArchiveView, expectation, summary, view_of
 from tusz_guard.checks.base import Check
 from tusz_guard.checks.engine import registered, run_checks
-from tusz_guard.config import LoadedConfig
-from tusz_guard.corpus.ledger import Ledger, build_ledger
 from tusz_guard.errors import GuardError
 from tusz_guard.results import ConfigSummary, Finding, Report
 
 if TYPE_CHECKING:
     from tusz_guard.archive.unpack import UnpackResult
+    from tusz_guard.config import LoadedConfig
+    from tusz_guard.corpus.ledger import Ledger
     from tusz_guard.storage.location import Location
 
 FAMILY = "archive"
@@ -26,7 +26,7 @@ FAMILY = "archive"
 
 def archive_checks() -> list[Check]:
     """The registered archive.* checks, in report order."""
-    return [c for c in registered() if c.family == FAMILY]
+    return registered(FAMILY)     # without --config, verify-archive imports no config, corpus or other checks
 
 
 def read_archive(archive: Path, cfg: LoadedConfig | None, ledger: Ledger | None, *, sink: Sink | None = None,
@@ -49,7 +49,7 @@ def verify(archive: str | Path, cfg: LoadedConfig | None,
 
     ARCHIVE is a local path or an object URL (s3://, gs://, ...: read as one stream, never downloaded).
     """
-    ledger = build_ledger(cfg) if cfg is not None else None
+    ledger = _ledger(cfg) if cfg is not None else None
     expect = expectation(cfg, ledger) if cfg is not None and ledger is not None else None
     url, path = _where(str(archive))
     if url is not None:
@@ -61,6 +61,12 @@ def verify(archive: str | Path, cfg: LoadedConfig | None,
         with _bar(progress_bar, path.stat().st_size if path.is_file() else 0) as update:
             view = read_archive(path, cfg, ledger, progress=update)
     return archive_report(view, judge(view), cfg)
+
+
+def _ledger(cfg: LoadedConfig) -> Ledger:
+    from tusz_guard.corpus.ledger import build_ledger
+
+    return build_ledger(cfg)
 
 
 def _where(archive: str) -> tuple[Location | None, Path]:
@@ -86,7 +92,7 @@ def unpack(archive: Path, cfg: LoadedConfig, progress: Progress | None = None) -
     """`unpack`: extract through staging, judged by the same archive.* checks as verify-archive."""
     from tusz_guard.archive.unpack import unpack as extract
 
-    ledger = build_ledger(cfg)
+    ledger = _ledger(cfg)
 
     def judged(scan: Scan) -> tuple[ArchiveView, list[Finding]]:
         view = view_of(scan, expectation(cfg, ledger))

@@ -21,6 +21,7 @@ from tusz_guard.cache.builder import (
     estimate_minutes,
     execute,
     open_cache,
+    prepare_workers,
     tasks_for,
     with_forced_reason,
 )
@@ -52,6 +53,8 @@ def build_cache(cfg: LoadedConfig, *, roles: tuple[str, ...], spec: ExecutorSpec
                 rebuild_stale: bool, force: bool, rebuild: tuple[str, ...] = (), rebuild_damaged: bool = False,
                 lock_timeout: float | None = None, echo: Echo = click.echo) -> int:
     """Gate, plan, (dry-run) or build, summarise; returns the exit code."""
+    if not dry_run:
+        prepare_workers(spec)     # the workers' imports overlap the gate and the plan
     forced = run_gate(cfg, force, echo)
     if forced is False:
         return 1

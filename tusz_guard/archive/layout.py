@@ -4,12 +4,14 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from tusz_guard.cache.store import ENTRY_FILES, INDEX_NAME, LOCK_NAME, META_NAME, TEMP_PREFIX
-from tusz_guard.config import LoadedConfig
 from tusz_guard.errors import GuardError
 from tusz_guard.textsafe import is_plain
+
+if TYPE_CHECKING:
+    from tusz_guard.config import LoadedConfig
 
 MANIFEST_NAME = "tusz-guard-archive.json"
 Kind = Literal["manifest", "cache_meta", "index", "entry", "lock", "temp", "other"]

@@ -1,8 +1,11 @@
 """Compressed byte streams: detect gz / zst / plain tar, decompress in a reader thread, compress for pack.
 
-Decompression runs in its own thread (zlib and zstandard release the GIL) so that hashing in the main
-thread overlaps it. A stream that ends inside a compressed frame raises StreamError instead of ending
-quietly (zstandard's stream_reader would), and data after the last frame is an error, not ignored.
+Decompression runs in its own thread so that hashing in the main thread overlaps it. That needs calls that
+release the GIL: zlib's decompress does, zstandard's decompressobj().decompress does not (two threads of it
+take 1.6x one thread's time), its stream_reader().readinto does. So a zst frame is decoded by readinto into
+fresh buffers, from a source that serves exactly one frame (_FrameSource follows the frame's headers): a
+stream that ends inside a frame raises StreamError instead of ending quietly (stream_reader alone would),
+and data after the last frame is an error, not ignored.
 """
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import os
 import queue
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import BinaryIO, Literal
 
 import zstandard
@@ -20,7 +23,8 @@ Compression = Literal["gz", "zst", "tar"]
 COMPRESSIONS: tuple[str, ...] = ("gz", "zst")
 SUFFIX: dict[str, str] = {"gz": ".tar.gz", "zst": ".tar.zst", "tar": ".tar"}
 CHUNK = 1 << 20                      # compressed bytes read per call
-OUT_LIMIT = 8 << 20                  # decompressed bytes produced per step (bounds memory on bombs)
+OUT_LIMIT = 8 << 20                  # decompressed gzip bytes produced per step (bounds memory on bombs)
+OUT_SIZE = 1 << 20                   # decompressed zstd bytes per piece (readinto's buffer bounds them)
 _MAGIC: dict[str, bytes] = {"gz": b"\x1f\x8b", "zst": b"\x28\xb5\x2f\xfd"}
 _WHAT = {"gz": "gzip", "zst": "zstd"}
 _OTHER_MAGIC = {b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz", b"PK\x03\x04": "zip"}
@@ -69,32 +73,66 @@ class _GzDecoder:
                 return
 
 
-class _ZstDecoder:
-    """One zstd frame, fed in slices that _FrameWalk bounds: no slice decodes to much more than OUT_LIMIT."""
+class _FrameSource:
+    """A read()-able source that serves the compressed bytes of one zstd frame, then ends (for stream_reader)."""
 
-    def __init__(self) -> None:
-        self._d = zstandard.ZstdDecompressor(max_window_size=MAX_WINDOW).decompressobj()
+    def __init__(self, fh: BinaryIO, data: bytes) -> None:
+        self._fh, self._data = fh, data          # data: compressed bytes already read, not yet served
         self._walk = _FrameWalk()
-        self.unused = b""
+        self.complete = False                    # the frame's last structure was served
 
-    @property
-    def eof(self) -> bool:
-        return self._d.eof
+    def read(self, n: int = -1) -> bytes:
+        if self.complete:
+            return b""
+        data = self._data or self._fh.read(CHUNK)
+        if not data:
+            return b""
+        end = self._walk.frame_end(memoryview(data))
+        if end is None:
+            self._data = b""
+            return data
+        self.complete = True
+        self._data = data[end:]
+        return data[:end]
 
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        view, pos = memoryview(data), 0
-        while pos < len(view):
-            end = self._walk.slice_end(view, pos)
-            piece, pos = view[pos:end], end
+    def rest(self) -> bytes:
+        """The bytes read past the frame's end."""
+        return self._data
+
+
+def _truncated(what: str) -> StreamError:
+    return StreamError(f"truncated {what} stream: it ends inside a compressed frame")
+
+
+def _gz_member(fh: BinaryIO, data: bytes) -> Generator[bytes, None, bytes]:
+    """One gzip member's decoded bytes, starting with `data`; returns the bytes read past its end."""
+    dec = _GzDecoder()
+    while data and not dec.eof:
+        yield from dec.feed(data)
+        data = dec.unused if dec.eof else fh.read(CHUNK)
+    if not dec.eof:
+        raise _truncated("gzip")
+    return data
+
+
+def _zst_frame(fh: BinaryIO, data: bytes) -> Generator[memoryview, None, bytes]:
+    """One zstd frame's decoded bytes in pieces of at most OUT_SIZE; returns the bytes read past its end."""
+    source = _FrameSource(fh, data)
+    dctx = zstandard.ZstdDecompressor(max_window_size=MAX_WINDOW)
+    with dctx.stream_reader(source, read_size=CHUNK, read_across_frames=False,  # type: ignore[arg-type]
+                            closefd=False) as reader:                         # (it takes any object with read)
+        while True:
+            buf = bytearray(OUT_SIZE)            # fresh: the reading thread may still hold the last one
             try:
-                out = self._d.decompress(piece)
+                n = reader.readinto(buf)
             except zstandard.ZstdError as exc:
                 raise StreamError(_zstd_problem(exc)) from None
-            if out:
-                yield out
-            if self._d.eof:
-                self.unused = self._d.unused_data + bytes(view[pos:])
-                return
+            if not n:
+                break
+            yield memoryview(buf)[:n]
+    if not source.complete:
+        raise _truncated("zstd")
+    return source.rest()
 
 
 def _zstd_problem(exc: zstandard.ZstdError) -> str:
@@ -105,17 +143,12 @@ def _zstd_problem(exc: zstandard.ZstdError) -> str:
 
 # zstd frame format (RFC 8878): frame content size and dictionary id field widths by their flag values
 _FCS_BYTES, _DID_BYTES = (0, 2, 4, 8), (0, 1, 2, 4)
-BLOCK_MAX = 128 << 10                # a compressed block decodes to at most 128 KiB
 MAX_WINDOW = 32 << 20                # what the decoder may allocate per frame; level 19 uses 8 MiB
-_LOST_STEP = 256                     # not a frame we can follow: the decoder rejects it within a few bytes
 
 
 class _FrameWalk:
-    """Follows the headers of one zstd frame to know what each input slice can decode to at most.
-
-    decompressobj() returns everything a slice decodes to, and a 4-byte RLE block decodes to 128 KiB: a 1 MiB
-    slice of them is 32 GiB. Block headers declare their output (RLE, raw) or bound it (compressed).
-    """
+    """Follows the headers of one zstd frame (RFC 8878) to know where it ends: the decoder's reader cannot say
+    whether its input stopped inside a frame, and it must not read past one (the next frame is checked apart)."""
 
     def __init__(self) -> None:
         self._phase = "frame"            # frame -> frame_rest -> block (body) ... -> checksum -> end
@@ -123,36 +156,36 @@ class _FrameWalk:
         self._body = 0                   # bytes of the current block's body still to pass
         self._checksum = False
 
-    def slice_end(self, view: memoryview, start: int) -> int:
-        """The end of the next slice from `start` that decodes to at most about OUT_LIMIT bytes."""
-        pos, out = start, 0
-        while pos < len(view) and out < OUT_LIMIT:
-            if self._phase == "end":
-                return len(view)         # the decoder stops at the frame's end: the rest becomes unused data
-            if self._phase == "lost":
-                return min(len(view), pos + _LOST_STEP)
-            if self._body:
+    def frame_end(self, view: memoryview) -> int | None:
+        """Where the frame ends in `view` (which continues the bytes seen so far), or None: it goes on."""
+        pos = 0
+        while pos < len(view):
+            if self._body:               # the last block's body comes before the frame's end
                 step = min(self._body, len(view) - pos)
                 self._body -= step
                 pos += step
                 continue
+            if self._phase == "end":
+                return pos
+            if self._phase == "lost":
+                return None              # not a frame we can follow: the decoder rejects it within a few bytes
             take = min(self._want - len(self._head), len(view) - pos)
             self._head += view[pos:pos + take]
             pos += take
             if len(self._head) == self._want:
-                out += self._parsed(bytes(self._head))
+                self._parsed(bytes(self._head))
                 self._head = bytearray()
-        return pos
+        return pos if self._phase == "end" and not self._body else None
 
     def _expect(self, phase: str, n: int) -> None:
         self._phase, self._want = phase, n
 
-    def _parsed(self, head: bytes) -> int:
-        """Move past one complete structure; the output bound of a block, else 0."""
+    def _parsed(self, head: bytes) -> None:
+        """Move past one complete structure."""
         if self._phase == "frame":
             if head[:4] != _MAGIC["zst"]:
                 self._phase = "lost"
-                return 0
+                return
             fhd = head[4]
             single = bool(fhd & 0x20)
             fcs = _FCS_BYTES[fhd >> 6] or (1 if single else 0)
@@ -161,35 +194,28 @@ class _FrameWalk:
         elif self._phase == "frame_rest":
             self._expect("block", 3)
         elif self._phase == "block":
-            return self._block(int.from_bytes(head, "little"))
+            self._block(int.from_bytes(head, "little"))
         else:                            # the checksum after the last block
             self._phase = "end"
-        return 0
 
-    def _block(self, h: int) -> int:
+    def _block(self, h: int) -> None:
         last, kind, size = h & 1, (h >> 1) & 3, h >> 3
         self._body = 1 if kind == 1 else size          # an RLE block stores one byte, repeated size times
         if last:
             self._expect("checksum", 4) if self._checksum else self._expect("end", 0)
-        return size if kind in (0, 1) else BLOCK_MAX
 
 
-def decoded_chunks(fh: BinaryIO, kind: Compression) -> Iterator[bytes]:
+def decoded_chunks(fh: BinaryIO, kind: Compression) -> Iterator[bytes | memoryview]:
     """The decompressed bytes of fh, frame after frame; StreamError on truncation or trailing junk."""
     if kind == "tar":
         while chunk := fh.read(CHUNK):
             yield chunk
         return
-    new = _GzDecoder if kind == "gz" else _ZstDecoder
+    frame = _gz_member if kind == "gz" else _zst_frame
     magic, what = _MAGIC[kind], _WHAT[kind]
     data = fh.read(CHUNK)
     while True:
-        dec = new()
-        while data and not dec.eof:
-            yield from dec.feed(data)
-            data = dec.unused if dec.eof else fh.read(CHUNK)
-        if not dec.eof:
-            raise StreamError(f"truncated {what} stream: it ends inside a compressed frame")
+        data = yield from frame(fh, data)
         data = data or fh.read(CHUNK)
         if len(data) < len(magic):
             data += fh.read(CHUNK)

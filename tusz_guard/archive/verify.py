@@ -7,17 +7,17 @@ registered as the archive.* checks in checks/archive_checks.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tusz_guard.archive.contents import ArchivedCache, caches, layout_problems
 from tusz_guard.archive.layout import MANIFEST_NAME, config_prefix, place
 from tusz_guard.archive.scan import Member, Scan
-from tusz_guard.cache.fingerprint import diff_params, fingerprint, fingerprint_params
-from tusz_guard.cache.plan import plan
-from tusz_guard.config import LoadedConfig
-from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, Ledger
 from tusz_guard.results import Finding, Outcome, Status
 from tusz_guard.textsafe import safe
+
+if TYPE_CHECKING:     # the config-side imports (pydantic, the corpus) only when a config is given
+    from tusz_guard.config import LoadedConfig
+    from tusz_guard.corpus.ledger import Ledger
 
 SHOW = 5          # names listed in a message before "and N more"
 KNOWN = ("entry", "cache_meta", "index", "lock")     # .lock is part of a cache but carries nothing
@@ -52,6 +52,8 @@ def printable(name: str) -> str:
 
 def expectation(cfg: LoadedConfig, ledger: Ledger) -> Expectation:
     """The config's prefix, fingerprint and the ledger already built for it (no second corpus scan)."""
+    from tusz_guard.cache.fingerprint import fingerprint, fingerprint_params
+
     return Expectation(config=cfg.display(cfg.path), prefix=config_prefix(cfg), fingerprint=fingerprint(cfg),
                        params=fingerprint_params(cfg), ledger=ledger)
 
@@ -222,6 +224,8 @@ def fingerprint_finding(scan: Scan, main: ArchivedCache | None, expect: Expectat
     details = {"archive_fingerprint": fp, "config_fingerprint": expect.fingerprint, "other_entries": len(others)}
     if fp != expect.fingerprint:
         params = main.params if main else None
+        from tusz_guard.cache.fingerprint import diff_params
+
         why = "; ".join(diff_params(params, expect.params)) if params else "its cache metadata holds no params"
         return _o("fail", f"the archive was built with fingerprint {fp}, {expect.config} "
                   f"has {expect.fingerprint} ({why}): every entry would be stale; rebuild with "
@@ -233,6 +237,8 @@ def fingerprint_finding(scan: Scan, main: ArchivedCache | None, expect: Expectat
 
 
 def coverage(scan: Scan, main: ArchivedCache | None, expect: Expectation) -> Outcome:
+    from tusz_guard.corpus.ledger import TRAINING_ROLES
+
     if not scan.readable:
         return _unreadable()
     roles = role_coverage(main, expect)
@@ -254,6 +260,9 @@ def coverage(scan: Scan, main: ArchivedCache | None, expect: Expectation) -> Out
 
 def role_coverage(main: ArchivedCache | None, expect: Expectation) -> dict[str, dict[str, Any]]:
     """Per role: included, covered (current), stale with reasons, missing (first 20 named)."""
+    from tusz_guard.cache.plan import plan
+    from tusz_guard.corpus.ledger import ROLES
+
     items = plan(expect.ledger, main.records if main else {}, expect.fingerprint, roles=ROLES).items
     out: dict[str, dict[str, Any]] = {}
     for role in ROLES:

@@ -1,4 +1,5 @@
-"""The fingerprinted preprocessed-signal cache (light on import: no MNE, SciPy or Dask here)."""
-from tusz_guard.cache.fingerprint import FORMAT_VERSION, PARSER_VERSION, PREPROCESS_VERSION, fingerprint
+"""The fingerprinted preprocessed-signal cache (light on import: no MNE, SciPy, Dask or pydantic here).
 
-__all__ = ["FORMAT_VERSION", "PARSER_VERSION", "PREPROCESS_VERSION", "fingerprint"]
+Nothing is re-exported: the versions and fingerprint() live in cache/fingerprint.py, which imports the config
+schema (pydantic); importing cache.store (verify-archive does) must not.
+"""

@@ -68,6 +68,15 @@ def run_tasks(spec: ExecutorSpec, fn: Callable[[Any], Any], tasks: Sequence[Any]
             yield runner, _dask_results(client, fn, tasks, runner)
 
 
+def start_pool_server(preload: Sequence[str]) -> None:
+    """Start the pool's fork server now, importing `preload` in it once: its workers fork with those modules
+    loaded instead of each importing them, and the imports run while the caller is still planning."""
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(preload))
+    forkserver.ensure_running()
+
+
 def _pool(workers: int) -> ProcessPoolExecutor:
     # forkserver: workers never inherit the parent's threads (rich's refresh thread, BLAS pools).
     # die_with_parent: a `kill -9` of the build must not leave workers writing entries for minutes.

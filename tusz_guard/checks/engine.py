@@ -26,17 +26,21 @@ CHECK_MODULE_SUFFIX = "_checks"
 FAMILY_ORDER = ("config", "corpus", "labels", "splits", "cache", "windows", "run", "archive", "expectations", "copy")
 
 
-def load_checks() -> None:
-    """Import every tusz_guard/checks/*_checks.py module: a new check needs a new module, no import list."""
-    for info in pkgutil.iter_modules(tusz_guard.checks.__path__):
-        if info.name.endswith(CHECK_MODULE_SUFFIX):
-            importlib.import_module(f"tusz_guard.checks.{info.name}")
+def load_checks(family: str | None = None) -> None:
+    """Import every tusz_guard/checks/*_checks.py module: a new check needs a new module, no import list.
+
+    With `family`, only <family>_checks.py when it exists (archive_checks.py: verify-archive's light start);
+    a family without a module of its name (windows, labels, splits) loads them all."""
+    names = [i.name for i in pkgutil.iter_modules(tusz_guard.checks.__path__) if i.name.endswith(CHECK_MODULE_SUFFIX)]
+    own = [name for name in names if family is not None and name == f"{family}{CHECK_MODULE_SUFFIX}"]
+    for name in own or names:
+        importlib.import_module(f"tusz_guard.checks.{name}")
 
 
-def registered() -> list[Check]:
-    """The static checks, in report order."""
-    load_checks()
-    return ordered(REGISTRY.values())
+def registered(family: str | None = None) -> list[Check]:
+    """The static checks (of one family: without importing the other families' modules), in report order."""
+    load_checks(family)
+    return ordered(c for c in REGISTRY.values() if family in (None, c.family))
 
 
 def ordered(checks: Iterable[Check]) -> list[Check]:
@@ -106,22 +110,21 @@ def run_one(inputs: Snapshot | ArchiveView | CopyView, c: Check) -> Finding:
     return Finding(c.id, outcome.status, c.title, outcome.message, outcome.details, time.perf_counter() - start)
 
 
-def _is_copy(inputs: object) -> bool:
-    """A CopyView exists only once verify-copy imported its module: other commands never import it."""
-    module = sys.modules.get("tusz_guard.storage.verify_copy")
-    return module is not None and isinstance(inputs, module.CopyView)
+def _instance(obj: object, module: str, name: str) -> bool:
+    """isinstance without importing the class's module: an instance exists only once its module is imported
+    (verify-archive never imports the snapshot's or the copy's machinery)."""
+    mod = sys.modules.get(module)
+    return mod is not None and isinstance(obj, getattr(mod, name))
 
 
 def _argument(inputs: Snapshot | ArchiveView | CopyView, c: Check) -> tuple[Any, str | None]:
     """What the check's function takes, or why it cannot run."""
-    from tusz_guard.checks.snapshot import Snapshot
-
-    is_copy = _is_copy(inputs)
+    is_copy = _instance(inputs, "tusz_guard.storage.verify_copy", "CopyView")
     if c.takes == "copy":
         return (inputs, None) if is_copy else (None, "not run: no copy was given")
     if is_copy:
         return None, "not run: verify-copy judges a copy only"
-    snapshot = inputs if isinstance(inputs, Snapshot) else None
+    snapshot = cast("Snapshot", inputs) if _instance(inputs, "tusz_guard.checks.snapshot", "Snapshot") else None
     if c.takes == "archive":
         view = snapshot.archive if snapshot is not None else cast("ArchiveView", inputs)
         if view is None:

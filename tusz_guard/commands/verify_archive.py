@@ -7,7 +7,6 @@ import click
 
 from tusz_guard.app.archive import verify
 from tusz_guard.archive.progress import byte_bar
-from tusz_guard.pipeline.foreign_config import load_own
 from tusz_guard.report.text import status_tag
 from tusz_guard.results import Report
 
@@ -30,6 +29,8 @@ def command(archive: str, config: str | None, fmt: str, out: str | None) -> int:
       tusz-guard verify-archive upload.tar.gz --config configs/train.yaml --format junit -o reports/archive.xml
       tusz-guard verify-archive s3://my-bucket/archives/cache-tusz.tar.zst     # streamed, never downloaded
     """
+    if config:      # only with --config: pydantic, the config schema and the profile reader
+        from tusz_guard.pipeline.foreign_config import load_own
     cfg = load_own(config, "verify-archive --config") if config else None
     report = verify(archive, cfg, progress_bar=byte_bar)
     if fmt == "text" and out is None:

@@ -188,7 +188,10 @@ def fit(model: nn.Module, train: CacheWindows, val: CacheWindows, settings: Loop
     model.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate, weight_decay=WEIGHT_DECAY)
     loss_fn = make_loss(settings.loss, pos_weight)
-    train_batches, val_batches = loader(train, settings, True), loader(val, settings, False)
+    # The loop is done with each batch before it asks for the next: both datasets may fill one batch tensor.
+    pin = device.type == "cuda"
+    train_batches = loader(train.reusing_batches(pin), settings, True)
+    val_batches = loader(val.reusing_batches(pin), settings, False)
     generator = cast(torch.Generator, train_batches.generator)
     history: list[EpochMetrics] = []
     start = 1
