@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from tusz_guard.app.build import build_cache, executor_spec
-from tusz_guard.commands.common import CONFIG_ARG, NO_MEMO, SCAN_WORKERS, SET_OPTION, echo_paths, overrides
+from tusz_guard.commands.common import CONFIG_ARG, NO_MEMO, SCAN_WORKERS, SET_OPTION, echo_paths, overrides, refuse_remote
 from tusz_guard.config import load_config
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES
 from tusz_guard.extras import require
@@ -50,6 +50,7 @@ def command(config: str, roles: tuple[str, ...], workers: int | None, scheduler:
     if scheduler or dask_local:
         require("dask", "tusz-guard build-cache --scheduler/--dask-local")
     cfg = load_config(config, overrides(sets))
+    refuse_remote(cfg, "build-cache")
     echo_paths(cfg)
     spec = executor_spec(workers, scheduler, dask_local)
     return build_cache(cfg, roles=roles or TRAINING_ROLES, spec=spec, dry_run=dry_run,

@@ -8,7 +8,7 @@ import click
 
 from tusz_guard.archive.pack import coverage_text, pack
 from tusz_guard.atomic import is_stdout
-from tusz_guard.commands.common import CONFIG_ARG, echo_paths
+from tusz_guard.commands.common import CONFIG_ARG, echo_paths, refuse_remote
 from tusz_guard.config import LoadedConfig, load_config
 from tusz_guard.errors import GuardError
 
@@ -40,6 +40,7 @@ def command(config: str, output: str | None, compression: str | None, allow_part
     """
     compression = resolve_compression(output, compression)   # before any work: a wrong suffix is a usage error
     cfg = load_config(config)
+    refuse_remote(cfg, "pack")
     to_err = is_stdout(output)          # -o -: stdout carries the archive alone
     echo_paths(cfg, err=to_err)
     result = _pack(cfg, output, compression, allow_partial, lock_timeout)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from tusz_guard.commands.common import CONFIG_ARG, SET_OPTION, TIME_LIMIT_OPTION, Duration, echo_paths, overrides
+from tusz_guard.commands.common import CONFIG_ARG, SET_OPTION, TIME_LIMIT_OPTION, Duration, echo_paths, overrides, refuse_remote
 from tusz_guard.config import load_config
 from tusz_guard.extras import require
 
@@ -46,6 +46,7 @@ def command(config: str, allow_live: bool, epochs: int | None, device: str | Non
     from tusz_guard.train.gated import gated_train
 
     cfg = load_config(config, overrides(sets))
+    refuse_remote(cfg, "train")
     echo_paths(cfg)
     return gated_train(cfg, allow_live=allow_live, epochs=epochs, device=device,
                        report_dir=report_dir.absolute() if report_dir else None, log=click.echo,
