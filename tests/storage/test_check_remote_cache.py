@@ -99,9 +99,9 @@ def test_without_deep_the_reads_are_the_index_files_and_the_listing(s3, cache_pr
     url = s3.upload(cache_project / "cache" / "tusz", "c")
     calls: list[str] = []
     real_list, real_read = remote.list_files, remote.read_small
-    monkeypatch.setattr("tusz_guard.storage.remote_cache.list_files",
+    monkeypatch.setattr("tusz_guard.checks.remote_cache.list_files",
                         lambda fs, loc: calls.append(f"list {loc.name}") or real_list(fs, loc))
-    monkeypatch.setattr("tusz_guard.storage.remote_cache.read_small",
+    monkeypatch.setattr("tusz_guard.checks.remote_cache.read_small",
                         lambda fs, loc: calls.append(f"read {loc.name}") or real_read(fs, loc))
     code, _ = _check(capsys, cache_project, *_remote(url))
     assert code == 0
@@ -124,3 +124,14 @@ def test_every_check_runs_on_a_remote_cache(s3, cache_project: Path, capsys) -> 
     assert differs <= {"cache.disk_space", "expectations.windows"}, {c: remote[c]["message"] for c in differs}
     assert all(remote[c]["status"] == "skip" for c in differs)
     assert remote["config.paths"]["message"].startswith(f"cache_dir {url} (from data.cache_dir of ")
+
+
+def test_credentials_in_a_cache_url_never_reach_the_output(s3, cache_project: Path, capsys) -> None:
+    url = s3.upload(cache_project / "cache" / "tusz", "c")
+    secret = url.replace("s3://", "s3://someone:hunter2secret@") + "?X-Amz-Signature=sig123abc"
+    code = run(["check", str(cache_project / "configs" / "train.yaml"), "--no-expectations", "--format", "json",
+                "-o", "-", *_remote(secret)])
+    out, err = capsys.readouterr()
+    assert code in (0, 1)
+    assert "hunter2secret" not in out + err and "sig123abc" not in out + err
+    assert "someone:***@" in out

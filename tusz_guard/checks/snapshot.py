@@ -107,7 +107,7 @@ class CacheView:
     # A team's own cache (tusz_guard.pipeline): kind "npz", its facts in `npz` (a pipeline ForeignCache).
     kind: str = "tusz-guard"
     npz: Any = None
-    # A cache on object storage (data.cache_dir: s3://...): its redacted URL; read by storage/remote_cache.py
+    # A cache on object storage (data.cache_dir: s3://...): its redacted URL; read by checks/remote_cache.py
     url: str | None = None
 
     @property
@@ -270,8 +270,8 @@ def _sibling_cache_dirs(snap: Snapshot) -> list[Path]:
 def read_cache(root: Path, shown: str, *, deep: bool = False, used_by: tuple[str, ...] = ()) -> CacheView:
     """Metadata, index and the entry listing of one cache directory (entry contents only with deep)."""
     url = Location.from_stand_in(root)
-    if url is not None:        # data.cache_dir: s3://...: one listing and two small reads (storage/remote_cache.py)
-        from tusz_guard.storage.remote_cache import read_remote_cache
+    if url is not None:        # data.cache_dir: s3://...: one listing and two small reads (checks/remote_cache.py)
+        from tusz_guard.checks.remote_cache import read_remote_cache
         return read_remote_cache(url, root, shown, deep=deep, used_by=used_by)
     store = CacheStore(root)
     errors: list[str] = []

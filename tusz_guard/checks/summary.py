@@ -11,11 +11,17 @@ from tusz_guard.checks.label_checks import recording_windows, role_windows
 from tusz_guard.checks.snapshot import ConfigLoad, Snapshot
 from tusz_guard.checks.window_checks import cached_windows, recording_cached_windows
 from tusz_guard.checks.windowing import WindowClasses
+from tusz_guard.config import LoadedConfig
 from tusz_guard.corpus.funnel import funnel_lines
 from tusz_guard.corpus.ledger import REASONS, ROLES, TRAINING_ROLES
 from tusz_guard.flat import flatten
 from tusz_guard.results import ConfigSummary, Finding, Report
-from tusz_guard.storage.location import shown_path
+from tusz_guard.storage.location import redact_urls, shown_path
+
+
+def config_values(cfg: LoadedConfig) -> dict[str, Any]:
+    """The config's effective values as dotted keys, URLs redacted (a URL may carry user:password@ or a token)."""
+    return {k: redact_urls(v) for k, v in flatten(cfg.config.model_dump(mode="json")).items()}
 
 
 def config_summary(load: ConfigLoad) -> ConfigSummary:
@@ -23,8 +29,8 @@ def config_summary(load: ConfigLoad) -> ConfigSummary:
     assert cfg is not None
     return ConfigSummary(path=load.shown, name=cfg.name, kind=cfg.config.experiment.kind, data_dir=shown_path(cfg.data_dir),
                          cache_dir=shown_path(cfg.cache_dir), fingerprint=load.fingerprint or "",
-                         values=flatten(cfg.config.model_dump(mode="json")),
-                         overrides={o.key: f"{o.text} (from {o.source})" for o in cfg.overrides})
+                         values=config_values(cfg),
+                         overrides={o.key: f"{redact_urls(o.text)} (from {o.source})" for o in cfg.overrides})
 
 
 def totals(s: Snapshot) -> dict[str, dict[str, Any]]:
@@ -48,7 +54,7 @@ def sections(s: Snapshot) -> dict[str, Any]:
     out: dict[str, Any] = {
         "paths": {"config": str(s.cfg.path), "project_root": str(s.cfg.project_root), "data_dir": shown_path(s.cfg.data_dir),
                   "cache_dir": shown_path(s.cfg.cache_dir), "output_dir": str(s.cfg.output_dir)},
-        "configs": {c.shown: flatten(c.config.config.model_dump(mode="json")) for c in s.configs if c.config},
+        "configs": {c.shown: config_values(c.config) for c in s.configs if c.config},
         "config_errors": {c.shown: c.error for c in s.configs if c.error},
         "environment": [{"name": e.name, "value": e.value, "meaning": e.meaning} for e in s.environment],
     }

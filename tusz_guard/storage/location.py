@@ -82,6 +82,17 @@ class Location:
         return PurePosixPath(self.path).name
 
     @property
+    def secrets(self) -> tuple[str, ...]:
+        """The password of user:password@ and the query string, which a storage library may echo in an error."""
+        found = []
+        userinfo = _USERINFO.match(self.path)
+        if userinfo and ":" in userinfo.group(0):
+            found.append(userinfo.group(0)[len(userinfo["user"]) + 1:-1])
+        if "?" in self.path:
+            found.append(self.path.split("?", 1)[1])
+        return tuple(f for f in found if f)
+
+    @property
     def stand_in(self) -> Path:
         """The local Path a config keeps for this location: itself when local, else the unwritable stand-in."""
         return Path(self.path) if self.is_local else STAND_IN_ROOT / self.protocol / self.path
@@ -101,6 +112,14 @@ def shown_path(path: Path) -> str:
     """A config path for messages and reports: the redacted URL of a stand-in, else the path itself."""
     loc = Location.from_stand_in(path)
     return str(path) if loc is None else loc.shown
+
+
+_ANY_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"]+")
+
+
+def redact_urls(value: object) -> object:
+    """Every URL inside a string redacted (a config value, an override's text); other values unchanged."""
+    return _ANY_URL.sub(lambda m: redact_url(m.group(0)), value) if isinstance(value, str) else value
 
 
 def redact_url(text: str) -> str:

@@ -137,7 +137,8 @@ def storage_errors(loc: Location, action: str) -> Iterator[None]:
         if not is_storage_error(exc):
             raise
         why, hint = describe(exc, loc.protocol)
-        raise GuardError(redact(f"cannot {action} {loc.shown}: {why}"), hint=redact(hint)) from None
+        raise GuardError(redact(f"cannot {action} {loc.shown}: {why}", loc.secrets), hint=redact(hint, loc.secrets)) \
+            from None
 
 
 def is_storage_error(exc: BaseException) -> bool:
@@ -188,10 +189,10 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         item = item.__cause__ or item.__context__
 
 
-def redact(text: str) -> str:
-    """Replace the value of every credential variable set in the environment with '***'."""
-    for var in SECRET_VARS:
-        value = os.environ.get(var)
+def redact(text: str, extra: tuple[str, ...] = ()) -> str:
+    """Replace the value of every credential variable set in the environment (and `extra`: a URL's own password
+    and query string) with '***'."""
+    for value in (*(os.environ.get(var) for var in SECRET_VARS), *extra):
         if value and len(value) >= 4:
             text = text.replace(value, "***")
     return text
