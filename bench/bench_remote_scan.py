@@ -9,23 +9,34 @@ the object's size). A header that does not parse is uploaded as its first 64 KiB
 whole. The requests per recording are those of the real corpus (one ranged GET for the header, one GET for the
 annotation file); only the decisions differ (every recording is 1 s long, so too short).
 
+Servers (--server):
+  moto    moto's standalone server, objects uploaded with s3fs. Each request costs it ~7 ms of Python CPU, so on
+          a small shared machine it saturates near 130 requests/s whatever the client does: the run measures
+          the server, not latency hiding.
+  light   the same objects served from memory by a minimal S3 responder (ListObjectsV2, GET with Range, HEAD;
+          ~0.3 ms CPU per request), standing in for a store whose capacity is not the limit (S3 itself).
+
 Variants, each a fresh process against the same objects at the same latency:
   concurrent   tusz-guard inventory (data.data_dir: s3://...), default pool (32 requests in flight)
   sequential   the same requests one at a time with s3fs, no parsing (a floor for any sequential reader);
                --sample K times every K-th recording and scales the time by K (documented as extrapolated)
 
-    .venv/bin/python bench/bench_remote_scan.py --workdir /tmp/tg-remote [--latency-ms 20] [--sample 1]
+    .venv/bin/python bench/bench_remote_scan.py --workdir /tmp/tg-remote [--server light] [--latency-ms 20] [--sample 1]
 """
 from __future__ import annotations
 
 import argparse
+import bisect
+import html
 import json
 import os
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +61,9 @@ class Delayed:
 
 
 def start_server() -> tuple[str, Delayed]:
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)      # one log line per request costs the server CPU
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
@@ -57,6 +71,88 @@ def start_server() -> tuple[str, Delayed]:
     server = make_server("127.0.0.1", 0, app, True, request_handler=MotoRequestHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_port}", app
+
+
+class Light(BaseHTTPRequestHandler):
+    """Just enough of S3 for s3fs's find and ranged cat_file, from a dict {key: bytes} (one bucket)."""
+
+    objects: dict[str, bytes] = {}
+    keys: list[str] = []
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True     # headers and body go out as two writes: no 40 ms delayed-ACK stall
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def _send(self, code: int, body: bytes, headers: dict[str, str]) -> None:
+        self.send_response(code)
+        for k, v in {"Content-Length": str(len(body)), **headers}.items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def do_GET(self) -> None:
+        url = urllib.parse.urlsplit(self.path)
+        parts = url.path.lstrip("/").split("/", 1)
+        if len(parts) == 1 or not parts[1]:
+            return self._list(urllib.parse.parse_qs(url.query))
+        key = urllib.parse.unquote(parts[1])
+        data = self.objects.get(key)
+        if data is None:
+            return self._send(404, b"<Error><Code>NoSuchKey</Code></Error>", {"Content-Type": "application/xml"})
+        meta = {"ETag": '"0"', "Last-Modified": "Mon, 01 Dec 2026 00:00:00 GMT", "Accept-Ranges": "bytes"}
+        rng = self.headers.get("Range")
+        if rng:
+            a, b = rng.removeprefix("bytes=").split("-")
+            start, end = int(a), min(int(b) if b else len(data) - 1, len(data) - 1)
+            return self._send(206, data[start:end + 1], {**meta, "Content-Range": f"bytes {start}-{end}/{len(data)}"})
+        return self._send(200, data, meta)
+
+    def _list(self, q: dict[str, list[str]]) -> None:
+        prefix = q.get("prefix", [""])[0]
+        start = q.get("continuation-token", [""])[0] or q.get("start-after", [""])[0]
+        i = bisect.bisect_right(self.keys, start) if start else bisect.bisect_left(self.keys, prefix)
+        page = [k for k in self.keys[i:i + 1000] if k.startswith(prefix)]
+        more = len(page) == 1000 and i + 1000 < len(self.keys) and self.keys[i + 1000].startswith(prefix)
+        items = "".join(f"<Contents><Key>{html.escape(k)}</Key><Size>{len(self.objects[k])}</Size><ETag>\"0\"</ETag>"
+                        "<LastModified>2026-12-01T00:00:00.000Z</LastModified><StorageClass>STANDARD</StorageClass>"
+                        "</Contents>" for k in page)
+        token = f"<NextContinuationToken>{html.escape(page[-1])}</NextContinuationToken>" if more else ""
+        body = ('<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+                f"<Name>{BUCKET}</Name><Prefix>{html.escape(prefix)}</Prefix><KeyCount>{len(page)}</KeyCount>"
+                f"<MaxKeys>1000</MaxKeys><IsTruncated>{'true' if more else 'false'}</IsTruncated>{token}{items}"
+                "</ListBucketResult>").encode()
+        self._send(200, body, {"Content-Type": "application/xml"})
+
+
+def start_light(objects: dict[str, bytes]) -> tuple[str, Delayed]:
+    """The light responder behind the same latency wrapper (a WSGI-less twin of Delayed)."""
+    Light.objects, Light.keys = objects, sorted(objects)
+    counter = Delayed(None)
+
+    class Handler(Light):
+        def handle_one_request(self) -> None:
+            self.raw_requestline = self.rfile.readline(65537)
+            if not self.raw_requestline:
+                self.close_connection = True
+                return
+            if not self.parse_request():
+                return
+            with counter.lock:
+                counter.requests += 1
+            if counter.delay:
+                time.sleep(counter.delay)
+            getattr(self, f"do_{self.command}")()
+            self.wfile.flush()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}", counter
 
 
 def shortened(path: Path) -> bytes:
@@ -75,18 +171,17 @@ def shortened(path: Path) -> bytes:
     return bytes(head) + record
 
 
-def upload(fs: Any, corpus: Path) -> int:
-    """Every file below corpus/edf as an object under s3://bench/scale/edf (EDFs shortened)."""
+def objects_of(corpus: Path) -> dict[str, bytes]:
+    """Every file below corpus/edf as the object under s3://bench/scale/edf it becomes (EDFs shortened)."""
     root = corpus / "edf"
     files = sorted(p for p in root.rglob("*") if p.is_file())
+    return {f"{PREFIX}/{p.relative_to(root).as_posix()}": shortened(p) if p.suffix.lower() == ".edf" else p.read_bytes()
+            for p in files}
 
-    def put(p: Path) -> None:
-        data = shortened(p) if p.suffix.lower() == ".edf" else p.read_bytes()
-        fs.pipe_file(f"{BUCKET}/{PREFIX}/{p.relative_to(root).as_posix()}", data)
 
+def upload(fs: Any, objects: dict[str, bytes]) -> None:
     with ThreadPoolExecutor(16) as pool:
-        list(pool.map(put, files))
-    return len(files)
+        list(pool.map(lambda item: fs.pipe_file(f"{BUCKET}/{item[0]}", item[1]), objects.items()))
 
 
 SEQUENTIAL = """
@@ -102,8 +197,8 @@ for key in edfs:
     if size:
         fs.cat_file(key, start=0, end=min(size, 10496))
     ann = key[:-4] + ".csv_bi"
-    if ann in found:
-        fs.cat_file(ann)
+    if ann in found and found[ann]["size"]:
+        fs.cat_file(ann, start=0, end=int(found[ann]["size"]))     # as inventory reads it: no HEAD
 print(json.dumps({"seconds": time.perf_counter() - start, "recordings": len(edfs)}))
 """
 
@@ -129,24 +224,27 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, required=True)
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--sample", type=int, default=1, help="sequential: time every K-th recording, scale by K")
+    parser.add_argument("--server", choices=("moto", "light"), default="light")
     args = parser.parse_args()
     corpus = args.workdir / "scale_corpus"
     if not (corpus / "ground_truth.json").is_file():
         from tusz_guard.synth import generate
         generate(corpus, "scale", seed=0)
-    endpoint, app = start_server()
+    objects = objects_of(corpus)
+    endpoint, app = start_server() if args.server == "moto" else start_light(objects)
     env = {**os.environ, "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
            "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": str(args.workdir / "none"),
            "AWS_SHARED_CREDENTIALS_FILE": str(args.workdir / "none"), "TUSZ_GUARD_MEMO_DIR": str(args.workdir / "memo")}
     os.environ.update({k: env[k] for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")})
-    import s3fs
-    fs = s3fs.S3FileSystem(endpoint_url=endpoint, skip_instance_cache=True, use_listings_cache=False)
-    fs.mkdir(BUCKET)
-    t0 = time.perf_counter()
-    objects = upload(fs, corpus)
-    print(f"uploaded {objects:,} objects in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    if args.server == "moto":
+        import s3fs
+        fs = s3fs.S3FileSystem(endpoint_url=endpoint, skip_instance_cache=True, use_listings_cache=False)
+        fs.mkdir(BUCKET)
+        t0 = time.perf_counter()
+        upload(fs, objects)
+        print(f"uploaded {len(objects):,} objects in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     app.delay = args.latency_ms / 1000
-    result: dict[str, Any] = {"latency_ms": args.latency_ms, "objects": objects}
+    result: dict[str, Any] = {"server": args.server, "latency_ms": args.latency_ms, "objects": len(objects)}
     before = app.requests
     seconds, done = timed([sys.executable, "-m", "tusz_guard.cli", "inventory", str(config(args.workdir)),
                            "--format", "json"], env)

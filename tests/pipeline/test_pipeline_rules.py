@@ -238,3 +238,12 @@ def test_a_template_without_split_reads_one_folder_for_every_role(origin: Origin
     assert found["cache.coverage"]["message"] == "cache/flat holds all 17 train+val recordings"
     assert found["splits.disjoint"]["status"] == "pass"
     assert found["cache.index"]["message"] == "17 entry file(s) in cache/flat (no index or manifest to compare)"
+
+
+def test_stamp_refuses_a_url_cache_before_writing(origin: Origin, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 16.4: a profile's paths are read by the team's own code, locally: a URL is one line, exit 2."""
+    assert run(["stamp", str(origin.config("train", "s3://bucket/cache/tusz"))]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: s3://bucket/cache/tusz is a URL: a pipeline profile's corpus and cache paths must be local (sync "
+        "them to a local or mounted path; prove a remote copy with `tusz-guard verify-copy`)")
+    assert not (origin.root / "s3:").exists()

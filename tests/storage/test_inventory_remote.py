@@ -46,17 +46,22 @@ def test_each_recording_costs_one_header_read_and_one_annotation_read(uploaded: 
     from tusz_guard.corpus import remote
 
     calls: list[str] = []
-    real_range, real_small, real_list = remote.read_range, remote.read_small, remote.list_files
-    monkeypatch.setattr(remote, "read_range", lambda fs, loc, a, b: calls.append("range") or real_range(fs, loc, a, b))
-    monkeypatch.setattr(remote, "read_small", lambda fs, loc: calls.append("whole") or real_small(fs, loc))
+    real_range, real_list = remote.read_range, remote.list_files
+
+    def ranged(fs, loc, a, b):
+        calls.append("annotation" if loc.name.endswith(".csv_bi") else "header")
+        return real_range(fs, loc, a, b)
+
+    monkeypatch.setattr(remote, "read_range", ranged)
     monkeypatch.setattr(remote, "list_files", lambda fs, loc: calls.append("list") or real_list(fs, loc))
     doc = _inventory(capsys, make_project(tiny_corpus), "--set", f"data.data_dir={uploaded}")
     n = len(doc["recordings"])
     with_annotations = sum(r["reason"] != "no_annotations" and r["reason"] != "unreadable" for r in doc["recordings"])
     assert calls.count("list") == 1
     nonempty = sum(p.stat().st_size > 0 for p in (tiny_corpus / "edf").rglob("*.edf"))   # an empty object: no read
-    assert n > nonempty > 0 and nonempty <= calls.count("range") <= nonempty + 2   # > 40 signals: a second read
-    assert with_annotations <= calls.count("whole") <= n
+    assert n > nonempty > 0 and nonempty <= calls.count("header") <= nonempty + 2   # > 40 signals: a second read
+    assert with_annotations <= calls.count("annotation") <= n
+    assert len(calls) == 1 + calls.count("header") + calls.count("annotation")    # nothing else (no stat, no HEAD)
 
 
 def test_check_judges_a_remote_corpus_as_the_local_one(uploaded: str, tiny_corpus: Path, make_project,

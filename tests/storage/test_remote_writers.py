@@ -49,11 +49,3 @@ def test_the_builder_refuses_a_url_data_dir(tmp_path: Path, capsys) -> None:
         "corpus to a local or mounted path (check and inventory read it remotely))")
     assert not (tmp_path / "cache").exists()
 
-
-def test_stamp_refuses_a_pipeline_url(tmp_path: Path, capsys) -> None:
-    from tusz_guard.errors import GuardError
-    from tusz_guard.pipeline.foreign_config import _resolve
-
-    with pytest.raises(GuardError, match=r"^s3://b/c is a URL: a pipeline profile's corpus and cache paths"):
-        _resolve(tmp_path, "s3://b/c")
-

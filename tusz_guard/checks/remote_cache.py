@@ -37,7 +37,7 @@ from tusz_guard.cache.temps import is_marker
 from tusz_guard.checks.snapshot import CacheView, EntryFiles, EntryScan, summarise_entry, try_read
 from tusz_guard.errors import GuardError
 from tusz_guard.storage.location import Location
-from tusz_guard.storage.remote import filesystem, list_files, read_small
+from tusz_guard.storage.remote import filesystem, list_files, read_range, read_small
 
 DEEP_WORKERS = 4        # entries read at once with --deep: memory is about this many entries' arrays
 
@@ -63,7 +63,7 @@ def read_remote_cache(loc: Location, root: Path, shown: str, *, deep: bool = Fal
     view = replace(base, exists=META_NAME in found, dir_exists=True, meta=meta, index=index, usable=usable,
                    index_fingerprint=None if index_file is None else index_file.fingerprint, files=files,
                    temp=temp, foreign=foreign, errors=tuple(errors))
-    return replace(view, scans=scan_remote(fs, loc, sorted(files))) if deep else view
+    return replace(view, scans=scan_remote(fs, loc, files)) if deep else view
 
 
 def _json(fs: Any, loc: Location) -> Any:
@@ -122,17 +122,19 @@ def classify(found: dict[str, int]) -> tuple[dict[str, EntryFiles], tuple[str, .
     return files, tuple(sorted(t for t in temp if not is_marker(t.rsplit("/", 1)[-1]))), tuple(sorted(foreign))
 
 
-def scan_remote(fs: Any, loc: Location, keys: list[str], workers: int = DEEP_WORKERS) -> dict[str, EntryScan]:
+def scan_remote(fs: Any, loc: Location, files: dict[str, EntryFiles], workers: int = DEEP_WORKERS) -> dict[str, EntryScan]:
     """--deep on object storage: each entry's objects read whole (one GET each), DEEP_WORKERS entries at a time."""
+    keys = sorted(files)
     with ThreadPoolExecutor(max(1, min(workers, len(keys) or 1))) as pool:
-        return dict(zip(keys, pool.map(lambda k: scan_entry(fs, loc, k), keys), strict=True))
+        return dict(zip(keys, pool.map(lambda k: scan_entry(fs, loc, k, files[k]), keys), strict=True))
 
 
-def scan_entry(fs: Any, loc: Location, key: str) -> EntryScan:
+def scan_entry(fs: Any, loc: Location, key: str, listed: EntryFiles) -> EntryScan:
     """One remote entry read and summarised; any failure is that entry's error, never the cache's."""
+    sizes = {SIGNAL_NAME: listed.signal_size, LABELS_NAME: listed.labels_size}
     try:
         disk_meta = entry_meta(fs, loc, key)
-        raw = {name: _object(fs, loc.join(ENTRIES_NAME, key, name)) for name in (SIGNAL_NAME, LABELS_NAME)}
+        raw = {name: _object(fs, loc.join(ENTRIES_NAME, key, name), size) for name, size in sizes.items()}
         signal = array_from_bytes(raw[SIGNAL_NAME], loc.join(ENTRIES_NAME, key, SIGNAL_NAME).shown)
         labels = array_from_bytes(raw[LABELS_NAME], loc.join(ENTRIES_NAME, key, LABELS_NAME).shown)
     except GuardError as exc:
@@ -141,8 +143,9 @@ def scan_entry(fs: Any, loc: Location, key: str) -> EntryScan:
                            hashlib.sha256(raw[LABELS_NAME]).hexdigest())
 
 
-def _object(fs: Any, loc: Location) -> bytes:
-    data = read_small(fs, loc)
+def _object(fs: Any, loc: Location, size: int | None) -> bytes:
+    """An object of listed size in one ranged GET (a whole-object GET costs s3fs a HEAD first)."""
+    data = read_range(fs, loc, 0, size) if size else None if size is None else b""
     if data is None:
         raise GuardError(f"{loc.shown} does not exist", hint="sync the entry again")
     return data

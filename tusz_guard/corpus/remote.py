@@ -2,9 +2,10 @@
 
 One recursive listing gives every object's size; then per recording one ranged GET for the EDF header (the
 first 10,496 bytes cover 256 + 256 x ns for ns <= 40, every TUSZ file; a second GET only beyond that) and one
-GET for the annotation file. The ledger runs these on its own thread pool (corpus/ledger.py), as for a slow
-mount: latency, not bandwidth, dominates. No scan memo: objects carry no inode or ctime to key a row on, and
-the listing plus one round of reads is the cost a memo would save only partly.
+ranged GET of the listed size for the annotation file (no HEAD: the listing gave the size). The ledger runs
+these on its own thread pool (corpus/ledger.py), as for a slow mount: latency, not bandwidth, dominates.
+No scan memo: objects carry no inode or ctime to key a row on, and the listing plus one round of reads is
+the cost a memo would save only partly.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from tusz_guard.corpus.annotations import AnnotationError, AnnotationFile, Annot
 from tusz_guard.corpus.edf import HEAD_READ, EdfError, EdfHeader, header_from_reads
 from tusz_guard.errors import GuardError
 from tusz_guard.storage.location import Location
-from tusz_guard.storage.remote import filesystem, list_files, read_range, read_small
+from tusz_guard.storage.remote import filesystem, list_files, read_range
 
 WORKERS = 32          # requests in flight (--scan-workers overrides): as on a slow mount
 
@@ -68,12 +69,11 @@ class RemoteCorpus:
     def annotations(self, rel: str, kind: AnnotationKind) -> AnnotationFile:
         """The annotation file, read whole (one GET); AnnotationError when missing or unreadable."""
         loc = self.root.join(rel)
-        if rel not in self.sizes:
+        size = self.sizes.get(rel)
+        if size is None:
             raise AnnotationError(loc.shown, "missing file")
-        try:
-            raw = read_small(self.fs, loc)
+        try:       # a ranged GET of the listed size: a plain GET of a whole object costs s3fs a HEAD first
+            raw = read_range(self.fs, loc, 0, size) if size else b""
         except GuardError as exc:
             raise AnnotationError(loc.shown, f"cannot read: {exc.message}") from None
-        if raw is None:
-            raise AnnotationError(loc.shown, "missing file")
         return parse_annotation_bytes(raw, kind, loc.shown)

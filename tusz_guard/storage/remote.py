@@ -17,6 +17,7 @@ from tusz_guard.errors import GuardError
 from tusz_guard.storage.location import Location
 
 CHUNK = 8 << 20
+POOL_CONNECTIONS = 64
 _STORAGE_MODULES = frozenset({"botocore", "aiobotocore", "aiohttp", "s3fs", "fsspec", "gcsfs", "adlfs", "azure",
                               "google", "urllib3", "requests"})
 _CREDENTIAL_CODES = frozenset({"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "ExpiredToken",
@@ -50,7 +51,9 @@ def _options(protocol: str) -> dict[str, Any]:
     if protocol not in ("s3", "s3a"):
         return {"use_listings_cache": False} if protocol not in ("file", "local", "memory") else {}
     endpoint = next((os.environ[v] for v in ENDPOINT_VARS if os.environ.get(v)), None)
-    return {"use_listings_cache": False, **({"endpoint_url": endpoint} if endpoint else {})}
+    # botocore keeps 10 connections per client by default: the corpus scan has 32 requests in flight
+    return {"use_listings_cache": False, "config_kwargs": {"max_pool_connections": POOL_CONNECTIONS},
+            **({"endpoint_url": endpoint} if endpoint else {})}
 
 
 def fs_path(fs: Any, loc: Location) -> str:
