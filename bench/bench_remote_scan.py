@@ -149,6 +149,7 @@ def start_light(objects: dict[str, bytes]) -> tuple[str, Delayed]:
             getattr(self, f"do_{self.command}")()
             self.wfile.flush()
 
+    ThreadingHTTPServer.request_queue_size = 256      # socketserver's default backlog of 5 resets a pool's connects
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
