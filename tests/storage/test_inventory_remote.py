@@ -90,3 +90,18 @@ def test_an_empty_prefix_holds_no_recordings(s3, tiny_corpus: Path, make_project
     assert run(["inventory", str(config), "--set", f"data.data_dir={s3.url('nothing')}"]) == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
         f"error: data_dir {s3.url('nothing')} holds no .edf files (data.data_dir must be the parent of train/ dev/ eval/)")
+
+
+def test_a_remote_corpus_keeps_the_entries_built_from_its_local_copy_current(s3, built_cache_project: Path,
+                                                                              tiny_clean_corpus: Path, capsys) -> None:
+    """No mtime survives an upload: staleness is judged by size and the annotation file's sha256 there."""
+    url = s3.upload(tiny_clean_corpus / "edf", "clean", "edf")
+    config = str(built_cache_project / "configs" / "train.yaml")
+    found = []
+    for extra in ((), ("--set", f"data.data_dir={url}")):
+        code = run(["check", config, "--select", "cache.coverage", "--no-expectations", "--format", "json", "-o", "-",
+                    *extra])
+        found.append((code, json.loads(capsys.readouterr().out)["checks"][0]))
+    (code, local), (rcode, remote) = found
+    assert code == rcode == 0 and remote["status"] == local["status"] != "fail"
+    assert remote["message"] == local["message"]

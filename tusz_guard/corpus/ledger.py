@@ -48,6 +48,9 @@ ROLES: tuple[Role, ...] = ("train", "val", "test")
 TRAINING_ROLES: tuple[Role, ...] = ("train", "val")
 INTERPOLATES = "interpolates"      # the note naming interpolated channels
 OFFICIAL_ROLES: dict[str, Role] = {"train": "train", "dev": "val", "eval": "test"}
+# Recording.mtime_ns of an object on object storage: no mtime survives an upload, so staleness is judged by size
+# (and the annotation file by its sha256) there (cache/plan.py).
+MTIME_UNKNOWN = 0
 
 
 @dataclass(frozen=True)
