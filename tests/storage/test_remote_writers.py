@@ -27,6 +27,9 @@ WRITERS = [
     (["pack", "{c}"], "pack archives a local cache (pack the local cache (`pack -o s3://...` uploads the archive)"),
     (["unpack", "{t}/a.tar.zst", "--config", "{c}"], "unpack extracts into a local cache (give --config a config"),
     (["train", "{c}"], "train reads its batches from a local cache (sync the cache to a local or mounted path"),
+    (["verify-copy", "{c}", "{t}/copy"], "verify-copy compares a copy with the local cache it was made from (give a "
+     "config whose data.cache_dir is the local original, or check the copy by itself with `tusz-guard verify-copy "
+     "--self URL`)"),
 ]
 
 

@@ -44,14 +44,17 @@ def echo_paths(cfg: LoadedConfig, *, err: bool = False) -> None:
 
 
 VERIFY_FIX = "prove a remote copy with `tusz-guard verify-copy CONFIG URL` or `tusz-guard check`"
-# What each writer does locally, and the fix, when data.cache_dir is a URL (docs/remote-storage.md).
-LOCAL_WRITERS = {
+# What each command that needs a local cache does with it, and the fix, when data.cache_dir is a URL (docs/remote-storage.md).
+LOCAL_CACHE_COMMANDS = {
     "build-cache": ("writes a local cache", f"build into a local cache_dir and sync it; {VERIFY_FIX}"),
     "pack": ("archives a local cache", "pack the local cache (`pack -o s3://...` uploads the archive); "
              "prove the remote cache with `tusz-guard verify-copy --self URL`"),
     "unpack": ("extracts into a local cache", "give --config a config whose data.cache_dir is a local folder"),
     "train": ("reads its batches from a local cache", f"sync the cache to a local or mounted path; {VERIFY_FIX}"),
     "stamp": ("writes a stamp into a local cache", "stamp the local cache before syncing it"),
+    "verify-copy": ("compares a copy with the local cache it was made from",
+                    "give a config whose data.cache_dir is the local original, or check the copy by itself with "
+                    "`tusz-guard verify-copy --self URL`"),
 }
 # Writers that also read EDF signals (not only headers) from data_dir.
 SIGNAL_READERS = {"build-cache": "reads EDF signals from a local corpus", "train": "builds live entries from a local corpus"}
@@ -62,7 +65,7 @@ def refuse_remote(cfg: LoadedConfig, command: str) -> None:
     from tusz_guard.errors import GuardError
 
     if cfg.cache_url is not None:
-        what, fix = LOCAL_WRITERS[command]
+        what, fix = LOCAL_CACHE_COMMANDS[command]
         raise GuardError(f"data.cache_dir is {cfg.cache_url.shown}: {command} {what}", hint=fix)
     if cfg.data_url is not None and command in SIGNAL_READERS:
         raise GuardError(f"data.data_dir is {cfg.data_url.shown}: {command} {SIGNAL_READERS[command]}",

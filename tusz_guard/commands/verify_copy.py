@@ -7,6 +7,7 @@ import click
 
 from tusz_guard.app.copy import verify
 from tusz_guard.cache.store import CacheStore
+from tusz_guard.commands.common import refuse_remote
 from tusz_guard.config import load_config
 from tusz_guard.errors import GuardError
 from tusz_guard.results import Report
@@ -67,6 +68,7 @@ def _targets(targets: tuple[str, ...], own: bool) -> tuple[CacheStore | None, Lo
         raise GuardError("verify-copy takes CONFIG and DEST", hint="or `verify-copy --self DEST` to check a copy "
                          "against its own sums")
     cfg = load_config(targets[0])
+    refuse_remote(cfg, "verify-copy")
     store = CacheStore(cfg.cache_dir)
     if not store.exists():
         raise GuardError(f"{cfg.display(cfg.cache_dir)} is not a tusz-guard cache (no tusz-guard-cache.json)",
