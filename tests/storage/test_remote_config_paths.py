@@ -50,3 +50,12 @@ def test_configs_sharing_preprocessing_must_share_one_url_cache(tmp_path: Path, 
     found = _config_findings(capsys, train, other)["config.consistency"]
     assert found["status"] == "fail"
     assert "but read different caches: s3://b/cache/tusz vs s3://b/cache/other" in found["message"]
+
+
+@pytest.mark.parametrize(("env", "status"), [("s3://b/cache/tusz", "pass"), ("s3://b/cache/other", "fail")])
+def test_a_cache_variable_holding_a_url_is_compared_as_a_url(tmp_path: Path, capsys, monkeypatch, env: str,
+                                                            status: str) -> None:
+    monkeypatch.setenv("TUSZ_CACHE_DIR", env)
+    found = _config_findings(capsys, _write(tmp_path, "train", {"data_dir": "s3://b/edf",
+                                                                "cache_dir": "s3://b/cache/tusz"}))
+    assert found["config.paths"]["status"] == status, found["config.paths"]["message"]

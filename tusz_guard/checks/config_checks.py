@@ -12,8 +12,9 @@ from tusz_guard.checks.snapshot import ConfigLoad, Snapshot
 from tusz_guard.config import LoadedConfig
 from tusz_guard.config.keys import get_dotted
 from tusz_guard.corpus.levels import level_problem
+from tusz_guard.errors import GuardError
 from tusz_guard.results import Outcome, Status, worst
-from tusz_guard.storage.location import shown_path
+from tusz_guard.storage.location import Location, shown_path
 
 
 def _get(raw: dict[str, Any], dotted: str) -> object:
@@ -76,12 +77,21 @@ def _path_problems(load: ConfigLoad, s: Snapshot) -> list[tuple[Status, str]]:
     if wrong_level:
         found.append(("fail", f"{load.shown}: {wrong_level}"))
     for name, value in s.env.items():
-        env_path = Path(value).expanduser()
-        env_path = Path(os.path.normpath(env_path if env_path.is_absolute() else cfg.project_root / env_path))
-        if env_path != cfg.cache_dir:
+        if _env_path(value, cfg.project_root) != cfg.cache_dir:
             found.append(("fail", f"environment variable {name}={value} names a different cache path than "
                           f"data.cache_dir of {load.shown} ({shown_path(cfg.cache_dir)}); unset it or set it to that path"))
     return found
+
+
+def _env_path(value: str, root: Path) -> Path:
+    """A cache path from an environment variable, resolved as data.cache_dir is (a URL: its stand-in)."""
+    if "://" in value:
+        try:
+            return Location.parse(value).stand_in
+        except GuardError:
+            return Path(value)
+    path = Path(value).expanduser()
+    return Path(os.path.normpath(path if path.is_absolute() else root / path))
 
 
 def _overlaps(a: Path, b: Path) -> bool:
