@@ -135,12 +135,24 @@ def test_the_user_guide_example_is_what_check_prints(project: Path, monkeypatch:
     assert capsys.readouterr().err.splitlines() == shown
 
 
-def test_a_url_in_a_path_key_is_a_config_error_not_a_local_folder(tmp_path: Path, capsys) -> None:
-    """Issue 16: `cache_dir: s3://bucket/cache` was silently read as <project>/s3:/bucket/cache."""
+def test_a_url_output_dir_is_a_config_error_not_a_local_folder(tmp_path: Path, capsys) -> None:
+    """Issue 16: `s3://bucket/x` was silently read as <project>/s3:/bucket/x; results are written locally."""
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
     config = tmp_path / "train.yaml"
-    config.write_text("data: {data_dir: edf, cache_dir: 's3://bucket/cache/tusz'}\n")
+    config.write_text("experiment: {output_dir: 's3://bucket/results'}\ndata: {data_dir: edf}\n")
     assert run(["check", str(config), "--select", "config.*"]) == 2
     err = capsys.readouterr().err
-    assert "==> At key: data.cache_dir s3://bucket/cache/tusz is a URL" in err
-    assert "tusz-guard verify-copy CONFIG URL" in err
+    assert "==> At key: experiment.output_dir s3://bucket/results is a URL: training writes its results" in err
+
+
+def test_a_url_cache_dir_is_kept_as_a_url_never_joined_to_the_root(tmp_path: Path) -> None:
+    from tusz_guard.config import load_config
+    from tusz_guard.storage.location import Location
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    config = tmp_path / "train.yaml"
+    config.write_text("data: {data_dir: 's3://corpus/edf/', cache_dir: 's3://bucket/cache/tusz'}\n")
+    cfg = load_config(config)
+    assert cfg.cache_url == Location("s3", "bucket/cache/tusz") and cfg.data_url == Location("s3", "corpus/edf")
+    assert str(cfg.cache_dir) == "/dev/null/s3/bucket/cache/tusz" and not str(cfg.cache_dir).startswith(str(tmp_path))
+    assert cfg.display(cfg.cache_dir) == "s3://bucket/cache/tusz"

@@ -301,3 +301,12 @@ def test_commands_of_tusz_guards_own_cache_refuse_a_pipeline_config_in_one_line(
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"error: {config} is a config of the brain-go-brr-v2 pipeline"), err
     assert f"`tusz-guard {command}` works on tusz-guard's own cache" in err and len(err.splitlines()) == 1, err
+
+
+def test_stamp_refuses_a_url_cache_before_writing(origin: Origin, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 16.4: a profile's paths are read by the team's own code, locally: a URL is one line, exit 2."""
+    assert run(["stamp", str(origin.config("train", "s3://bucket/cache/tusz"))]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: s3://bucket/cache/tusz is a URL: a pipeline profile's corpus and cache paths must be local (sync "
+        "them to a local or mounted path; prove a remote copy with `tusz-guard verify-copy`)")
+    assert not (origin.root / "s3:").exists()

@@ -65,3 +65,28 @@ def test_url_round_trip(protocol: str, parts: list[str]) -> None:
     loc = Location.parse(f"{protocol}://" + "/".join(parts))
     assert loc.format() == f"{protocol}://" + "/".join(parts)
     assert Location.parse(loc.format()) == loc and loc.relative(loc.join("a/b").path) == "a/b"
+
+
+@given(st.sampled_from(["s3", "gs", "az", "memory"]), st.lists(_segment, min_size=1, max_size=5),
+       st.lists(_segment, min_size=0, max_size=3))
+def test_a_url_stand_in_round_trips_and_nests_as_the_url_does(protocol: str, parts: list[str], more: list[str]) -> None:
+    """A URL config path is kept as a /dev/null/... Path: the URL comes back, and nesting is preserved."""
+    from tusz_guard.storage.location import shown_path
+
+    loc = Location.parse(f"{protocol}://" + "/".join(parts))
+    inner = loc.join(*more) if more else loc
+    assert Location.from_stand_in(loc.stand_in) == loc and shown_path(loc.stand_in) == loc.shown
+    assert inner.stand_in.is_relative_to(loc.stand_in)
+    assert str(loc.stand_in).startswith("/dev/null/")
+
+
+@pytest.mark.parametrize("path", [Path("/data/cache"), Path("/dev/null"), Path("/dev/null/s3")])
+def test_a_local_path_is_no_stand_in(path: Path) -> None:
+    from tusz_guard.storage.location import shown_path
+
+    assert Location.from_stand_in(path) is None and shown_path(path) == str(path)
+
+
+def test_secrets_of_a_url_are_its_password_and_query() -> None:
+    loc = Location.parse("ftp://me:pa55word@host/x?sig=abc&se=1")
+    assert loc.secrets == ("pa55word", "sig=abc&se=1") and Location.parse("s3://b/x").secrets == ()

@@ -14,6 +14,7 @@ from tusz_guard.checks.base import Check
 from tusz_guard.checks.engine import registered, run_checks
 from tusz_guard.errors import GuardError
 from tusz_guard.results import ConfigSummary, Finding, Report
+from tusz_guard.storage.location import shown_path
 
 if TYPE_CHECKING:
     from tusz_guard.archive.unpack import UnpackResult
@@ -105,13 +106,13 @@ def archive_report(view: ArchiveView, findings: list[Finding], cfg: LoadedConfig
     expect = view.expect
     configs: tuple[ConfigSummary, ...] = ()
     if cfg is not None and expect is not None:
-        from tusz_guard.flat import flatten
+        from tusz_guard.checks.summary import config_values
 
         configs = (ConfigSummary(path=expect.config, name=cfg.name, kind=cfg.config.experiment.kind,
-                                 data_dir=str(cfg.data_dir), cache_dir=str(cfg.cache_dir),
-                                 fingerprint=expect.fingerprint, values=flatten(cfg.config.model_dump(mode="json"))),)
+                                 data_dir=shown_path(cfg.data_dir), cache_dir=shown_path(cfg.cache_dir),
+                                 fingerprint=expect.fingerprint, values=config_values(cfg)),)
     facts = summary(view, findings)
-    return Report(findings=tuple(findings), configs=configs, cache_dir=str(cfg.cache_dir) if cfg else "",
+    return Report(findings=tuple(findings), configs=configs, cache_dir=shown_path(cfg.cache_dir) if cfg else "",
                   fingerprint=expect.fingerprint if expect else (facts.get("fingerprint") or ""), totals={},
                   sections={"archive": facts},
                   generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), tool_version=__version__,

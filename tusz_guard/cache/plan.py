@@ -1,6 +1,7 @@
 """Entry states and the build plan: the one decision check, build-cache, pack and train share.
 
-An entry is `current` (fingerprint, source path, size, mtime and annotation file all match the ledger),
+An entry is `current` (fingerprint, source path, size, mtime and annotation file all match the ledger; a corpus
+on object storage has no mtimes, so there size and the annotation file's sha256 decide),
 `stale` (the reason names what differs) or `missing` (training would process the recording live).
 """
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import datetime, timezone
 from typing import Literal
 
 from tusz_guard.cache.store import CacheStore, EntryMeta
-from tusz_guard.corpus.ledger import TRAINING_ROLES, Ledger, Recording
+from tusz_guard.corpus.ledger import MTIME_UNKNOWN, TRAINING_ROLES, Ledger, Recording
 
 EntryState = Literal["current", "stale", "missing"]
 # Recording-hours per minute per worker assumed before any build has measured this machine (build-cache
@@ -29,7 +30,7 @@ def entry_state(entry: EntryMeta | None, rec: Recording, fingerprint: str) -> tu
         return "stale", f"source path differs: {entry.source} -> {rec.path}"
     if entry.source_size != rec.file_size:
         return "stale", f"source changed: size {entry.source_size:,} -> {rec.file_size:,}"
-    if entry.source_mtime_ns != rec.mtime_ns:
+    if rec.mtime_ns != MTIME_UNKNOWN and entry.source_mtime_ns != rec.mtime_ns:   # unknown: a corpus in a bucket
         return "stale", f"source changed: mtime {_mtime(entry.source_mtime_ns)} -> {_mtime(rec.mtime_ns)}"
     if _labels_changed(entry, rec):
         return "stale", "annotation file changed since the entry was built"

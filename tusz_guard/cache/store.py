@@ -190,6 +190,15 @@ class IndexFile:
     entries: dict[str, EntryMeta] = field(default_factory=dict)
 
 
+def index_from_json(data: Any, where: str) -> IndexFile:
+    """A parsed index.json (from a local file or an object); GuardError naming `where` when it is not one."""
+    if not isinstance(data, dict) or data.get("schema") != INDEX_SCHEMA or not isinstance(data.get("entries"), dict):
+        raise GuardError(f"{where} is not a tusz-guard cache index (schema must be '{INDEX_SCHEMA}')",
+                         hint="run `tusz-guard build-cache` to rebuild the index from the entries")
+    entries = {k: EntryMeta.from_json(v, f"{where} [entries.{k}]") for k, v in data["entries"].items()}
+    return IndexFile(str(data.get("fingerprint", "")), str(data.get("updated_at", "")), entries)
+
+
 class CacheStore:
     """One cache directory: reads never lock; writes are atomic (temp + rename), index writes under .lock."""
 
@@ -223,14 +232,7 @@ class CacheStore:
 
     def _parse_index_file(self) -> IndexFile | None:
         data = _read_json(self.index_path)
-        if data is None:
-            return None
-        where = str(self.index_path)
-        if not isinstance(data, dict) or data.get("schema") != INDEX_SCHEMA or not isinstance(data.get("entries"), dict):
-            raise GuardError(f"{where} is not a tusz-guard cache index (schema must be '{INDEX_SCHEMA}')",
-                             hint="run `tusz-guard build-cache` to rebuild the index from the entries")
-        entries = {k: EntryMeta.from_json(v, f"{where} [entries.{k}]") for k, v in data["entries"].items()}
-        return IndexFile(str(data.get("fingerprint", "")), str(data.get("updated_at", "")), entries)
+        return None if data is None else index_from_json(data, str(self.index_path))
 
     def read_index(self) -> dict[str, EntryMeta] | None:
         """Every entry record by key, from index.json; None when there is no index."""
@@ -586,6 +588,11 @@ def _read_json(path: Path) -> Any:
     except OSError as exc:
         raise GuardError(f"{path}: cannot read ({_read_reason(exc)})", hint=_READ_FIXES.get(
             exc.errno or 0, "remove or restore the file (a cache file must be a regular file)")) from None
+    return json_from_bytes(data, str(path))
+
+
+def json_from_bytes(data: bytes, path: str) -> Any:
+    """A cache JSON file's bytes parsed with limits; GuardError naming `path` when they are not JSON."""
     try:
         return loads_bounded(data)
     except UnicodeDecodeError:
@@ -656,18 +663,42 @@ def _load_npy(path: Path, mmap: bool, kinds: str = "fiub") -> np.ndarray:
     """One entry array; GuardError naming the file when it is absent, not a regular file, truncated or not numeric."""
     import numpy as np
 
-    hint = "rebuild the entry with `tusz-guard build-cache --rebuild-damaged`"
     try:
         with open_regular(str(path)):      # np.load opens by name: a FIFO would block it forever
             pass
         array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
     except FileNotFoundError:
-        raise GuardError(f"{path} does not exist", hint=hint) from None
+        raise GuardError(f"{path} does not exist", hint=_NPY_HINT) from None
     except EOFError:                       # an empty .npy: NumPy raises EOFError, which click turns into Abort
-        raise GuardError(f"{path}: unreadable array (empty file)", hint=hint) from None
+        raise GuardError(f"{path}: unreadable array (empty file)", hint=_NPY_HINT) from None
     except (ValueError, OSError) as exc:
         reason = _read_reason(exc) if isinstance(exc, OSError) else str(exc)
-        raise GuardError(f"{path}: unreadable array ({reason})", hint=hint) from None
+        raise GuardError(f"{path}: unreadable array ({reason})", hint=_NPY_HINT) from None
+    return _numeric(array, path, kinds)
+
+
+_NPY_HINT = "rebuild the entry with `tusz-guard build-cache --rebuild-damaged`"
+
+
+def array_from_bytes(data: bytes, where: str, kinds: str = "fiub") -> np.ndarray:
+    """One entry array from the bytes of its .npy (an object read remotely); GuardError naming `where`."""
+    import io
+
+    import numpy as np
+
+    try:
+        array = np.load(io.BytesIO(data), allow_pickle=False)
+    except EOFError:
+        raise GuardError(f"{where}: unreadable array (empty file)", hint=_NPY_HINT) from None
+    except (ValueError, OSError) as exc:
+        raise GuardError(f"{where}: unreadable array ({exc})", hint=_NPY_HINT) from None
+    return _numeric(array, where, kinds)
+
+
+def _numeric(array: Any, path: Path | str, kinds: str) -> np.ndarray:
+    import numpy as np
+
+    hint = _NPY_HINT
     if not isinstance(array, np.ndarray) or array.dtype.kind not in kinds:
         raise GuardError(f"{path}: unreadable array (dtype {getattr(array, 'dtype', '?')} is not numeric)",
                          hint=hint)

@@ -15,6 +15,8 @@ from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, Recording
 from tusz_guard.results import Outcome, Status, worst
 
 NPY_HEADER_MAX = 65536
+REMOTE_FRESHNESS = ("not checked: newer than each entry (mtimes do not survive an upload: upload order is not "
+                    "build order)")
 CLIP_EPS = 1e-3
 
 
@@ -122,6 +124,9 @@ def cache_coverage(s: Snapshot) -> Outcome:
 @check("cache.disk_space", "The entries still to build fit on the cache's filesystem", needs=("ledger",))
 def cache_disk_space(s: Snapshot) -> Outcome:
     where = s.show(s.cfg.cache_dir)
+    if s.cfg.cache_url is not None:
+        return Outcome("skip", f"{where} is on object storage: build-cache writes a local cache, so free space is "
+                               "judged where it is built")
     if s.disk is None:
         return Outcome("skip", f"free space of {where} cannot be read on this platform")
     if _npz(s):
@@ -185,12 +190,13 @@ def cache_index(s: Snapshot) -> Outcome:
         return Outcome("skip", f"{s.show(c.root)} does not exist")
     found = _index_problems(s)
     details = {"indexed": len(c.entries), "on_disk": len(c.files), "temp": list(c.temp),
-               "foreign": rows(list(c.foreign)), "problems": [m for _, m in found]}
+               "foreign": rows(list(c.foreign)), "problems": [m for _, m in found], "freshness": c.url is None}
+    fresh = " and is newer than each" if c.url is None else f"; {REMOTE_FRESHNESS}"
     if found:
         fix = f"; {_build_hint(s)} to reconcile the index" if any(st == "fail" for st, _ in found) else ""
-        return Outcome(worst(st for st, _ in found), "; ".join(m for _, m in found) + fix, details)
-    return Outcome("pass", f"index.json lists exactly the {len(c.files):,} complete entries and is newer than each",
-                   details)
+        note = "" if c.url is None else f" ({REMOTE_FRESHNESS})"
+        return Outcome(worst(st for st, _ in found), "; ".join(m for _, m in found) + fix + note, details)
+    return Outcome("pass", f"index.json lists exactly the {len(c.files):,} complete entries{fresh}", details)
 
 
 def _npy_header_ok(size: int | None, payload: int) -> bool:

@@ -12,7 +12,9 @@ from tusz_guard.checks.snapshot import ConfigLoad, Snapshot
 from tusz_guard.config import LoadedConfig
 from tusz_guard.config.keys import get_dotted
 from tusz_guard.corpus.levels import level_problem
+from tusz_guard.errors import GuardError
 from tusz_guard.results import Outcome, Status, worst
+from tusz_guard.storage.location import Location, shown_path
 
 
 def _get(raw: dict[str, Any], dotted: str) -> object:
@@ -62,7 +64,7 @@ def _path_problems(load: ConfigLoad, s: Snapshot) -> list[tuple[Status, str]]:
     found: list[tuple[Status, str]] = []
     if _get(cfg.raw, "data.cache_dir") is None:
         found.append(("warn", f"{load.shown}: data.cache_dir is not set; the default "
-                      f"'{cfg.config.data.cache_dir}' -> {cfg.cache_dir} is used (set it explicitly)"))
+                      f"'{cfg.config.data.cache_dir}' -> {shown_path(cfg.cache_dir)} is used (set it explicitly)"))
     if cfg.config.experiment.kind == "full" and cfg.config.data.limit_files is not None:
         found.append(("fail", f"{load.shown}: data.limit_files={cfg.config.data.limit_files:,} on a 'full' config "
                       "would train on a subset; remove data.limit_files or set experiment.kind: smoke"))
@@ -78,12 +80,21 @@ def _path_problems(load: ConfigLoad, s: Snapshot) -> list[tuple[Status, str]]:
     if wrong_level:
         found.append(("fail", f"{load.shown}: {wrong_level}"))
     for name, value in s.env.items():
-        env_path = Path(value).expanduser()
-        env_path = Path(os.path.normpath(env_path if env_path.is_absolute() else cfg.project_root / env_path))
-        if env_path != cfg.cache_dir:
+        if _env_path(value, cfg.project_root) != cfg.cache_dir:
             found.append(("fail", f"environment variable {name}={value} names a different cache path than "
-                          f"data.cache_dir of {load.shown} ({cfg.cache_dir}); unset it or set it to that path"))
+                          f"data.cache_dir of {load.shown} ({shown_path(cfg.cache_dir)}); unset it or set it to that path"))
     return found
+
+
+def _env_path(value: str, root: Path) -> Path:
+    """A cache path from an environment variable, resolved as data.cache_dir is (a URL: its stand-in)."""
+    if "://" in value:
+        try:
+            return Location.parse(value).stand_in
+        except GuardError:
+            return Path(value)
+    path = Path(value).expanduser()
+    return Path(os.path.normpath(path if path.is_absolute() else root / path))
 
 
 def _overlaps(a: Path, b: Path) -> bool:
@@ -98,7 +109,7 @@ def config_paths(s: Snapshot) -> Outcome:
         from tusz_guard.pipeline.config_rules import paths_outcome
         return paths_outcome(s)
     found = [p for load in s.given if load.config is not None for p in _path_problems(load, s)]
-    effective = {load.shown: {"data_dir": str(load.config.data_dir), "cache_dir": str(load.config.cache_dir),
+    effective = {load.shown: {"data_dir": shown_path(load.config.data_dir), "cache_dir": shown_path(load.config.cache_dir),
                               "output_dir": str(load.config.output_dir), "kind": load.config.config.experiment.kind,
                               "limit_files": load.config.config.data.limit_files}
                  for load in s.given if load.config is not None}
@@ -106,7 +117,7 @@ def config_paths(s: Snapshot) -> Outcome:
     status = worst(st for st, _ in found)
     if found:
         return Outcome(status, listing([m for _, m in found], 2), details)
-    return Outcome("pass", f"cache_dir {s.cfg.cache_dir} (from data.cache_dir of {s.show(s.cfg.path)}); "
+    return Outcome("pass", f"cache_dir {shown_path(s.cfg.cache_dir)} (from data.cache_dir of {s.show(s.cfg.path)}); "
                    "no other key names a cache path", details)
 
 
@@ -143,7 +154,7 @@ def config_consistency(s: Snapshot) -> Outcome:
     for c in loaded:
         groups[c.fingerprint or ""].append(c.shown)
     details = {"configs": [{"config": c.shown, "given": c.given, "kind": c.config.config.experiment.kind,
-                            "fingerprint": c.fingerprint, "cache_dir": str(c.config.cache_dir)}
+                            "fingerprint": c.fingerprint, "cache_dir": shown_path(c.config.cache_dir)}
                            for c in loaded if c.config is not None],
                "problems": [m for _, m in problems]}
     if problems:

@@ -11,6 +11,7 @@ from tusz_guard.corpus.ledger import REASONS, TRAINING_ROLES, Ledger
 from tusz_guard.corpus.paths import POLICY_SPLITS
 from tusz_guard.corpus.stems import describe, duplicate_stems
 from tusz_guard.results import Outcome
+from tusz_guard.storage.location import shown_path
 
 EXCLUDED_SHARE_WARN = 0.25
 
@@ -18,12 +19,12 @@ EXCLUDED_SHARE_WARN = 0.25
 @check("corpus.layout", "data_dir holds the TUSZ layout")
 def corpus_layout(s: Snapshot) -> Outcome:
     if s.ledger is None:
-        return Outcome("fail", f"cannot scan the corpus: {s.ledger_error}", {"data_dir": str(s.cfg.data_dir)})
+        return Outcome("fail", f"cannot scan the corpus: {s.ledger_error}", {"data_dir": shown_path(s.cfg.data_dir)})
     led = s.ledger
     present = Counter(r.split for r in led.recordings)
     missing = [f"{split}/ (role {role})" for split, role in POLICY_SPLITS[led.policy] if not present[split]]
     ignored = [f"{path}: {problem}" for path, problem in led.layout_problems]
-    details = {"data_dir": str(led.data_dir), "files_per_split": dict(present), "ignored": rows(ignored)}
+    details = {"data_dir": shown_path(led.data_dir), "files_per_split": dict(present), "ignored": rows(ignored)}
     shared = describe(duplicate_stems(r.path for r in led.recordings))
     if shared:    # the cache keys entries by stem: two recordings would share, and keep swapping, one entry
         return Outcome("fail", f"{n(len(shared))} stem(s) name more than one recording: {listing(shared, 2)}; "

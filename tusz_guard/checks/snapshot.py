@@ -34,6 +34,7 @@ from tusz_guard.envvars import EnvSetting, EnvVar, settings, unknown
 from tusz_guard.errors import ConfigError, GuardError
 from tusz_guard.progress import Tick
 from tusz_guard.results import Outcome
+from tusz_guard.storage.location import Location
 
 if TYPE_CHECKING:
     from tusz_guard.archive.verify import ArchiveView
@@ -107,6 +108,8 @@ class CacheView:
     # A team's own cache (tusz_guard.pipeline): kind "npz", its facts in `npz` (a pipeline ForeignCache).
     kind: str = "tusz-guard"
     npz: Any = None
+    # A cache on object storage (data.cache_dir: s3://...): its redacted URL; read by checks/remote_cache.py
+    url: str | None = None
 
     @property
     def entries(self) -> dict[str, EntryMeta]:
@@ -160,11 +163,11 @@ def gather_config_snapshot(cfg: LoadedConfig, extra: tuple[str | Path, ...] = ()
     else:
         configs, fp = load_configs(cfg, extra), fingerprint(cfg)
     given = [c.config for c in configs if c.given and c.config is not None]
-    levels = {c.data_dir: probe_level(c.data_dir) for c in given}
+    levels = {c.data_dir: probe_level(c.data_dir) for c in given if c.data_url is None}   # a bucket: corpus.layout
     outputs = {c.output_dir: why for c in given if (why := folder_problem(c.output_dir)) is not None}
     return Snapshot(cfg=cfg, fingerprint=fp, configs=configs, env=cache_env(), data_dirs=levels, output_dirs=outputs,
                     environment=settings(_profile_vars(cfg)), unknown_env=unknown(),
-                    disk=free_space(cfg.cache_dir))
+                    disk=None if cfg.cache_url is not None else free_space(cfg.cache_dir))
 
 
 def _profile_vars(cfg: LoadedConfig) -> tuple[EnvVar, ...]:
@@ -269,14 +272,18 @@ def _sibling_cache_dirs(snap: Snapshot) -> list[Path]:
 
 def read_cache(root: Path, shown: str, *, deep: bool = False, used_by: tuple[str, ...] = ()) -> CacheView:
     """Metadata, index and the entry listing of one cache directory (entry contents only with deep)."""
+    url = Location.from_stand_in(root)
+    if url is not None:        # data.cache_dir: s3://...: one listing and two small reads (checks/remote_cache.py)
+        from tusz_guard.checks.remote_cache import read_remote_cache
+        return read_remote_cache(url, root, shown, deep=deep, used_by=used_by)
     store = CacheStore(root)
     errors: list[str] = []
-    meta = _try(store.read_meta, errors)
-    index_file = _try(store.read_index_file, errors)
+    meta = try_read(store.read_meta, errors)
+    index_file = try_read(store.read_index_file, errors)
     files, foreign = _list_entries(store)
     index = None if index_file is None else index_file.entries
     # an unreadable meta.json of an unindexed entry costs that entry only (named in errors), not the cache
-    unindexed = {k: _try(lambda k=k: store.read_entry_meta(k), errors) for k in files if k not in (index or {})}
+    unindexed = {k: try_read(lambda k=k: store.read_entry_meta(k), errors) for k in files if k not in (index or {})}
     usable = reconcile(index, sorted(k for k in files if unindexed.get(k, True) is not None), unindexed.__getitem__)
     root_foreign = [n for n in _names(root) if n not in ROOT_FILES and not n.startswith(TEMP_PREFIX)]
     view = CacheView(
@@ -288,7 +295,8 @@ def read_cache(root: Path, shown: str, *, deep: bool = False, used_by: tuple[str
     return _with_scans(view, store, sorted(files)) if deep else view
 
 
-def _try(fn: Any, errors: list[str]) -> Any:
+def try_read(fn: Any, errors: list[str]) -> Any:
+    """fn(), or None with its GuardError's line appended to errors (a cache file that cannot be read)."""
     try:
         return fn()
     except GuardError as exc:
@@ -360,14 +368,21 @@ def _with_scans(view: CacheView, store: CacheStore, keys: list[str]) -> CacheVie
 
 def scan_entry(store: CacheStore, key: str) -> EntryScan:
     """Open one entry's arrays (memory-mapped) and summarise them: shape, finiteness, range, flat channels."""
-    import numpy as np
-
     try:
         disk_meta = store.read_entry_meta(key)
         signal = store.load_signal(key)
         labels = store.load_labels(key)
     except GuardError as exc:
         return EntryScan(key=key, error=str(exc))
+    return summarise_entry(key, disk_meta, signal, labels, file_sha256(store.signal_path(key)),
+                           file_sha256(store.labels_path(key)))
+
+
+def summarise_entry(key: str, disk_meta: EntryMeta, signal: Any, labels: Any, signal_sha256: str | None,
+                    labels_sha256: str | None) -> EntryScan:
+    """The --deep summary of one entry's arrays (local memory maps or arrays read from object storage)."""
+    import numpy as np
+
     finite = np.isfinite(signal)
     nonfinite = int(signal.size - np.count_nonzero(finite))
     values = np.where(finite, signal, 0).astype(np.float64, copy=False)
@@ -376,8 +391,7 @@ def scan_entry(store: CacheStore, key: str) -> EntryScan:
                      labels_shape=tuple(labels.shape), nonfinite=nonfinite,
                      min=float(values.min()) if values.size else None, max=float(values.max()) if values.size else None,
                      zero_variance=flat, seizure_samples=int(np.count_nonzero(labels)), disk_meta=disk_meta,
-                     signal_sha256=file_sha256(store.signal_path(key)),
-                     labels_sha256=file_sha256(store.labels_path(key)))
+                     signal_sha256=signal_sha256, labels_sha256=labels_sha256)
 
 
 def file_sha256(path: Path) -> str | None:

@@ -11,19 +11,26 @@ from tusz_guard.checks.label_checks import recording_windows, role_windows
 from tusz_guard.checks.snapshot import ConfigLoad, Snapshot
 from tusz_guard.checks.window_checks import cached_windows, recording_cached_windows
 from tusz_guard.checks.windowing import WindowClasses
+from tusz_guard.config import LoadedConfig
 from tusz_guard.corpus.funnel import funnel_lines
 from tusz_guard.corpus.ledger import REASONS, ROLES, TRAINING_ROLES
 from tusz_guard.flat import flatten
 from tusz_guard.results import ConfigSummary, Finding, Report
+from tusz_guard.storage.location import redact_urls, shown_path
+
+
+def config_values(cfg: LoadedConfig) -> dict[str, Any]:
+    """The config's effective values as dotted keys, URLs redacted (a URL may carry user:password@ or a token)."""
+    return {k: redact_urls(v) for k, v in flatten(cfg.config.model_dump(mode="json")).items()}
 
 
 def config_summary(load: ConfigLoad) -> ConfigSummary:
     cfg = load.config
     assert cfg is not None
-    return ConfigSummary(path=load.shown, name=cfg.name, kind=cfg.config.experiment.kind, data_dir=str(cfg.data_dir),
-                         cache_dir=str(cfg.cache_dir), fingerprint=load.fingerprint or "",
-                         values=flatten(cfg.config.model_dump(mode="json")),
-                         overrides={o.key: f"{o.text} (from {o.source})" for o in cfg.overrides})
+    return ConfigSummary(path=load.shown, name=cfg.name, kind=cfg.config.experiment.kind, data_dir=shown_path(cfg.data_dir),
+                         cache_dir=shown_path(cfg.cache_dir), fingerprint=load.fingerprint or "",
+                         values=config_values(cfg),
+                         overrides={o.key: f"{redact_urls(o.text)} (from {o.source})" for o in cfg.overrides})
 
 
 def totals(s: Snapshot) -> dict[str, dict[str, Any]]:
@@ -45,9 +52,9 @@ def totals(s: Snapshot) -> dict[str, dict[str, Any]]:
 def sections(s: Snapshot) -> dict[str, Any]:
     """Data for tables and charts: paths, configs side by side, coverage, windows, labels, headers, caches."""
     out: dict[str, Any] = {
-        "paths": {"config": str(s.cfg.path), "project_root": str(s.cfg.project_root), "data_dir": str(s.cfg.data_dir),
-                  "cache_dir": str(s.cfg.cache_dir), "output_dir": str(s.cfg.output_dir)},
-        "configs": {c.shown: flatten(c.config.config.model_dump(mode="json")) for c in s.configs if c.config},
+        "paths": {"config": str(s.cfg.path), "project_root": str(s.cfg.project_root), "data_dir": shown_path(s.cfg.data_dir),
+                  "cache_dir": shown_path(s.cfg.cache_dir), "output_dir": str(s.cfg.output_dir)},
+        "configs": {c.shown: config_values(c.config) for c in s.configs if c.config},
         "config_errors": {c.shown: c.error for c in s.configs if c.error},
         "environment": [{"name": e.name, "value": e.value, "meaning": e.meaning} for e in s.environment],
     }
@@ -66,7 +73,7 @@ def _cache_section(s: Snapshot) -> dict[str, Any]:
                  "entries": len(v.entries), "used_by": list(v.used_by)} for v in s.sibling_caches]
     same = {v.shown: {"holds": held, "needed": needed} for v, held, needed in matching_siblings(s)} \
         if s.ledger is not None else {}
-    return {"root": str(c.root), "exists": c.exists, "fingerprint": c.meta.fingerprint if c.meta else None,
+    return {"root": shown_path(c.root), "exists": c.exists, "fingerprint": c.meta.fingerprint if c.meta else None,
             "entries": len(c.entries), "on_disk": len(c.files), "temp": len(c.temp), "foreign": len(c.foreign),
             "throughput_hours_per_minute": rate, "throughput_from": where, "siblings": siblings,
             "same_fingerprint": same}
@@ -175,7 +182,7 @@ def build_report(s: Snapshot, findings: list[Finding], strict: bool = False,
     rows = recording_rows(s)
     links = {"recording_links": recording_links(rows)} if rows else {}
     return Report(findings=tuple(findings), configs=tuple(config_summary(c) for c in s.configs if c.config),
-                  cache_dir=str(s.cfg.cache_dir), fingerprint=s.fingerprint, totals=totals(s), funnel=funnel,
+                  cache_dir=shown_path(s.cfg.cache_dir), fingerprint=s.fingerprint, totals=totals(s), funnel=funnel,
                   sections={**sections(s), **links, **(extra_sections or {})},
                   generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                   tool_version=__version__, strict=strict, recordings=rows)

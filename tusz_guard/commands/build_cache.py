@@ -4,10 +4,9 @@ from __future__ import annotations
 import click
 
 from tusz_guard.app.build import build_cache, executor_spec
-from tusz_guard.commands.common import CONFIG_ARG, NO_MEMO, SCAN_WORKERS, SET_OPTION, echo_paths, overrides
+from tusz_guard.commands.common import CONFIG_ARG, NO_MEMO, SCAN_WORKERS, SET_OPTION, echo_paths, load_for, overrides
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES
 from tusz_guard.extras import require
-from tusz_guard.pipeline.foreign_config import load_own
 
 
 @click.command("build-cache")
@@ -49,7 +48,7 @@ def command(config: str, roles: tuple[str, ...], workers: int | None, scheduler:
         require("build", "tusz-guard build-cache")
     if scheduler or dask_local:
         require("dask", "tusz-guard build-cache --scheduler/--dask-local")
-    cfg = load_own(config, "build-cache", overrides(sets))
+    cfg = load_for(config, "build-cache", overrides(sets))
     echo_paths(cfg)
     spec = executor_spec(workers, scheduler, dask_local)
     return build_cache(cfg, roles=roles or TRAINING_ROLES, spec=spec, dry_run=dry_run,

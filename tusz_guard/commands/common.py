@@ -9,6 +9,8 @@ from tusz_guard.durations import parse_duration
 from tusz_guard.textsafe import safe
 
 if TYPE_CHECKING:     # a command's --help loads no config machinery (pydantic)
+    from pathlib import Path
+
     from tusz_guard.config import LoadedConfig
     from tusz_guard.config.overrides import Override
 
@@ -35,10 +37,51 @@ SCAN_WORKERS = click.option("--scan-workers", type=click.IntRange(min=0), defaul
 
 
 def echo_paths(cfg: LoadedConfig, *, err: bool = False) -> None:
-    """Every command prints the resolved absolute data and cache paths first."""
+    """Every command prints the resolved absolute data and cache paths (or their redacted URLs) first."""
+    from tusz_guard.storage.location import shown_path
+
     click.echo(f"config:    {safe(str(cfg.path))}", err=err)
-    click.echo(f"data_dir:  {safe(str(cfg.data_dir))}", err=err)
-    click.echo(f"cache_dir: {safe(str(cfg.cache_dir))}", err=err)
+    click.echo(f"data_dir:  {safe(shown_path(cfg.data_dir))}", err=err)
+    click.echo(f"cache_dir: {safe(shown_path(cfg.cache_dir))}", err=err)
+
+
+VERIFY_FIX = "prove a remote copy with `tusz-guard verify-copy CONFIG URL` or `tusz-guard check`"
+# What each command that needs a local cache does with it, and the fix, when data.cache_dir is a URL (docs/remote-storage.md).
+LOCAL_CACHE_COMMANDS = {
+    "build-cache": ("writes a local cache", f"build into a local cache_dir and sync it; {VERIFY_FIX}"),
+    "pack": ("archives a local cache", "pack the local cache (`pack -o s3://...` uploads the archive); "
+             "prove the remote cache with `tusz-guard verify-copy --self URL`"),
+    "unpack": ("extracts into a local cache", "give --config a config whose data.cache_dir is a local folder"),
+    "train": ("reads its batches from a local cache", f"sync the cache to a local or mounted path; {VERIFY_FIX}"),
+    "stamp": ("writes a stamp into a local cache", "stamp the local cache before syncing it"),
+    "verify-copy": ("compares a copy with the local cache it was made from",
+                    "give a config whose data.cache_dir is the local original, or check the copy by itself with "
+                    "`tusz-guard verify-copy --self URL`"),
+}
+# Writers that also read EDF signals (not only headers) from data_dir.
+SIGNAL_READERS = {"build-cache": "reads EDF signals from a local corpus", "train": "builds live entries from a local corpus"}
+
+
+def load_for(config: str | Path, command: str, sets: tuple[Override, ...] = ()) -> LoadedConfig:
+    """The config of a command that builds, packs, unpacks, copies or trains on tusz-guard's own local cache:
+    a team's pipeline config and a URL cache (or, to read signals, a URL corpus) are refused in one line."""
+    from tusz_guard.pipeline.foreign_config import load_own
+
+    cfg = load_own(config, command, sets)
+    refuse_remote(cfg, command)
+    return cfg
+
+
+def refuse_remote(cfg: LoadedConfig, command: str) -> None:
+    """One line, exit 2, before anything is written: this command cannot use a URL cache_dir (or data_dir)."""
+    from tusz_guard.errors import GuardError
+
+    if cfg.cache_url is not None:
+        what, fix = LOCAL_CACHE_COMMANDS[command]
+        raise GuardError(f"data.cache_dir is {cfg.cache_url.shown}: {command} {what}", hint=fix)
+    if cfg.data_url is not None and command in SIGNAL_READERS:
+        raise GuardError(f"data.data_dir is {cfg.data_url.shown}: {command} {SIGNAL_READERS[command]}",
+                         hint="sync the corpus to a local or mounted path (check and inventory read it remotely)")
 
 
 SET_OPTION = click.option(

@@ -15,6 +15,7 @@ from tusz_guard.corpus.funnel import funnel_lines
 from tusz_guard.corpus.ledger import Ledger, Recording, build_ledger
 from tusz_guard.pipeline.foreign_config import load_any
 from tusz_guard.progress import count_bar
+from tusz_guard.storage.location import shown_path
 from tusz_guard.textsafe import safe, safe_value
 
 SCHEMA = "tusz-guard/inventory/v1"
@@ -89,7 +90,7 @@ def totals_json(ledger: Ledger) -> dict[str, dict[str, object]]:
 
 
 def inventory_json(ledger: Ledger) -> dict[str, object]:
-    return {"schema": SCHEMA, "data_dir": str(ledger.data_dir), "split_policy": ledger.policy,
+    return {"schema": SCHEMA, "data_dir": shown_path(ledger.data_dir), "split_policy": ledger.policy,
             "recordings": [row_dict(r) for r in ledger.recordings], "totals": totals_json(ledger),
             "layout_problems": [{"path": p, "problem": m} for p, m in ledger.layout_problems]}
 

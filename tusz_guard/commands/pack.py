@@ -9,10 +9,9 @@ import click
 
 from tusz_guard.archive.pack import coverage_text, pack
 from tusz_guard.atomic import is_stdout
-from tusz_guard.commands.common import CONFIG_ARG, echo_paths
+from tusz_guard.commands.common import CONFIG_ARG, echo_paths, load_for
 from tusz_guard.config import LoadedConfig
 from tusz_guard.errors import GuardError
-from tusz_guard.pipeline.foreign_config import load_own
 
 # What an archive name promises; a .tar.gz that holds a zstd stream breaks every tool that trusts the name.
 SUFFIX_COMPRESSION = {".tar.gz": "gz", ".tgz": "gz", ".tar.zst": "zst", ".tzst": "zst", ".tar.zstd": "zst"}
@@ -41,7 +40,7 @@ def command(config: str, output: str | None, compression: str | None, allow_part
       tusz-guard pack configs/train.yaml -o s3://my-bucket/archives/      # streamed multipart upload
     """
     compression = resolve_compression(output, compression)   # before any work: a wrong suffix is a usage error
-    cfg = load_own(config, "pack")
+    cfg = load_for(config, "pack")
     to_err = is_stdout(output)          # -o -: stdout carries the archive alone
     echo_paths(cfg, err=to_err)
     result = _pack(cfg, output, compression, allow_partial, lock_timeout)

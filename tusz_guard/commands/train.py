@@ -5,9 +5,8 @@ from pathlib import Path
 
 import click
 
-from tusz_guard.commands.common import CONFIG_ARG, SET_OPTION, TIME_LIMIT_OPTION, Duration, echo_paths, overrides
+from tusz_guard.commands.common import CONFIG_ARG, SET_OPTION, TIME_LIMIT_OPTION, Duration, echo_paths, load_for, overrides
 from tusz_guard.extras import require
-from tusz_guard.pipeline.foreign_config import load_own
 
 
 @click.command("train")
@@ -45,7 +44,7 @@ def command(config: str, allow_live: bool, epochs: int | None, device: str | Non
     require("train", "tusz-guard train")     # before the preflight: torch is what the whole command is for
     from tusz_guard.train.gated import gated_train
 
-    cfg = load_own(config, "train", overrides(sets))
+    cfg = load_for(config, "train", overrides(sets))
     echo_paths(cfg)
     return gated_train(cfg, allow_live=allow_live, epochs=epochs, device=device,
                        report_dir=report_dir.absolute() if report_dir else None, log=click.echo,

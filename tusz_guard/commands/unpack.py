@@ -8,8 +8,7 @@ import click
 
 from tusz_guard.app.archive import unpack
 from tusz_guard.archive.progress import byte_bar
-from tusz_guard.commands.common import echo_paths
-from tusz_guard.pipeline.foreign_config import load_own
+from tusz_guard.commands.common import echo_paths, load_for
 from tusz_guard.report.text import status_tag
 from tusz_guard.results import cause_first
 from tusz_guard.textsafe import safe
@@ -26,7 +25,7 @@ def command(archive: Path, config: str) -> int:
     Examples:
       tusz-guard unpack cache-tusz-9cd21cce38854d56-train5of5-val4of4.tar.zst --config configs/train.yaml
     """
-    cfg = load_own(config, "unpack")
+    cfg = load_for(config, "unpack")
     echo_paths(cfg)
     size = archive.stat().st_size if archive.is_file() else 0
     with byte_bar("unpacking", size) as update:

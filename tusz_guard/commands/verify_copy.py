@@ -7,8 +7,8 @@ import click
 
 from tusz_guard.app.copy import verify
 from tusz_guard.cache.store import CacheStore
+from tusz_guard.commands.common import load_for
 from tusz_guard.errors import GuardError
-from tusz_guard.pipeline.foreign_config import load_own
 from tusz_guard.results import Report
 from tusz_guard.storage.location import Location
 
@@ -66,7 +66,7 @@ def _targets(targets: tuple[str, ...], own: bool) -> tuple[CacheStore | None, Lo
     if len(targets) != 2:
         raise GuardError("verify-copy takes CONFIG and DEST", hint="or `verify-copy --self DEST` to check a copy "
                          "against its own sums")
-    cfg = load_own(targets[0], "verify-copy")
+    cfg = load_for(targets[0], "verify-copy")
     store = CacheStore(cfg.cache_dir)
     if not store.exists():
         raise GuardError(f"{cfg.display(cfg.cache_dir)} is not a tusz-guard cache (no tusz-guard-cache.json)",

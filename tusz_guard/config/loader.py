@@ -15,7 +15,8 @@ from tusz_guard.config.keys import fields_at
 from tusz_guard.config.overrides import Override, apply, mark
 from tusz_guard.config.schema import Config
 from tusz_guard.config.yamlread import DuplicateKeyError, safe_load_unique
-from tusz_guard.errors import ConfigError
+from tusz_guard.errors import ConfigError, GuardError
+from tusz_guard.storage.location import Location, shown_path
 
 ROOT_MARKERS = ("pyproject.toml", ".git", "tusz-guard.toml")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -54,8 +55,20 @@ class LoadedConfig:
     def name(self) -> str:
         return self.config.experiment.name
 
+    @property
+    def cache_url(self) -> Location | None:
+        """data.cache_dir when it is a URL (s3://...); cache_dir is then its unwritable stand-in."""
+        return Location.from_stand_in(self.cache_dir)
+
+    @property
+    def data_url(self) -> Location | None:
+        """data.data_dir when it is a URL; data_dir is then its unwritable stand-in."""
+        return Location.from_stand_in(self.data_dir)
+
     def display(self, path: Path) -> str:
-        """A path relative to the project root when inside it, else absolute."""
+        """A path relative to the project root when inside it, else absolute (a URL's stand-in: the URL)."""
+        if Location.from_stand_in(path) is not None:
+            return shown_path(path)
         try:
             return path.relative_to(self.project_root).as_posix()
         except ValueError:
@@ -80,20 +93,21 @@ def load_config(path: str | Path, overrides: tuple[Override, ...] = ()) -> Loade
     problems: list[ConfigError] = []     # every problem of the file in one run (pandera's lazy=True)
     expanded = _expand(raw, shown, "", problems)
     config = _validate(expanded, shown, problems)
+    root = find_project_root(config_path)
+    paths: dict[str, Path] = {}
     if config is not None:
-        problems += _url_problems(config, shown)
+        paths = _paths(config, root, shown, problems)
     if problems or config is None:
         mark(problems, overrides)
         raise ConfigProblems(problems)
-    root = find_project_root(config_path)
     return LoadedConfig(
         path=config_path,
         project_root=root,
         config=config,
         raw=expanded,
-        data_dir=_resolve(root, config.data.data_dir),
-        cache_dir=_resolve(root, config.data.cache_dir),
-        output_dir=_resolve(root, config.experiment.output_dir),
+        data_dir=paths["data.data_dir"],
+        cache_dir=paths["data.cache_dir"],
+        output_dir=paths["experiment.output_dir"],
         overrides=overrides,
     )
 
@@ -108,20 +122,30 @@ def overridden(raw: dict[str, Any], overrides: tuple[Override, ...], shown: str)
 
 
 PATH_KEYS = ("data.data_dir", "data.cache_dir", "experiment.output_dir")
+URL_KEYS = ("data.data_dir", "data.cache_dir")     # read through fsspec (docs/remote-storage.md); output stays local
 
 
-def _url_problems(config: Config, shown: str) -> list[ConfigError]:
-    """A URL here would silently become a local folder named `s3:`: refuse it until a remote reader exists."""
+def _paths(config: Config, root: Path, shown: str, problems: list[ConfigError]) -> dict[str, Path]:
+    """Each path key resolved against the project root; a URL (data_dir, cache_dir only) kept as its stand-in."""
     values = {"data.data_dir": config.data.data_dir, "data.cache_dir": config.data.cache_dir,
               "experiment.output_dir": config.experiment.output_dir}
-    return [ConfigError(f"{value} is a URL: check, build-cache and train read local paths only (a URL here would "
-                        "be taken as a local folder)", file=shown, key=key,
-                        hint="sync the data to a local or mounted path; prove a remote copy with "
-                             "`tusz-guard verify-copy CONFIG URL`")
-            for key, value in values.items() if "://" in str(value)]
+    out = {}
+    for key, value in values.items():
+        try:
+            out[key] = _resolve(root, value, remote_ok=key in URL_KEYS)
+        except GuardError as exc:
+            problems.append(ConfigError(exc.message, file=shown, key=key, hint=exc.hint))
+            out[key] = root
+    return out
 
 
-def _resolve(root: Path, value: str) -> Path:
+def _resolve(root: Path, value: str, *, remote_ok: bool) -> Path:
+    if "://" in value:     # never joined to the project root: `s3://b/x` is not the folder <root>/s3:/b/x
+        loc = Location.parse(value)
+        if not loc.is_local and not remote_ok:
+            raise GuardError(f"{loc.shown} is a URL: training writes its results to a local folder",
+                             hint="give a local or mounted path; copy the results to the bucket afterwards")
+        return loc.stand_in if not loc.is_local else Path(os.path.normpath(loc.path))
     p = Path(value).expanduser()
     return Path(os.path.normpath(p if p.is_absolute() else root / p))
 

@@ -99,6 +99,11 @@ def parse_annotations(path: str | Path, kind: AnnotationKind) -> AnnotationFile:
         raise AnnotationError(name, "missing file") from None
     except OSError as exc:
         raise AnnotationError(name, f"cannot read: {exc.strerror or exc}") from None
+    return parse_annotation_bytes(raw, kind, name)
+
+
+def parse_annotation_bytes(raw: bytes, kind: AnnotationKind, name: str) -> AnnotationFile:
+    """Parse the bytes of one annotation file (read from disk or from object storage)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

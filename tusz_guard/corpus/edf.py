@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -111,24 +112,32 @@ MAX_PHYSICAL = 1e12                  # any unit: real ranges are a few thousand 
 FIRST_READ_SIGNALS = 40       # TUSZ files carry 26-36 signals: one read of 10.5 KB holds the whole header
 
 
+HEAD_READ = FIXED_BYTES + FIRST_READ_SIGNALS * SIGNAL_BYTES
+
+
 def read_header(path: str | Path) -> EdfHeader:
     """Read and validate the header of one EDF file; raise EdfError when it is unreadable."""
     name = str(path)
     try:
         f, st = open_regular_stat(name)
         with f:
-            size = st.st_size
-            head = f.read(FIXED_BYTES + FIRST_READ_SIGNALS * SIGNAL_BYTES)   # one read covers a typical header
-            fixed = head[:FIXED_BYTES]
-            _check_fixed(name, size, fixed)
-            n_signals = _signal_count(name, size, fixed)
-            want = n_signals * SIGNAL_BYTES          # bounded by MAX_SIGNALS and by the file size
-            signal_block = head[FIXED_BYTES:FIXED_BYTES + want]
-            if len(signal_block) < want:
-                signal_block += f.read(want - len(signal_block))
+            head = f.read(HEAD_READ)       # one read covers a typical header; the rest follows on from it
+            return header_from_reads(name, st.st_size, head, lambda start, n: f.read(n))
     except OSError as exc:
         raise EdfError(name, f"cannot read: {exc.strerror or exc}") from None
-    if len(signal_block) < n_signals * SIGNAL_BYTES:
+
+
+def header_from_reads(name: str, size: int, head: bytes, read_more: Callable[[int, int], bytes]) -> EdfHeader:
+    """The header of an EDF of `size` bytes whose first bytes are `head`; read_more(start, n) fetches the signal
+    block beyond them (a local file read on, or one ranged GET on object storage)."""
+    fixed = head[:FIXED_BYTES]
+    _check_fixed(name, size, fixed)
+    n_signals = _signal_count(name, size, fixed)
+    want = n_signals * SIGNAL_BYTES          # bounded by MAX_SIGNALS and by the file size
+    signal_block = head[FIXED_BYTES:FIXED_BYTES + want]
+    if len(signal_block) < want:
+        signal_block += read_more(FIXED_BYTES + len(signal_block), want - len(signal_block))
+    if len(signal_block) < want:
         raise _truncated(name, FIXED_BYTES + len(signal_block), n_signals)
     return _build(name, size, fixed, n_signals, signal_block)
 

@@ -20,10 +20,16 @@ from dataclasses import dataclass, field, fields, replace
 from functools import cached_property, lru_cache
 from itertools import islice
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from tusz_guard.config import LoadedConfig
-from tusz_guard.corpus.annotations import DURATION_TOLERANCE_S, AnnotationError, AnnotationFile, parse_annotations
+from tusz_guard.corpus.annotations import (
+    DURATION_TOLERANCE_S,
+    AnnotationError,
+    AnnotationFile,
+    AnnotationKind,
+    parse_annotations,
+)
 from tusz_guard.corpus.channels import map_channels
 from tusz_guard.corpus.edf import EdfError, EdfHeader, read_header
 from tusz_guard.corpus.facts import Fact, from_problem
@@ -42,6 +48,9 @@ ROLES: tuple[Role, ...] = ("train", "val", "test")
 TRAINING_ROLES: tuple[Role, ...] = ("train", "val")
 INTERPOLATES = "interpolates"      # the note naming interpolated channels
 OFFICIAL_ROLES: dict[str, Role] = {"train": "train", "dev": "val", "eval": "test"}
+# Recording.mtime_ns of an object on object storage: no mtime survives an upload, so staleness is judged by size
+# (and the annotation file by its sha256) there (cache/plan.py).
+MTIME_UNKNOWN = 0
 
 
 @dataclass(frozen=True)
@@ -190,22 +199,80 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
+class FileStat(Protocol):
+    """What a row records of a file: os.stat_result locally, an object's listed size remotely."""
+
+    @property
+    def st_size(self) -> int: ...
+    @property
+    def st_mtime_ns(self) -> int: ...
+
+
+class Files(Protocol):
+    """Where the ledger reads headers and annotation files: the local disk, or object storage (corpus/remote.py)."""
+
+    def header(self, path: str) -> EdfHeader: ...
+    def annotations(self, path: str, kind: AnnotationKind) -> AnnotationFile: ...
+    def exists(self, path: str) -> bool: ...
+    def stat(self, path: str) -> FileStat | None: ...
+
+
+class LocalFiles:
+    """The corpus on a local or mounted disk (absolute path strings)."""
+
+    def header(self, path: str) -> EdfHeader:
+        return read_header(path)
+
+    def annotations(self, path: str, kind: AnnotationKind) -> AnnotationFile:
+        return parse_annotations(path, kind)
+
+    def exists(self, path: str) -> bool:
+        return os.path.exists(path)
+
+    def stat(self, path: str) -> os.stat_result | None:
+        try:
+            return os.stat(path)
+        except OSError:
+            return None
+
+
+LOCAL = LocalFiles()
+
+
 def build_ledger(cfg: LoadedConfig, progress: Callable[[int, int], None] | None = None) -> Ledger:
     """Scan data_dir and decide role and status for every recording (reads headers and annotations only).
 
     `progress(done, total)` is called every 250 recordings and at the end (a terminal bar; never required).
-    Rows whose files are unchanged since the last scan come from the scan memo (corpus/memo.py).
+    Rows whose files are unchanged since the last scan come from the scan memo (corpus/memo.py). A URL data_dir
+    (s3://...) is listed once and read by ranged GETs on the same pool (corpus/remote.py), without a memo.
     """
     data_dir = cfg.data_dir
-    if not data_dir.is_dir():
-        raise GuardError(f"data_dir {data_dir} does not exist",
-                         hint=f"set data.data_dir in {cfg.display(cfg.path)} or generate a corpus with `tusz-guard synth`")
-    opened = ScanMemo.open(data_dir, memo_digest(cfg))       # before the walk: its start time is the racy line
-    memo = opened if opened.path is not None else None
-    workers = scan_workers(data_dir)
-    files = scan_edf_files(data_dir, workers)
+    shown = cfg.display(data_dir)
+    opened: ScanMemo | None = None
+    if cfg.data_url is not None:
+        from tusz_guard.corpus.remote import WORKERS, RemoteCorpus
+
+        corpus = RemoteCorpus.open(cfg.data_url)
+        workers = max(1, SETTINGS.workers) if SETTINGS.workers is not None else WORKERS
+        files = corpus.edf_files()
+
+        def inspect_one(rel: str, tp: TuszPath, role: Role | None) -> Recording:
+            pattern = _excluded_by(rel, rel.rsplit("/", 1)[-1].rsplit(".", 1)[0], cfg.config.data.exclude)
+            return _judge(rel, rel, tp, role, cfg, corpus.stat(rel), pattern, files=corpus)
+    else:
+        if not data_dir.is_dir():
+            raise GuardError(f"data_dir {data_dir} does not exist", hint=f"set data.data_dir in "
+                             f"{cfg.display(cfg.path)} or generate a corpus with `tusz-guard synth`")
+        opened = ScanMemo.open(data_dir, memo_digest(cfg))       # before the walk: its start time is the racy line
+        memo = opened if opened.path is not None else None
+        workers = scan_workers(data_dir)
+        files = scan_edf_files(data_dir, workers)
+        root = str(data_dir)  # string paths: pathlib costs more than the header read itself at corpus scale
+
+        def inspect_one(rel: str, tp: TuszPath, role: Role | None) -> Recording:
+            return _inspect(os.path.join(root, rel), rel, tp, role, cfg, memo)
     if not files:
-        raise GuardError(f"data_dir {data_dir} holds no .edf files",
+        raise GuardError(f"data_dir {shown} holds no .edf files",
                          hint="data.data_dir must be the parent of train/ dev/ eval/")
     parsed: list[tuple[str, TuszPath]] = []
     problems: list[tuple[str, str]] = []
@@ -215,13 +282,12 @@ def build_ledger(cfg: LoadedConfig, progress: Callable[[int, int], None] | None 
         except TuszPathError as exc:
             problems.append((rel, str(exc)))
     roles, val_patients = assign_roles(parsed, cfg)
-    root = str(data_dir)  # string paths: pathlib costs more than the header read itself at corpus scale
     frozen = gc.isenabled()
     gc.disable()      # the scan allocates many small long-lived objects and frees none: collections are waste
     pool = ThreadPoolExecutor(workers) if workers > 1 else None
     try:
         def inspect(item: tuple[str, TuszPath]) -> Recording:
-            return _inspect(os.path.join(root, item[0]), item[0], item[1], roles[item[0]], cfg, memo)
+            return inspect_one(item[0], item[1], roles[item[0]])
 
         rows = []
         for i, rec in enumerate(pool.map(inspect, parsed) if pool is not None else map(inspect, parsed), 1):
@@ -233,7 +299,8 @@ def build_ledger(cfg: LoadedConfig, progress: Callable[[int, int], None] | None 
             pool.shutdown(cancel_futures=True)
         if frozen:
             gc.enable()
-    opened.save()
+    if opened is not None:
+        opened.save()
     rows = _apply_limit(rows, cfg.config.data.limit_files)
     return Ledger(data_dir=data_dir, policy=cfg.config.data.split_policy, recordings=tuple(rows),
                   layout_problems=tuple(problems), val_patients=val_patients)
@@ -348,12 +415,12 @@ def _inspect(path: str, rel: str, tp: TuszPath, role: Role | None, cfg: LoadedCo
     return rec
 
 
-def _judge(path: str, rel: str, tp: TuszPath, role: Role | None, cfg: LoadedConfig, st: os.stat_result | None,
-           pattern: str | None, ann_st: os.stat_result | None = None) -> Recording:
+def _judge(path: str, rel: str, tp: TuszPath, role: Role | None, cfg: LoadedConfig, st: FileStat | None,
+           pattern: str | None, ann_st: FileStat | None = None, files: Files = LOCAL) -> Recording:
     base = Recording(path=rel, split=tp.split, role=role, patient=tp.patient, session=tp.session_dir,
                      montage=tp.montage, file_size=st.st_size if st else 0, mtime_ns=st.st_mtime_ns if st else 0)
     rec, reason, note = (base, "excluded_by_config", f"excluded by data.exclude ({pattern})") if pattern \
-        else _decide(path, base, cfg, ann_st)
+        else _decide(path, base, cfg, ann_st, files)
     if reason is not None:      # an excluded file's notes say why, not what preprocessing would have done
         kept = tuple(n for n in rec.notes if not n.startswith(INTERPOLATES))
         return replace(rec, status="excluded" if role is not None else "unused", reason=reason, notes=kept + (note,))
@@ -382,13 +449,14 @@ def _from_row(row: tuple[object, ...]) -> Recording:
     return Recording(*items)     # type: ignore[arg-type]
 
 
-def _decide(path: str, rec: Recording, cfg: LoadedConfig, ann_st: os.stat_result | None = None) -> Decision:
+def _decide(path: str, rec: Recording, cfg: LoadedConfig, ann_st: FileStat | None = None,
+            files: Files = LOCAL) -> Decision:
     """The recording filled from its header and annotations, its exclusion reason (or None) and its note.
 
     ann_st: the annotation file's stat when the caller made one already (the memo's key): no second stat.
     """
     try:
-        header = read_header(path)
+        header = files.header(path)
     except EdfError as exc:
         return rec, "unreadable", exc.reason
     rec = _with_header(rec, header, cfg)
@@ -400,12 +468,15 @@ def _decide(path: str, rec: Recording, cfg: LoadedConfig, ann_st: os.stat_result
     ann_path = companion(path, kind)
     ann_name = os.path.basename(ann_path)
     try:
-        ann = parse_annotations(ann_path, kind)
+        ann = files.annotations(ann_path, kind)
     except AnnotationError as exc:
-        if not os.path.exists(ann_path):
+        if not files.exists(ann_path):
             return rec, "no_annotations", f"no {ann_name} next to the EDF"
         return rec, "bad_annotations", f"{ann_name}: {exc.reason}"
-    rec = _with_annotations(rec, ann, cfg, ann_st or os.stat(ann_path))
+    ann_st = ann_st or files.stat(ann_path)
+    if ann_st is None:      # vanished between the read and the stat
+        return rec, "no_annotations", f"no {ann_name} next to the EDF"
+    rec = _with_annotations(rec, ann, cfg, ann_st)
     if ann.n_data_rows == 0:      # real TUSZ files always carry at least a bckg row (docs/user-guide.md)
         return rec, "bad_annotations", f"{ann_name}: no events: header only (a TUSZ file always has a bckg row)"
     if ann.n_data_rows != ann.n_parsed:
@@ -450,7 +521,7 @@ def _with_header(rec: Recording, header: EdfHeader, cfg: LoadedConfig) -> Record
                    header_facts=tuple(facts))
 
 
-def _with_annotations(rec: Recording, ann: AnnotationFile, cfg: LoadedConfig, ann_st: os.stat_result) -> Recording:
+def _with_annotations(rec: Recording, ann: AnnotationFile, cfg: LoadedConfig, ann_st: FileStat) -> Recording:
     duration = rec.duration_s or 0.0
     clipped = _clip(ann.seizure_intervals(cfg.config.labels.seizure), duration)
     problems = [from_problem(p) for p in ann.problems]

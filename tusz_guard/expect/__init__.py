@@ -78,6 +78,9 @@ def _prepare(suites: list[SuiteFile], ledger: Ledger | None, store: CacheStore |
             out[name] = _recordings(ledger)
         elif index is None or store is None:
             out[name] = Prepared(skip_reason=reason)
+        elif name == "windows" and cfg.cache_url is not None:    # no suite reads O(entries) objects remotely
+            out[name] = Prepared(skip_reason=f"{cfg.cache_url.shown} is on object storage: the windows table reads "
+                                             "every labels.npy; run it on a local copy (or `check --deep` there)")
         else:
             out[name] = _cache_table(name, store, index, ledger, cfg)
     return out
@@ -118,6 +121,8 @@ def _cache_table(name: TableName, store: CacheStore, index: Mapping[str, EntryMe
 
 def _normalize(store: CacheStore, cfg: LoadedConfig) -> str:
     """How the cache was normalised: its own metadata says, else the config."""
+    if cfg.cache_url is not None:      # the remote metadata was read by the snapshot; never a local stand-in
+        return cfg.config.preprocessing.normalize
     try:
         meta = store.read_meta()
     except GuardError:

@@ -260,5 +260,9 @@ def _their_key(profile: Profile, ours: str) -> str:
 
 
 def _resolve(root: Path, value: str) -> Path:
+    if "://" in value:       # never <root>/s3:/bucket/...: a profile's paths are read by the team's own code, locally
+        from tusz_guard.storage.location import redact_url
+        raise GuardError(f"{redact_url(value)} is a URL: a pipeline profile's corpus and cache paths must be local",
+                         hint="sync them to a local or mounted path; prove a remote copy with `tusz-guard verify-copy`")
     p = Path(value).expanduser()
     return Path(os.path.normpath(p if p.is_absolute() else root / p))

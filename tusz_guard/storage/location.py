@@ -2,6 +2,11 @@
 
 `s3://bucket/cache/tusz` is a URL, never the relative local path `s3:/bucket/...`; a plain path (relative or
 absolute) and `file://` stay local. Shown forms are redacted: credentials never reach a message.
+
+A config's path keys stay `Path`s (LoadedConfig.cache_dir, data_dir); a URL value becomes its *stand-in*, a path
+below /dev/null that encodes it (`/dev/null/s3/bucket/cache`). Nothing can ever be created there (a folder below a
+character device is ENOTDIR), so a writer that forgot to refuse a URL fails instead of writing a local folder; equal
+URLs give equal stand-ins and nested URLs nested ones, so path comparisons (overlap, "same cache") stay right.
 """
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from tusz_guard.errors import GuardError
 
 LOCAL = "file"
+STAND_IN_ROOT = Path("/dev/null")
 _URL = re.compile(r"^(?P<proto>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)$", re.DOTALL)
 _USERINFO = re.compile(r"^(?P<user>[^/@:]*)(?::[^/@]*)?@")
 _SECRET_QUERY = re.compile(r"\?.*$", re.DOTALL)
@@ -74,6 +80,46 @@ class Location:
     @property
     def name(self) -> str:
         return PurePosixPath(self.path).name
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The password of user:password@ and the query string, which a storage library may echo in an error."""
+        found = []
+        userinfo = _USERINFO.match(self.path)
+        if userinfo and ":" in userinfo.group(0):
+            found.append(userinfo.group(0)[len(userinfo["user"]) + 1:-1])
+        if "?" in self.path:
+            found.append(self.path.split("?", 1)[1])
+        return tuple(f for f in found if f)
+
+    @property
+    def stand_in(self) -> Path:
+        """The local Path a config keeps for this location: itself when local, else the unwritable stand-in."""
+        return Path(self.path) if self.is_local else STAND_IN_ROOT / self.protocol / self.path
+
+    @classmethod
+    def from_stand_in(cls, path: Path) -> "Location | None":
+        """The URL a stand-in path encodes; None for a real local path."""
+        try:
+            rel = path.relative_to(STAND_IN_ROOT)
+        except ValueError:
+            return None
+        parts = rel.parts
+        return cls(parts[0], "/".join(parts[1:])) if len(parts) >= 2 else None
+
+
+def shown_path(path: Path) -> str:
+    """A config path for messages and reports: the redacted URL of a stand-in, else the path itself."""
+    loc = Location.from_stand_in(path)
+    return str(path) if loc is None else loc.shown
+
+
+_ANY_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"]+")
+
+
+def redact_urls(value: object) -> object:
+    """Every URL inside a string redacted (a config value, an override's text); other values unchanged."""
+    return _ANY_URL.sub(lambda m: redact_url(m.group(0)), value) if isinstance(value, str) else value
 
 
 def redact_url(text: str) -> str:

@@ -17,6 +17,7 @@ from tusz_guard.errors import GuardError
 from tusz_guard.storage.location import Location
 
 CHUNK = 8 << 20
+POOL_CONNECTIONS = 64
 _STORAGE_MODULES = frozenset({"botocore", "aiobotocore", "aiohttp", "s3fs", "fsspec", "gcsfs", "adlfs", "azure",
                               "google", "urllib3", "requests"})
 _CREDENTIAL_CODES = frozenset({"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "ExpiredToken",
@@ -50,7 +51,9 @@ def _options(protocol: str) -> dict[str, Any]:
     if protocol not in ("s3", "s3a"):
         return {"use_listings_cache": False} if protocol not in ("file", "local", "memory") else {}
     endpoint = next((os.environ[v] for v in ENDPOINT_VARS if os.environ.get(v)), None)
-    return {"use_listings_cache": False, **({"endpoint_url": endpoint} if endpoint else {})}
+    # botocore keeps 10 connections per client by default: the corpus scan has 32 requests in flight
+    return {"use_listings_cache": False, "config_kwargs": {"max_pool_connections": POOL_CONNECTIONS},
+            **({"endpoint_url": endpoint} if endpoint else {})}
 
 
 def fs_path(fs: Any, loc: Location) -> str:
@@ -137,7 +140,8 @@ def storage_errors(loc: Location, action: str) -> Iterator[None]:
         if not is_storage_error(exc):
             raise
         why, hint = describe(exc, loc.protocol)
-        raise GuardError(redact(f"cannot {action} {loc.shown}: {why}"), hint=redact(hint)) from None
+        raise GuardError(redact(f"cannot {action} {loc.shown}: {why}", loc.secrets), hint=redact(hint, loc.secrets)) \
+            from None
 
 
 def is_storage_error(exc: BaseException) -> bool:
@@ -188,10 +192,10 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         item = item.__cause__ or item.__context__
 
 
-def redact(text: str) -> str:
-    """Replace the value of every credential variable set in the environment with '***'."""
-    for var in SECRET_VARS:
-        value = os.environ.get(var)
+def redact(text: str, extra: tuple[str, ...] = ()) -> str:
+    """Replace the value of every credential variable set in the environment (and `extra`: a URL's own password
+    and query string) with '***'."""
+    for value in (*(os.environ.get(var) for var in SECRET_VARS), *extra):
         if value and len(value) >= 4:
             text = text.replace(value, "***")
     return text
