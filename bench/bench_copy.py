@@ -5,7 +5,8 @@
 Generates the demo corpus (unless --corpus is given), builds its cache for every role, starts moto's S3 server
 as a separate process on 127.0.0.1, uploads the cache with s3fs, then times (best of --repeat):
   - the baseline: s3fs `get` of the whole prefix into a temp folder (concurrent, s3fs's default batch), then the
-    sha256 of every downloaded file, then removing the folder (what "download and check" costs);
+    sha256 of every downloaded file, then removing the folder (what "download and check" costs), timed in this
+    process and, like the CLI, as its own process (interpreter start-up and imports included);
   - `tusz-guard verify-copy CONFIG s3://...` (the whole command: start-up, listing, every object streamed through
     sha256 on --workers threads), with the command's peak RSS (GNU time) to show its memory does not grow with
     the data (the bound is workers x 8 MiB read buffers on top of the interpreter);
@@ -27,6 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench_scan import compile_trees
 from demo_project import built_project, demo_corpus
 
 BIN = Path(sys.executable).parent
@@ -36,6 +38,7 @@ ENV = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFA
 
 def main() -> None:
     args = _args()
+    compile_trees(Path(__file__).resolve().parents[1])      # the CLI's start-up without compiling every module
     work = Path(tempfile.mkdtemp(prefix="bench-copy-"))
     server = None
     try:
@@ -120,6 +123,12 @@ def _bench(config: Path, work: Path, repeat: int, workers: int) -> dict[str, obj
                 hashlib.file_digest(f, "sha256")
         shutil.rmtree(dest)
 
+    def baseline_process() -> None:
+        """The same download-then-hash as its own process (what `aws s3 cp` + `sha256sum` costs a shell): its
+        interpreter start-up and s3fs import count, as the CLI's do."""
+        subprocess.run([sys.executable, "-c", BASELINE_PROCESS, url.removeprefix("s3://") + "/", str(work / "dl")],
+                       check=True)
+
     def cli() -> int:
         # GNU time reports the exec'd command's own peak RSS (a child forked from this big process would
         # count this process's pages until its exec)
@@ -133,6 +142,7 @@ def _bench(config: Path, work: Path, repeat: int, workers: int) -> dict[str, obj
         assert all(f.status == "pass" for f in result.findings), result.findings
 
     base_s, _ = _best(repeat, baseline)
+    base_proc_s, _ = _best(repeat, baseline_process)
     cli_s, rss_kib = _best(repeat, cli)
     pass_s, _ = _best(repeat, in_process)
     fast_s, _ = _best(repeat, lambda: _sh([TG, "verify-copy", str(config), url, "--fast"]))
@@ -142,7 +152,22 @@ def _bench(config: Path, work: Path, repeat: int, workers: int) -> dict[str, obj
             "baseline": "s3fs get (recursive) + sha256 of every file + rm", "baseline_s": base_s,
             "baseline_mb_s": mb / base_s, "verify_cli_s": cli_s, "verify_cli_mb_s": mb / cli_s,
             "verify_cli_peak_rss_mb": int(rss_kib) / 1024, "verify_pass_s": pass_s, "verify_pass_mb_s": mb / pass_s,
-            "fast_cli_s": fast_s, "ratio_cli_vs_baseline": base_s / cli_s, "ratio_pass_vs_baseline": base_s / pass_s}
+            "fast_cli_s": fast_s, "ratio_cli_vs_baseline": base_s / cli_s, "ratio_pass_vs_baseline": base_s / pass_s,
+            "baseline_process_s": base_proc_s, "ratio_cli_vs_baseline_process": base_proc_s / cli_s}
+
+
+BASELINE_PROCESS = """
+import hashlib, os, shutil, sys
+from pathlib import Path
+import s3fs
+fs = s3fs.S3FileSystem(endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+src, dest = sys.argv[1], Path(sys.argv[2])
+fs.get(src, str(dest), recursive=True)
+for path in sorted(p for p in dest.rglob("*") if p.is_file()):
+    with open(path, "rb") as f:
+        hashlib.file_digest(f, "sha256")
+shutil.rmtree(dest)
+"""
 
 
 def _report(r: dict) -> None:
@@ -151,6 +176,8 @@ def _report(r: dict) -> None:
     print(f"baseline ({r['baseline']}): {r['baseline_s']:.2f} s, {r['baseline_mb_s']:.0f} MB/s")
     print(f"verify-copy --workers {r['workers']} (CLI): {r['verify_cli_s']:.2f} s, {r['verify_cli_mb_s']:.0f} MB/s, "
           f"peak RSS {r['verify_cli_peak_rss_mb']:.0f} MB -> {r['ratio_cli_vs_baseline']:.2f}x the baseline")
+    print(f"baseline as its own process: {r['baseline_process_s']:.2f} s -> the CLI is "
+          f"{r['ratio_cli_vs_baseline_process']:.2f}x it")
     print(f"verification pass in-process: {r['verify_pass_s']:.2f} s, {r['verify_pass_mb_s']:.0f} MB/s "
           f"({r['ratio_pass_vs_baseline']:.2f}x); --fast (listing only, CLI): {r['fast_cli_s']:.2f} s")
 
