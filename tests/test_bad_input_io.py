@@ -373,7 +373,14 @@ def nans(path: Path) -> None:
     arr.flush()
 
 
-@pytest.mark.parametrize("damage", [truncate, nans], ids=["truncated", "nan"])
+def flip_in_range(path: Path) -> None:
+    """One value changed to another finite value inside the range: only the sha256 can see it."""
+    arr = np.load(path, mmap_mode="r+")
+    arr[0, 5] = arr[0, 6]
+    arr.flush()
+
+
+@pytest.mark.parametrize("damage", [truncate, nans, flip_in_range], ids=["truncated", "nan", "in-range"])
 def test_rebuild_damaged_repairs_what_integrity_reports(damage: object, project: Path,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     entry = an_entry(project)

@@ -3,14 +3,17 @@
 
 Same rules as `check` (cache.integrity): an array that is not a regular file or not the recorded size is damaged
 (one lstat each: a FIFO there would otherwise be `current` to build-cache while check blocks it); the deep scan
-adds meta.json or an array that cannot be read, shapes that disagree with the record and non-finite values.
+adds meta.json or an array that cannot be read, shapes that disagree with the record, non-finite values and
+bytes that no longer hash to the sha256 recorded when they were written (`sum_problems`, the rule check uses too).
 """
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat
 from collections.abc import Iterable
+from pathlib import Path
 
 from tusz_guard.cache.store import CacheStore, EntryMeta
 from tusz_guard.errors import GuardError
@@ -37,6 +40,22 @@ def file_damage(store: CacheStore, key: str, meta: EntryMeta) -> str | None:
     return None
 
 
+def file_sha256(path: Path) -> str | None:
+    """The sha256 of a file's bytes (streamed); None when it cannot be read (the array load reports that)."""
+    try:
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def sum_problems(meta: EntryMeta, signal_sha256: str | None, labels_sha256: str | None) -> list[str]:
+    """A file whose bytes no longer hash to the sum recorded when it was written (format v2 entries; v1 carry none)."""
+    pairs = (("signal.npy", meta.signal_sha256, signal_sha256), ("labels.npy", meta.labels_sha256, labels_sha256))
+    return [f"{name} sha256 {now[:12]}… differs from the recorded {built[:12]}… (changed after it was written)"
+            for name, built, now in pairs if built is not None and now is not None and now != built]
+
+
 def entry_damage(store: CacheStore, key: str) -> str | None:
     """What is wrong with entries/<key> (None when its files agree with its record)."""
     import numpy as np
@@ -55,7 +74,10 @@ def entry_damage(store: CacheStore, key: str) -> str | None:
     if labels.shape != (meta.n_samples,):
         return f"labels shape {labels.shape}, the record says ({meta.n_samples},)"
     nonfinite = int(signal.size - np.count_nonzero(np.isfinite(signal)))
-    return f"{nonfinite:,} non-finite value(s) in signal.npy" if nonfinite else None
+    if nonfinite:
+        return f"{nonfinite:,} non-finite value(s) in signal.npy"
+    sums = sum_problems(meta, file_sha256(store.signal_path(key)), file_sha256(store.labels_path(key)))
+    return "; ".join(sums) or None
 
 
 def damaged_entries(store: CacheStore, keys: Iterable[str]) -> dict[str, str]:

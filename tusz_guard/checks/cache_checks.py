@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from tusz_guard.cache.damage import sum_problems
 from tusz_guard.cache.fingerprint import diff_params, fingerprint_params
 from tusz_guard.cache.index_rules import IndexFacts, index_problems
 from tusz_guard.cache.space import MARGIN, human, space_needed, verdict
@@ -229,12 +230,10 @@ def _entry_problems(s: Snapshot, key: str, rec: Recording | None) -> list[str]:
 
 
 def _sum_problems(e: EntryMeta, scan: EntryScan | None) -> list[str]:
-    """A file whose bytes no longer hash to the sum recorded when it was written (format v2 entries)."""
+    """The deep scan's sums against the recorded ones: the rule the builder's damage scan uses (cache/damage.py)."""
     if scan is None or scan.error:
         return []
-    pairs = (("signal.npy", e.signal_sha256, scan.signal_sha256), ("labels.npy", e.labels_sha256, scan.labels_sha256))
-    return [f"{name} sha256 {now[:12]}… differs from the recorded {built[:12]}… (changed after it was written)"
-            for name, built, now in pairs if built is not None and now is not None and now != built]
+    return sum_problems(e, scan.signal_sha256, scan.labels_sha256)
 
 
 def _tier(s: Snapshot) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from tusz_guard.atomic import folder_problem
+from tusz_guard.cache.damage import file_sha256
 from tusz_guard.cache.fingerprint import fingerprint
 from tusz_guard.cache.space import DiskSpace, free_space
 from tusz_guard.cache.store import (
@@ -394,12 +395,3 @@ def summarise_entry(key: str, disk_meta: EntryMeta, signal: Any, labels: Any, si
                      signal_sha256=signal_sha256, labels_sha256=labels_sha256)
 
 
-def file_sha256(path: Path) -> str | None:
-    """The sha256 of a file's bytes (streamed); None when it cannot be read (the array load reported that)."""
-    import hashlib
-
-    try:
-        with open(path, "rb") as f:
-            return hashlib.file_digest(f, "sha256").hexdigest()
-    except OSError:
-        return None
