@@ -10,6 +10,8 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from tusz_guard.storage.location import redact_urls
+
 PREFIX = "TUSZ_GUARD_"
 ENDPOINT_VARS = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
 SECRET_VARS = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID", "AZURE_STORAGE_KEY",
@@ -56,7 +58,8 @@ def settings(extra: Iterable[EnvVar] = (), environ: Mapping[str, str] | None = N
     seen: dict[str, EnvSetting] = {}
     for var in (*KNOWN, *extra):
         if var.name in env and var.name not in seen:
-            seen[var.name] = EnvSetting(var.name, HIDDEN if var.secret else env[var.name], var.meaning)
+            shown = HIDDEN if var.secret else str(redact_urls(env[var.name]))     # a URL's user:password@ too
+            seen[var.name] = EnvSetting(var.name, shown, var.meaning)
     return tuple(seen.values())
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 from dataclasses import replace
 from pathlib import Path
@@ -289,3 +290,26 @@ def test_annotation_rewritten_with_same_size_and_mtime_is_stale(tiny_clean_corpu
     ann.write_text(text)                              # back to the built content, with a new mtime:
     os.utime(ann)                                     # a touch alone changes nothing
     assert entry_state(entry, build_ledger(cfg).get(rec.path), entry.fingerprint) == ("current", "cached")
+
+
+def test_an_array_read_from_bytes_is_judged_by_its_header_before_any_allocation() -> None:
+    """Regression: a remote .npy whose header declared a huge shape made np.load allocate it (MemoryError, exit 3
+    under `check --deep` of a cache on object storage); now the header is checked against the bytes first."""
+    import io
+
+    from tusz_guard.cache.store import array_from_bytes
+    from tusz_guard.errors import GuardError
+
+    buf = io.BytesIO()
+    np.save(buf, np.arange(12, dtype=np.float32).reshape(3, 4))
+    data = buf.getvalue()
+    assert np.array_equal(array_from_bytes(data, "x"), np.arange(12, dtype=np.float32).reshape(3, 4))
+    huge = data.replace(b"'shape': (3, 4)", b"'shape': (99999999999999, 4)")
+    for bad, reason in ((huge, "its header declares (99999999999999, 4)"), (data[:-4], "the object holds 44"),
+                        (b"", "empty file"), (data[:20], "unreadable array")):
+        with pytest.raises(GuardError, match=re.escape(reason)):
+            array_from_bytes(bad, "entries/k/signal.npy")
+    pickled = io.BytesIO()
+    np.save(pickled, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(GuardError, match="never unpickled"):
+        array_from_bytes(pickled.getvalue(), "entries/k/signal.npy")

@@ -59,3 +59,30 @@ def test_a_cache_variable_holding_a_url_is_compared_as_a_url(tmp_path: Path, cap
     found = _config_findings(capsys, _write(tmp_path, "train", {"data_dir": "s3://b/edf",
                                                                 "cache_dir": "s3://b/cache/tusz"}))
     assert found["config.paths"]["status"] == status, found["config.paths"]["message"]
+
+
+SECRET_URL = "s3://me:hunter2secret@bucket/c?X-Amz-Signature=sig123abc"
+
+
+def test_no_message_prints_a_urls_credentials(tmp_path: Path, capsys, monkeypatch) -> None:
+    """Regression: the stand-in path kept user:password@ and the query, so any message formatting cache_dir (e.g.
+    `check --archive`'s prefix error) printed them; a cache variable's URL was printed as set."""
+    monkeypatch.setenv("TUSZ_CACHE_DIR", "s3://u:envsecret99@bucket/other?sig=tok12345")
+    config = _write(tmp_path, "train", {"data_dir": "edf", "cache_dir": SECRET_URL})
+    from tusz_guard.config import load_config
+
+    cfg = load_config(config)
+    assert "hunter2secret" not in str(cfg.cache_dir) and "sig123abc" not in str(cfg.cache_dir)
+    assert cfg.cache_url is not None and cfg.cache_url.format() == SECRET_URL.removesuffix("/")   # read as written
+    archive = tmp_path / "a.tar"
+    archive.write_bytes(b"")
+    for args in (["check", str(config), "--select", "config.*"], ["verify-archive", str(archive), "--config",
+                                                                    str(config)],
+                 ["check", str(config), "--no-expectations", "--archive", str(archive)]):
+        code = run(args)
+        out = capsys.readouterr()
+        text = out.out + out.err
+        assert code in (1, 2), (args, text)
+        for secret in ("hunter2secret", "sig123abc", "envsecret99", "tok12345"):
+            assert secret not in text, (args, text)
+        assert "/dev/null" not in text, (args, text)

@@ -88,6 +88,10 @@ def member_name(prefix: str, rel: str) -> str:
 
 def config_prefix(cfg: LoadedConfig) -> str:
     """The config's cache dir relative to the project root: the prefix of every member of its archive."""
+    if cfg.cache_url is not None:     # an archive's members are named after a cache inside the project
+        raise GuardError(f"data.cache_dir is {cfg.cache_url.shown}: an archive is made of, and unpacked into, a "
+                         "local cache", hint="verify the archive without --config, or with a config whose "
+                         "data.cache_dir is local; `tusz-guard verify-copy` proves a copy on object storage")
     try:
         rel = cfg.cache_dir.relative_to(cfg.project_root).as_posix()
     except ValueError:

@@ -686,13 +686,24 @@ def array_from_bytes(data: bytes, where: str, kinds: str = "fiub") -> np.ndarray
 
     import numpy as np
 
-    try:
-        array = np.load(io.BytesIO(data), allow_pickle=False)
-    except EOFError:
-        raise GuardError(f"{where}: unreadable array (empty file)", hint=_NPY_HINT) from None
-    except (ValueError, OSError) as exc:
+    if not data:
+        raise GuardError(f"{where}: unreadable array (empty file)", hint=_NPY_HINT)
+    head = io.BytesIO(data)
+    try:          # the header first: np.load would allocate whatever shape it declares before reading a byte
+        version = np.lib.format.read_magic(head)
+        shape, fortran, dtype = (np.lib.format.read_array_header_1_0(head) if version == (1, 0)
+                                 else np.lib.format.read_array_header_2_0(head))
+    except (ValueError, OSError, EOFError) as exc:
         raise GuardError(f"{where}: unreadable array ({exc})", hint=_NPY_HINT) from None
-    return _numeric(array, where, kinds)
+    if dtype.hasobject:
+        raise GuardError(f"{where}: unreadable array (an object array: never unpickled)", hint=_NPY_HINT)
+    offset = head.tell()
+    want = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize      # float: a huge declared shape cannot overflow
+    if want != len(data) - offset:
+        raise GuardError(f"{where}: unreadable array (its header declares {shape}: {want:,.0f} bytes, the object "
+                         f"holds {len(data) - offset:,})", hint=_NPY_HINT)
+    array = np.frombuffer(data, dtype=dtype, count=int(np.prod(shape)), offset=offset)   # no copy
+    return _numeric(array.reshape(shape, order="F" if fortran else "C"), where, kinds)
 
 
 def _numeric(array: Any, path: Path | str, kinds: str) -> np.ndarray:

@@ -14,7 +14,7 @@ from tusz_guard.config.keys import get_dotted
 from tusz_guard.corpus.levels import level_problem
 from tusz_guard.errors import GuardError
 from tusz_guard.results import Outcome, Status, worst
-from tusz_guard.storage.location import Location, shown_path
+from tusz_guard.storage.location import Location, redact_urls, shown_path
 
 
 def _get(raw: dict[str, Any], dotted: str) -> object:
@@ -81,7 +81,7 @@ def _path_problems(load: ConfigLoad, s: Snapshot) -> list[tuple[Status, str]]:
         found.append(("fail", f"{load.shown}: {wrong_level}"))
     for name, value in s.env.items():
         if _env_path(value, cfg.project_root) != cfg.cache_dir:
-            found.append(("fail", f"environment variable {name}={value} names a different cache path than "
+            found.append(("fail", f"environment variable {name}={redact_urls(value)} names a different cache path than "
                           f"data.cache_dir of {load.shown} ({shown_path(cfg.cache_dir)}); unset it or set it to that path"))
     return found
 

@@ -192,7 +192,8 @@ def gather_snapshot(cfg: LoadedConfig, extra: tuple[str | Path, ...] = (), *, de
         from tusz_guard.pipeline.gather import foreign_caches
         cache, siblings = foreign_caches(cfg, base.configs, deep) if caches else (None, ())
         return replace(base, cache=cache, sibling_caches=siblings, ledger=ledger, ledger_error=ledger_error, deep=deep)
-    cache = read_cache(cfg.cache_dir, cfg.display(cfg.cache_dir), deep=deep, used_by=_users(base, cfg.cache_dir)) \
+    cache = read_cache(cfg.cache_dir, cfg.display(cfg.cache_dir), deep=deep, used_by=_users(base, cfg.cache_dir),
+                       url=cfg.cache_url) \
         if caches else None
     siblings = tuple(read_cache(p, cfg.display(p), used_by=_users(base, p)) for p in _sibling_cache_dirs(base)) \
         if caches else ()
@@ -271,9 +272,10 @@ def _sibling_cache_dirs(snap: Snapshot) -> list[Path]:
     return sorted(found)
 
 
-def read_cache(root: Path, shown: str, *, deep: bool = False, used_by: tuple[str, ...] = ()) -> CacheView:
-    """Metadata, index and the entry listing of one cache directory (entry contents only with deep)."""
-    url = Location.from_stand_in(root)
+def read_cache(root: Path, shown: str, *, deep: bool = False, used_by: tuple[str, ...] = (),
+               url: Location | None = None) -> CacheView:
+    """Metadata, index and the entry listing of one cache directory (entry contents only with deep); with `url`
+    (the config's data.cache_dir on object storage, root its stand-in), of that cache through the storage layer."""
     if url is not None:        # data.cache_dir: s3://...: one listing and two small reads (checks/remote_cache.py)
         from tusz_guard.checks.remote_cache import read_remote_cache
         return read_remote_cache(url, root, shown, deep=deep, used_by=used_by)

@@ -57,13 +57,14 @@ class LoadedConfig:
 
     @property
     def cache_url(self) -> Location | None:
-        """data.cache_dir when it is a URL (s3://...); cache_dir is then its unwritable stand-in."""
-        return Location.from_stand_in(self.cache_dir)
+        """data.cache_dir when it is a URL (s3://...), as written (credentials kept for reading, never for
+        messages: use .shown); cache_dir is then its unwritable stand-in."""
+        return _url_of(self.cache_dir, self.config.data.cache_dir)
 
     @property
     def data_url(self) -> Location | None:
         """data.data_dir when it is a URL; data_dir is then its unwritable stand-in."""
-        return Location.from_stand_in(self.data_dir)
+        return _url_of(self.data_dir, self.config.data.data_dir)
 
     def display(self, path: Path) -> str:
         """A path relative to the project root when inside it, else absolute (a URL's stand-in: the URL)."""
@@ -73,6 +74,11 @@ class LoadedConfig:
             return path.relative_to(self.project_root).as_posix()
         except ValueError:
             return str(path)
+
+
+def _url_of(path: Path, value: str) -> Location | None:
+    """The URL a config value names when its path is a stand-in (the value itself: the stand-in is redacted)."""
+    return Location.parse(value) if Location.from_stand_in(path) is not None else None
 
 
 def find_project_root(config_path: Path) -> Path:

@@ -94,8 +94,13 @@ class Location:
 
     @property
     def stand_in(self) -> Path:
-        """The local Path a config keeps for this location: itself when local, else the unwritable stand-in."""
-        return Path(self.path) if self.is_local else STAND_IN_ROOT / self.protocol / self.path
+        """The local Path a config keeps for this location: itself when local, else the unwritable stand-in.
+
+        The stand-in holds no user:password@ and no query string: a message that formats the path can never print
+        a secret. The readable URL comes from the config value (LoadedConfig.cache_url / data_url)."""
+        if self.is_local:
+            return Path(self.path)
+        return STAND_IN_ROOT / self.protocol / _USERINFO.sub("", self.path, 1).split("?", 1)[0]
 
     @classmethod
     def from_stand_in(cls, path: Path) -> "Location | None":
