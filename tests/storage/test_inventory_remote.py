@@ -105,3 +105,38 @@ def test_a_remote_corpus_keeps_the_entries_built_from_its_local_copy_current(s3,
     (code, local), (rcode, remote) = found
     assert code == rcode == 0 and remote["status"] == local["status"] != "fail"
     assert remote["message"] == local["message"]
+
+
+@pytest.mark.parametrize("object_gone", [False, True], ids=["store-failure", "object-gone"])
+def test_a_store_failure_mid_scan_ends_the_scan_but_a_vanished_object_is_that_files(
+        uploaded: str, tiny_corpus: Path, make_project, capsys, monkeypatch: pytest.MonkeyPatch,
+        object_gone: bool) -> None:
+    """Regression: a throttled or dropped read made the recording `unreadable`, so check passed on part of the
+    corpus; only an object that is gone is a fact about that file."""
+    from tusz_guard.corpus import remote
+    from tusz_guard.storage.remote import StorageError
+
+    real_range = remote.read_range
+    victim = sorted(p.relative_to(tiny_corpus / "edf").as_posix() for p in (tiny_corpus / "edf").rglob("*.edf")
+                    if p.stat().st_size > 100_000)[3]       # a whole file: its header is read (an empty one is not)
+
+    def failing(fs, loc, a, b):
+        if loc.path.endswith(victim):
+            why = "not found" if object_gone else "the server is throttling requests (SlowDown)"
+            raise StorageError(f"cannot read {loc.shown}: {why}", hint="retry later", object_gone=object_gone)
+        return real_range(fs, loc, a, b)
+
+    monkeypatch.setattr(remote, "read_range", failing)
+    config = make_project(tiny_corpus)
+    code = run(["inventory", str(config), "--format", "json", "--set", f"data.data_dir={uploaded}"])
+    out = capsys.readouterr()
+    if object_gone:
+        assert code == 0
+        row = next(r for r in json.loads(out.out)["recordings"] if r["path"] == victim)
+        assert row["reason"] == "unreadable"
+    else:
+        assert code == 2 and "the server is throttling requests (SlowDown)" in out.err, out.err
+        assert len(out.err.strip().splitlines()) <= 4, out.err
+        assert run(["check", str(config), "--no-expectations", "--select", "corpus.*", "--set",
+                    f"data.data_dir={uploaded}"]) == 1                              # the gate blocks, never passes
+        assert "cannot scan the corpus" in capsys.readouterr().out

@@ -16,7 +16,7 @@ from tusz_guard.corpus.annotations import AnnotationError, AnnotationFile, Annot
 from tusz_guard.corpus.edf import HEAD_READ, EdfError, EdfHeader, header_from_reads
 from tusz_guard.errors import GuardError
 from tusz_guard.storage.location import Location
-from tusz_guard.storage.remote import filesystem, list_files, read_range
+from tusz_guard.storage.remote import StorageError, filesystem, list_files, read_range
 
 WORKERS = 32          # requests in flight (--scan-workers overrides): as on a slow mount
 
@@ -64,6 +64,7 @@ class RemoteCorpus:
         except EdfError:
             raise
         except GuardError as exc:
+            _raise_if_the_stores(exc)
             raise EdfError(loc.shown, f"cannot read: {exc.message}") from None
 
     def annotations(self, rel: str, kind: AnnotationKind) -> AnnotationFile:
@@ -75,5 +76,13 @@ class RemoteCorpus:
         try:       # a ranged GET of the listed size: a plain GET of a whole object costs s3fs a HEAD first
             raw = read_range(self.fs, loc, 0, size) if size else b""
         except GuardError as exc:
+            _raise_if_the_stores(exc)
             raise AnnotationError(loc.shown, f"cannot read: {exc.message}") from None
         return parse_annotation_bytes(raw, kind, loc.shown)
+
+
+def _raise_if_the_stores(exc: GuardError) -> None:
+    """A failure of the store (credentials, throttling, a dropped connection) ends the scan with its one line: as a
+    file's fault it would exclude recordings silently and let the gate pass on part of the corpus."""
+    if isinstance(exc, StorageError) and not exc.object_gone:
+        raise exc

@@ -140,8 +140,17 @@ def storage_errors(loc: Location, action: str) -> Iterator[None]:
         if not is_storage_error(exc):
             raise
         why, hint = describe(exc, loc.protocol)
-        raise GuardError(redact(f"cannot {action} {loc.shown}: {why}", loc.secrets), hint=redact(hint, loc.secrets)) \
-            from None
+        raise StorageError(redact(f"cannot {action} {loc.shown}: {why}", loc.secrets), hint=redact(hint, loc.secrets),
+                           object_gone=isinstance(exc, FileNotFoundError)) from None
+
+
+class StorageError(GuardError):
+    """A storage failure as one line. object_gone: the object itself is missing (a fact about that file); every
+    other failure (credentials, bucket, throttling, connection) is the store's, and says nothing about the file."""
+
+    def __init__(self, message: str, *, hint: str | None = None, object_gone: bool = False) -> None:
+        super().__init__(message, hint=hint)
+        self.object_gone = object_gone
 
 
 def is_storage_error(exc: BaseException) -> bool:
