@@ -53,8 +53,6 @@ def build_cache(cfg: LoadedConfig, *, roles: tuple[str, ...], spec: ExecutorSpec
                 rebuild_stale: bool, force: bool, rebuild: tuple[str, ...] = (), rebuild_damaged: bool = False,
                 lock_timeout: float | None = None, echo: Echo = click.echo) -> int:
     """Gate, plan, (dry-run) or build, summarise; returns the exit code."""
-    if not dry_run:
-        prepare_workers(spec)     # the workers' imports overlap the gate and the plan
     forced = run_gate(cfg, force, echo)
     if forced is False:
         return 1
@@ -67,6 +65,10 @@ def build_cache(cfg: LoadedConfig, *, roles: tuple[str, ...], spec: ExecutorSpec
     damaged = show_damage(p, store, echo, deep=rebuild_damaged)
     rebuild = tuple(dict.fromkeys(rebuild + tuple(damaged)))
     tasks = [replace(t, lock_timeout=lock_timeout) for t in tasks_for(p, store, cfg, rebuild_stale, rebuild)]
+    if tasks and not dry_run:
+        # only now that something will be built: the workers' imports overlap the summary, the lock and the
+        # temp clean-up; a blocked or no-op build starts no process that would outlive the command
+        prepare_workers(spec)
     show_plan(p, store, rebuild_stale, spec, meta, sum(t.duration_s for t in tasks) / 3600.0, echo)
     show_space([i for i in p.items if i.state == "missing" or (i.state == "stale" and rebuild_stale)], cfg, echo)
     if dry_run:
@@ -84,7 +86,8 @@ def build_cache(cfg: LoadedConfig, *, roles: tuple[str, ...], spec: ExecutorSpec
             summary = execute(store, fp, tasks, spec, advance)
     finally:
         store.release_temps()      # the builder markers of this run (docs/cache-format.md)
-    kept = [i for i in p.items if i.recording.stem not in rebuild]      # a rebuilt entry is counted as replaced
+    rebuilt = set(rebuild)
+    kept = [i for i in p.items if i.recording.stem not in rebuilt]      # a rebuilt entry is counted as replaced
     show_summary(summary, sum(i.state == "current" for i in kept),
                  0 if rebuild_stale else sum(i.state == "stale" for i in kept), echo)
     if summary.disk_full:

@@ -99,11 +99,16 @@ def signal_stats(signal: np.ndarray) -> dict[str, Any]:
     """Per-channel mean/std and global min/max over finite values of the stored signal, plus the non-finite count."""
     finite = np.isfinite(signal)
     nonfinite = int(signal.size - np.count_nonzero(finite))
-    # Sums in float64 without a float64 copy of the whole recording unless some value is not finite (issue 15.5).
+    # In float64 without a float64 copy of the whole recording unless some value is not finite (issue 15.5): one
+    # row at a time, converted whole (mean(dtype=float64) casts in buffered chunks and sums in another order, so
+    # its last bits differ on long recordings; a row's own float64 copy sums exactly as the whole copy did).
     x = np.where(finite, signal.astype(np.float64), np.nan) if nonfinite else signal
     any_finite = bool(finite.any())
-    mean = np.nanmean(x, axis=1) if nonfinite else x.mean(axis=1, dtype=np.float64)
-    std = np.nanstd(x, axis=1) if nonfinite else x.std(axis=1, dtype=np.float64)
+    if nonfinite:
+        mean, std = np.nanmean(x, axis=1), np.nanstd(x, axis=1)
+    else:
+        per_row = [(r.mean(), r.std()) for r in (row.astype(np.float64) for row in x)]   # one row's copy at a time
+        mean, std = np.array([m for m, _ in per_row]), np.array([d for _, d in per_row])
     return {"mean": tuple(float(v) for v in np.nan_to_num(mean)), "std": tuple(float(v) for v in np.nan_to_num(std)),
             "min": float(np.nanmin(x)) if any_finite else 0.0, "max": float(np.nanmax(x)) if any_finite else 0.0,
             "nonfinite": nonfinite}
