@@ -134,7 +134,8 @@ def unprivileged(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
     if os.geteuid() != 0:
         return []
-    prefix = ["setpriv", f"--bounding-set={_DAC_BYPASS}", "--"]
+    # the inheritable set too: where a runtime leaves it non-empty, root would regain the bypass on exec
+    prefix = ["setpriv", f"--inh-caps={_DAC_BYPASS}", f"--bounding-set={_DAC_BYPASS}", "--"]
     folder = tmp_path_factory.mktemp("unprivileged-probe")
     folder.chmod(0o555)
     try:

@@ -72,6 +72,13 @@ def _focal(logits: torch.Tensor, y: torch.Tensor, pos_weight: torch.Tensor) -> t
     return (pos + neg).mean()
 
 
+def _on(device: torch.device, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The batch on the device by a copy that completes before it returns: the loader refills one batch buffer
+    for the next batch (CacheWindows.reusing_batches), so a non_blocking copy (or a prefetching, pinning
+    DataLoader) could train on a half-overwritten batch. Keep it blocking."""
+    return x.to(device), y.to(device)
+
+
 def loader(data: CacheWindows, settings: LoopSettings, shuffle: bool) -> DataLoader:
     """A DataLoader whose order depends only on the seed."""
     generator = torch.Generator().manual_seed(settings.seed)
@@ -109,7 +116,7 @@ def train_epoch(model: nn.Module, batches: DataLoader, optimizer: torch.optim.Op
     for index, (x, y, windows) in enumerate(batches):
         if index < skip:
             continue
-        x, y = x.to(device), y.to(device)
+        x, y = _on(device, x, y)
         optimizer.zero_grad(set_to_none=True)
         loss = loss_fn(model(x), y)
         if not torch.isfinite(loss):
@@ -147,7 +154,7 @@ def evaluate(model: nn.Module, batches: DataLoader, loss_fn: LossFn,
     model.eval()
     probs, targets, total, seen = [], [], 0.0, 0
     for x, y, _ in batches:
-        x, y = x.to(device), y.to(device)
+        x, y = _on(device, x, y)
         logits = model(x)
         total += float(loss_fn(logits, y)) * len(y)
         seen += len(y)
