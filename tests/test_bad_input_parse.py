@@ -492,6 +492,20 @@ def test_unpack_into_a_mount_point_is_one_line(small_tmpfs: Path, packed: tuple[
     assert not [n for n in os.listdir(small_tmpfs.parent) if n.startswith(".tusz-guard-")]
 
 
+def test_unpack_that_cannot_make_its_staging_folder_leaves_no_parent_behind(
+        packed: tuple[Path, Path], fresh_cfg: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: the parents made for staging were kept when the staging folder itself could not be made (its
+    name, the cache folder's plus a prefix and a token, passes 255 bytes before the cache folder's does)."""
+    _, archive = packed
+    root = fresh_cfg.parents[1]
+    cfg = write_project(root, yaml.safe_load(fresh_cfg.read_text())["data"]["data_dir"],
+                        data={"cache_dir": f"new/deeper/{'c' * 240}"})
+    unpack = invoke(["unpack", archive, "--config", cfg], capsys)
+    assert unpack.code in (1, 2), unpack.text
+    assert "Traceback" not in unpack.text and len([x for x in unpack.text.splitlines() if "error" in x]) == 1
+    assert not (root / "new").exists()
+
+
 @pytest.mark.parametrize("cache_dir", ["new/tusz", "empty"], ids=["missing", "empty-folder"])
 def test_unpack_under_a_read_only_parent_is_one_line(cache_dir: str, small_tmpfs: Path, packed: tuple[Path, Path],
                                                      fresh_cfg: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -133,7 +133,7 @@ def test_cache_dir_below_a_file(corpus_copy: Path, make_project: Callable[..., P
     blocker = config.parent.parent / "blocker"
     blocker.write_text("")
     assert _build(config) == 1
-    assert f"cannot be created: {blocker} is a file" in capsys.readouterr().err
+    assert f"cannot be written: {blocker} is a file, not a folder; choose another path" in capsys.readouterr().err
 
 
 def test_unwritable_cache_dir(project: Path, corpus_copy: Path, make_project: Callable[..., Path],
@@ -144,8 +144,8 @@ def test_unwritable_cache_dir(project: Path, corpus_copy: Path, make_project: Ca
         parent.chmod(0o500)
         try:
             assert _build(project) == 1
-            assert f"error: cache_dir {parent / 'tusz'} is not writable ({parent} denies writing)" \
-                in capsys.readouterr().err
+            assert (f"error: cache_dir {parent / 'tusz'} cannot be written: {parent} is not writable by this user; "
+                    "fix the folder's permissions or write elsewhere") in capsys.readouterr().err
         finally:
             parent.chmod(0o700)
         return

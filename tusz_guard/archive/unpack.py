@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import os
 import secrets
 import shutil
@@ -18,6 +17,7 @@ from tusz_guard.archive.manifest import Manifest
 from tusz_guard.archive.scan import Progress, Scan, scan_archive
 from tusz_guard.archive.verify import ArchiveView, Expectation, summary
 from tusz_guard.atomic import fix_for
+from tusz_guard.cache.damage import file_sha256
 from tusz_guard.cache.space import free_space
 from tusz_guard.cache.store import ENTRY_FILES, INDEX_NAME, CacheStore, EntryMeta
 from tusz_guard.config import LoadedConfig
@@ -144,10 +144,12 @@ def unpack(archive: Path, cfg: LoadedConfig, judge: Judge, progress: Progress | 
     dest = destination(cfg)
     _check_destination(dest, cfg)
     staging = dest.parent / f"{STAGING_PREFIX}{dest.name}-{os.getpid()}-{secrets.token_hex(4)}"
+    made: list[Path] = []
     try:
         made = _make_parents(dest.parent)
         staging.mkdir()
     except OSError as exc:
+        _remove_empty(made)       # parents made for a staging folder that could not be (e.g. a name too long)
         raise destination_error(staging, exc) from None
     moved = False
     try:
@@ -277,17 +279,9 @@ def _merge(staged: CacheStore, store: CacheStore, expect: Expectation,
 def _same_entry(folder: Path, sink: StagingSink, key: str) -> bool:
     for name in ENTRY_FILES:
         want = sink.accepted.get(f"entries/{key}/{name}")
-        if want is None or not (folder / name).is_file() or _sha256(folder / name) != want:
+        if want is None or not (folder / name).is_file() or file_sha256(folder / name) != want:
             return False
     return True
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _touch(path: Path) -> None:

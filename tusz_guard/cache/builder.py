@@ -187,15 +187,12 @@ def _check_path(cache_dir: Path) -> None:
 
 
 def _check_writable(cache_dir: Path) -> None:
-    probe = cache_dir
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    if not probe.is_dir():
-        raise GuardError(f"cache_dir {cache_dir} cannot be created: {probe} is a file",
-                         hint="set data.cache_dir to a directory path", exit_code=1)
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise GuardError(f"cache_dir {cache_dir} is not writable ({probe} denies writing)",
-                         hint="fix its permissions or set data.cache_dir to a writable directory", exit_code=1)
+    """The probe config.paths uses for output_dir (atomic.folder_problem): a file in the way, or no write access."""
+    from tusz_guard.atomic import folder_problem
+
+    why = folder_problem(cache_dir)
+    if why is not None:
+        raise GuardError(f"cache_dir {cache_dir} cannot be written: {why}", exit_code=1)
 
 
 def ensure_meta(store: CacheStore, params: dict[str, Any], config: str, data_dir: Path,

@@ -13,13 +13,10 @@ from tusz_guard.checks.machine import RunSettings
 from tusz_guard.commands.common import SET_OPTION, TIME_LIMIT_OPTION, overrides
 from tusz_guard.errors import GuardError
 from tusz_guard.pipeline.foreign_config import load_any
-from tusz_guard.pipeline.launch import execute, find_config, resolve_program
+from tusz_guard.pipeline.launch import EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, execute, find_config, resolve_program
 from tusz_guard.progress import count_bar
 from tusz_guard.report import write_reports
 from tusz_guard.report.text import render_text
-
-EXIT_NOT_FOUND = 127          # the shell's codes for a command it cannot find or cannot execute
-EXIT_NOT_EXECUTABLE = 126
 
 
 @click.command("run", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})

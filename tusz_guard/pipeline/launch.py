@@ -46,6 +46,10 @@ def find_config(args: Sequence[str], cwd: Path) -> Path:
                      hint="name it with `tusz-guard run --config CONFIG -- ...`")
 
 
+EXIT_NOT_FOUND = 127          # the shell's codes for a command it cannot find or cannot execute
+EXIT_NOT_EXECUTABLE = 126
+
+
 def resolve_program(program: str, env: Mapping[str, str]) -> str | None:
     """The executable a command line would start (PATH from the command's own environment), or None."""
     return shutil.which(program, path=env.get("PATH", os.defpath))
@@ -56,7 +60,7 @@ def execute(args: Sequence[str], env: Mapping[str, str]) -> int:
     try:
         child = subprocess.Popen(list(args), env=dict(env))
     except OSError as exc:
-        raise GuardError(f"cannot start {args[0]}: {exc.strerror}", exit_code=126) from None   # the shell's code
+        raise GuardError(f"cannot start {args[0]}: {exc.strerror}", exit_code=EXIT_NOT_EXECUTABLE) from None
     previous = {sig: signal.signal(sig, lambda signum, _frame: child.send_signal(signum)) for sig in FORWARDED}
     try:
         code = child.wait()

@@ -9,7 +9,6 @@ copy.* checks in checks/copy_checks.py and run by the one engine.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections import Counter
@@ -18,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from tusz_guard.cache.damage import file_sha256
 from tusz_guard.cache.store import INDEX_NAME, INDEX_SCHEMA, META_NAME, CacheStore, EntryMeta, IndexFile
 from tusz_guard.errors import GuardError
 from tusz_guard.results import Outcome
@@ -153,12 +153,11 @@ def _unsummed(fs: Any, loc: Location, w: Want) -> tuple[Problem | None, int]:
 
 
 def local_sha256(path: Path) -> str:
-    """The sha256 of a local file (streamed)."""
-    try:
-        with open(path, "rb") as f:
-            return hashlib.file_digest(f, "sha256").hexdigest()
-    except OSError as exc:
-        raise GuardError(f"{path}: cannot read the local file ({exc.__class__.__name__})") from None
+    """The sha256 of a local file (streamed: cache/damage.file_sha256); GuardError when it cannot be read."""
+    digest = file_sha256(path)
+    if digest is None:
+        raise GuardError(f"{path}: cannot read the local file")
+    return digest
 
 
 # ---- the rules: pure functions of one CopyView (registered as checks in checks/copy_checks.py) ----------
