@@ -54,6 +54,16 @@ def test_each_recording_costs_one_header_read_and_one_annotation_read(uploaded: 
 
     monkeypatch.setattr(remote, "read_range", ranged)
     monkeypatch.setattr(remote, "list_files", lambda fs, loc: calls.append("list") or real_list(fs, loc))
+    import s3fs.core
+
+    api: list[str] = []         # what went to the server: every S3 call s3fs makes passes through _call_s3
+    real_call = s3fs.core.S3FileSystem._call_s3
+
+    async def counted(self, method, *args, **kwargs):
+        api.append(method if isinstance(method, str) else method.__name__)
+        return await real_call(self, method, *args, **kwargs)
+
+    monkeypatch.setattr(s3fs.core.S3FileSystem, "_call_s3", counted)
     doc = _inventory(capsys, make_project(tiny_corpus), "--set", f"data.data_dir={uploaded}")
     n = len(doc["recordings"])
     with_annotations = sum(r["reason"] != "no_annotations" and r["reason"] != "unreadable" for r in doc["recordings"])
@@ -61,7 +71,9 @@ def test_each_recording_costs_one_header_read_and_one_annotation_read(uploaded: 
     nonempty = sum(p.stat().st_size > 0 for p in (tiny_corpus / "edf").rglob("*.edf"))   # an empty object: no read
     assert n > nonempty > 0 and nonempty <= calls.count("header") <= nonempty + 2   # > 40 signals: a second read
     assert with_annotations <= calls.count("annotation") <= n
-    assert len(calls) == 1 + calls.count("header") + calls.count("annotation")    # nothing else (no stat, no HEAD)
+    # on the wire: listing pages and one GET per read, nothing else (no HEAD, no stat)
+    assert set(api) <= {"list_objects_v2", "get_object"}, sorted(set(api))
+    assert api.count("get_object") == calls.count("header") + calls.count("annotation"), api
 
 
 def test_check_judges_a_remote_corpus_as_the_local_one(uploaded: str, tiny_corpus: Path, make_project,
