@@ -11,10 +11,11 @@ from tusz_guard.checks.base import check, listing
 from tusz_guard.checks.snapshot import ConfigLoad, Snapshot
 from tusz_guard.config import LoadedConfig
 from tusz_guard.config.keys import get_dotted
+from tusz_guard.config.loader import resolve_path
 from tusz_guard.corpus.levels import level_problem
 from tusz_guard.errors import GuardError
 from tusz_guard.results import Outcome, Status, worst
-from tusz_guard.storage.location import Location, redact_urls, shown_path
+from tusz_guard.storage.location import redact_urls, shown_path
 
 
 def _get(raw: dict[str, Any], dotted: str) -> object:
@@ -88,13 +89,10 @@ def _path_problems(load: ConfigLoad, s: Snapshot) -> list[tuple[Status, str]]:
 
 def _env_path(value: str, root: Path) -> Path:
     """A cache path from an environment variable, resolved as data.cache_dir is (a URL: its stand-in)."""
-    if "://" in value:
-        try:
-            return Location.parse(value).stand_in
-        except GuardError:
-            return Path(value)
-    path = Path(value).expanduser()
-    return Path(os.path.normpath(path if path.is_absolute() else root / path))
+    try:
+        return resolve_path(root, value)
+    except GuardError:          # not a URL the storage layer can parse: compared as written (it differs anyway)
+        return Path(value)
 
 
 def _overlaps(a: Path, b: Path) -> bool:

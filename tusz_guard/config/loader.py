@@ -145,15 +145,22 @@ def _paths(config: Config, root: Path, shown: str, problems: list[ConfigError]) 
     return out
 
 
-def _resolve(root: Path, value: str, *, remote_ok: bool) -> Path:
-    if "://" in value:     # never joined to the project root: `s3://b/x` is not the folder <root>/s3:/b/x
+def resolve_path(root: Path, value: str) -> Path:
+    """A config path value as the loader resolves it (the one rule): a URL's stand-in (never joined to the project
+    root: `s3://b/x` is not the folder <root>/s3:/b/x), file:// its local path, else relative to the root."""
+    if "://" in value:
         loc = Location.parse(value)
-        if not loc.is_local and not remote_ok:
-            raise GuardError(f"{loc.shown} is a URL: training writes its results to a local folder",
-                             hint="give a local or mounted path; copy the results to the bucket afterwards")
         return loc.stand_in if not loc.is_local else Path(os.path.normpath(loc.path))
     p = Path(value).expanduser()
     return Path(os.path.normpath(p if p.is_absolute() else root / p))
+
+
+def _resolve(root: Path, value: str, *, remote_ok: bool) -> Path:
+    path = resolve_path(root, value)
+    if not remote_ok and Location.from_stand_in(path) is not None:
+        raise GuardError(f"{Location.parse(value).shown} is a URL: training writes its results to a local folder",
+                         hint="give a local or mounted path; copy the results to the bucket afterwards")
+    return path
 
 
 def read_yaml(path: Path, shown: str) -> dict[str, Any]:

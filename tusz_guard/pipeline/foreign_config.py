@@ -22,6 +22,7 @@ from tusz_guard.config.loader import (
     ConfigProblems,
     overridden,
     read_yaml,  # the project's one safe YAML reader (alias bomb guard)
+    resolve_path,
 )
 from tusz_guard.config.overrides import Override, mark
 from tusz_guard.config.schema import Config
@@ -264,5 +265,4 @@ def _resolve(root: Path, value: str) -> Path:
         from tusz_guard.storage.location import redact_url
         raise GuardError(f"{redact_url(value)} is a URL: a pipeline profile's corpus and cache paths must be local",
                          hint="sync them to a local or mounted path; prove a remote copy with `tusz-guard verify-copy`")
-    p = Path(value).expanduser()
-    return Path(os.path.normpath(p if p.is_absolute() else root / p))
+    return resolve_path(root, value)
