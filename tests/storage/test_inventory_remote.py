@@ -46,13 +46,19 @@ def test_each_recording_costs_one_header_read_and_one_annotation_read(uploaded: 
     from tusz_guard.corpus import remote
 
     calls: list[str] = []
-    real_range, real_list = remote.read_range, remote.list_files
+    real_range, real_list, real_listed = remote.read_range, remote.list_files, remote.read_listed
 
     def ranged(fs, loc, a, b):
         calls.append("annotation" if loc.name.endswith(".csv_bi") else "header")
         return real_range(fs, loc, a, b)
 
+    def listed(fs, loc, size):
+        if size:                                   # an empty object is b"" without a request
+            calls.append("annotation" if loc.name.endswith(".csv_bi") else "header")
+        return real_listed(fs, loc, size)
+
     monkeypatch.setattr(remote, "read_range", ranged)
+    monkeypatch.setattr(remote, "read_listed", listed)
     monkeypatch.setattr(remote, "list_files", lambda fs, loc: calls.append("list") or real_list(fs, loc))
     import s3fs.core
 

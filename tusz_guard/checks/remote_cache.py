@@ -37,7 +37,7 @@ from tusz_guard.cache.temps import is_marker
 from tusz_guard.checks.snapshot import CacheView, EntryFiles, EntryScan, summarise_entry, try_read
 from tusz_guard.errors import GuardError
 from tusz_guard.storage.location import Location
-from tusz_guard.storage.remote import filesystem, list_files, read_range, read_small
+from tusz_guard.storage.remote import filesystem, list_files, read_listed, read_small
 
 DEEP_WORKERS = 4        # entries read at once with --deep: memory is about this many entries' arrays
 
@@ -144,8 +144,7 @@ def scan_entry(fs: Any, loc: Location, key: str, listed: EntryFiles) -> EntrySca
 
 
 def _object(fs: Any, loc: Location, size: int | None) -> bytes:
-    """An object of listed size in one ranged GET (a whole-object GET costs s3fs a HEAD first)."""
-    data = read_range(fs, loc, 0, size) if size else None if size is None else b""
-    if data is None:
+    """An entry object of its listed size (one ranged GET); GuardError when the listing did not show it."""
+    if size is None:
         raise GuardError(f"{loc.shown} does not exist", hint="sync the entry again")
-    return data
+    return read_listed(fs, loc, size)

@@ -250,15 +250,14 @@ def build_ledger(cfg: LoadedConfig, progress: Callable[[int, int], None] | None 
     shown = cfg.display(data_dir)
     opened: ScanMemo | None = None
     if cfg.data_url is not None:
-        from tusz_guard.corpus.remote import WORKERS, RemoteCorpus
+        from tusz_guard.corpus.remote import RemoteCorpus
 
         corpus = RemoteCorpus.open(cfg.data_url)
-        workers = max(1, SETTINGS.workers) if SETTINGS.workers is not None else WORKERS
+        workers = scan_workers(None)
         files = corpus.edf_files()
 
         def inspect_one(rel: str, tp: TuszPath, role: Role | None) -> Recording:
-            pattern = _excluded_by(rel, rel.rsplit("/", 1)[-1].rsplit(".", 1)[0], cfg.config.data.exclude)
-            return _judge(rel, rel, tp, role, cfg, corpus.stat(rel), pattern, files=corpus)
+            return _judge(rel, rel, tp, role, cfg, corpus.stat(rel), _pattern(rel, cfg), files=corpus)
     else:
         if not data_dir.is_dir():
             raise GuardError(f"data_dir {data_dir} does not exist", hint=f"set data.data_dir in "
@@ -311,14 +310,17 @@ SLOW_STAT_S = 0.001         # a local disk answers a stat in ~5 us; a network or
 THREADS_ON_SLOW_MOUNTS = 32
 
 
-def scan_workers(data_dir: Path) -> int:
-    """--scan-workers when given, else a quick probe: one at a time on a local disk, 32 where a stat is slow.
+def scan_workers(data_dir: Path | None) -> int:
+    """--scan-workers when given, else 32 on object storage (data_dir None) and, after a quick probe, where a stat
+    is slow; one at a time on a local disk.
 
     Threads, not processes: on a local disk the scan is CPU-bound Python (a thread pool only adds contention),
     on a slow mount it waits on round trips, which threads overlap without pickling a row per recording.
     """
     if SETTINGS.workers is not None:
         return max(1, SETTINGS.workers)
+    if data_dir is None:           # every read is a round trip
+        return THREADS_ON_SLOW_MOUNTS
     return THREADS_ON_SLOW_MOUNTS if _stat_latency(os.fspath(data_dir)) > SLOW_STAT_S else 1
 
 
@@ -396,7 +398,7 @@ def _inspect(path: str, rel: str, tp: TuszPath, role: Role | None, cfg: LoadedCo
         st: os.stat_result | None = os.stat(path)
     except OSError:                 # a dangling or looping symlink: read_header below says why, as unreadable
         st = None
-    pattern = _excluded_by(rel, rel.rsplit("/", 1)[-1].rsplit(".", 1)[0], cfg.config.data.exclude)
+    pattern = _pattern(rel, cfg)
     if memo is None or st is None or pattern is not None:
         return _judge(path, rel, tp, role, cfg, st, pattern)
     try:
@@ -488,6 +490,11 @@ def _decide(path: str, rec: Recording, cfg: LoadedConfig, ann_st: FileStat | Non
     if rec.n_samples < length:
         return rec, "too_short", f"{rec.duration_s:g} s is shorter than one {cfg.config.windows.length_s:g} s window"
     return rec, None, ""
+
+
+def _pattern(rel: str, cfg: LoadedConfig) -> str | None:
+    """The data.exclude pattern that names the recording at `rel`, if any."""
+    return _excluded_by(rel, rel.rsplit("/", 1)[-1].rsplit(".", 1)[0], cfg.config.data.exclude)
 
 
 def _excluded_by(rel: str, stem: str, patterns: tuple[str, ...]) -> str | None:

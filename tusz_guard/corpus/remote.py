@@ -14,18 +14,17 @@ from typing import Any, NamedTuple
 
 from tusz_guard.corpus.annotations import AnnotationError, AnnotationFile, AnnotationKind, parse_annotation_bytes
 from tusz_guard.corpus.edf import HEAD_READ, EdfError, EdfHeader, header_from_reads
+from tusz_guard.corpus.ledger import MTIME_UNKNOWN
 from tusz_guard.errors import GuardError
 from tusz_guard.storage.location import Location
-from tusz_guard.storage.remote import StorageError, filesystem, list_files, read_range
-
-WORKERS = 32          # requests in flight (--scan-workers overrides): as on a slow mount
+from tusz_guard.storage.remote import StorageError, filesystem, list_files, read_listed, read_range
 
 
 class ObjectStat(NamedTuple):
-    """What the ledger records of a file's identity: an object's size; no mtime survives an upload (0)."""
+    """What the ledger records of a file's identity: an object's size; no mtime survives an upload."""
 
     st_size: int
-    st_mtime_ns: int = 0
+    st_mtime_ns: int = MTIME_UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -73,8 +72,8 @@ class RemoteCorpus:
         size = self.sizes.get(rel)
         if size is None:
             raise AnnotationError(loc.shown, "missing file")
-        try:       # a ranged GET of the listed size: a plain GET of a whole object costs s3fs a HEAD first
-            raw = read_range(self.fs, loc, 0, size) if size else b""
+        try:
+            raw = read_listed(self.fs, loc, size)
         except GuardError as exc:
             _raise_if_the_stores(exc)
             raise AnnotationError(loc.shown, f"cannot read: {exc.message}") from None

@@ -112,6 +112,11 @@ def read_range(fs: Any, loc: Location, start: int, end: int) -> bytes:
         return bytes(fs.cat_file(fs_path(fs, loc), start=start, end=end))
 
 
+def read_listed(fs: Any, loc: Location, size: int) -> bytes:
+    """A whole object of the size its listing gave, in one ranged GET (a plain GET costs s3fs a HEAD first)."""
+    return read_range(fs, loc, 0, size) if size else b""
+
+
 def stat_size(fs: Any, loc: Location) -> int | None:
     """An object's size, None when it does not exist."""
     with storage_errors(loc, "stat"):
