@@ -53,7 +53,6 @@ LOCAL_CACHE_COMMANDS = {
              "prove the remote cache with `tusz-guard verify-copy --self URL`"),
     "unpack": ("extracts into a local cache", "give --config a config whose data.cache_dir is a local folder"),
     "train": ("reads its batches from a local cache", f"sync the cache to a local or mounted path; {VERIFY_FIX}"),
-    "stamp": ("writes a stamp into a local cache", "stamp the local cache before syncing it"),
     "verify-copy": ("compares a copy with the local cache it was made from",
                     "give a config whose data.cache_dir is the local original, or check the copy by itself with "
                     "`tusz-guard verify-copy --self URL`"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from tusz_guard.commands.common import CONFIG_ARG, refuse_remote
+from tusz_guard.commands.common import CONFIG_ARG
 from tusz_guard.errors import GuardError
 from tusz_guard.pipeline.foreign_config import ForeignConfig, load_any
 from tusz_guard.pipeline.stamp import write_stamp
@@ -21,8 +21,7 @@ def command(config: str) -> int:
     Example:
       tusz-guard stamp configs/local/train.yaml
     """
-    cfg = load_any(config)
-    refuse_remote(cfg, "stamp")
+    cfg = load_any(config)        # a profile's paths are local by the profile's own rule (a URL is a config error)
     if not isinstance(cfg, ForeignConfig):
         raise GuardError(f"{config} is a tusz-guard config: its cache records its own fingerprint",
                          hint="stamp is for the configs a [pipeline] profile in tusz-guard.toml names")
