@@ -395,6 +395,24 @@ def test_rebuild_damaged_repairs_what_integrity_reports(damage: object, project:
     assert invoke(check(project, "--deep", "--select", "cache.integrity"), capsys).code == 0
 
 
+def test_an_entry_check_blocks_by_its_sizes_is_damaged_to_build_cache_too(project: Path,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression: check's size rule (the .npy header plus exactly the recorded shape) and build-cache's (the
+    recorded size only) differed, so an entry check blocked stayed 'current' to build-cache; one rule now."""
+    from tests.checks.conftest import edit_entry
+    from tusz_guard.cache.store import CacheStore
+
+    store = CacheStore(cache_of(project))
+    key = sorted(store.read_index_file().entries)[0]                   # type: ignore[union-attr]
+    meta = store.read_entry_meta(key)
+    edit_entry(cache_of(project), key, n_samples=meta.n_samples - 8)   # the files keep their recorded sizes
+    failed(invoke(check(project, "--select", "cache.integrity"), capsys), "labels.npy is",
+           codes=frozenset({1}))
+    outcome = invoke(["build-cache", project, "--workers", "1"], capsys)
+    assert outcome.code == 0 and f"{key}: " in outcome.text and "replaced 1" in outcome.text, outcome.text
+    assert invoke(check(project, "--select", "cache.integrity"), capsys).code == 0
+
+
 def test_rebuild_key_replaces_an_entry_with_unreadable_meta(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     entry = an_entry(project)
     (entry / "meta.json").write_text("{not json")

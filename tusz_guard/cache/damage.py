@@ -22,9 +22,32 @@ _KINDS = ((stat.S_ISFIFO, "FIFO"), (stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a
           (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
 
 
+NPY_HEADER_MAX = 65536        # a .npy header is a multiple of 16 bytes, far below this
+
+
+def size_problems(meta: EntryMeta, signal_size: int | None, labels_size: int | None) -> list[str]:
+    """The arrays' sizes against the record (the one rule of check's cache.integrity and build-cache's scan): the
+    recorded size, and a .npy header plus exactly the recorded shape's bytes."""
+    item = 2 if meta.dtype == "float16" else 4
+    out = []
+    if signal_size != meta.signal_bytes or not _npy_header_ok(signal_size, meta.n_channels * meta.n_samples * item):
+        out.append(f"signal.npy is {signal_size or 0:,} bytes, not a ({meta.n_channels}, {meta.n_samples:,}) "
+                   f"{meta.dtype} array of the recorded {meta.signal_bytes:,} bytes")
+    if labels_size != meta.labels_bytes or not _npy_header_ok(labels_size, meta.n_samples):
+        out.append(f"labels.npy is {labels_size or 0:,} bytes, not a ({meta.n_samples:,},) uint8 mask")
+    return out
+
+
+def _npy_header_ok(size: int | None, payload: int) -> bool:
+    header = (size or 0) - payload
+    return 0 < header <= NPY_HEADER_MAX and header % 16 == 0
+
+
 def file_damage(store: CacheStore, key: str, meta: EntryMeta) -> str | None:
-    """What one lstat per array shows wrong with entries/<key>: missing, not a regular file, not the recorded size."""
-    for path, want in ((store.signal_path(key), meta.signal_bytes), (store.labels_path(key), meta.labels_bytes)):
+    """What one lstat per array shows wrong with entries/<key>: missing, not a regular file, or sizes that break
+    size_problems."""
+    sizes = []
+    for path in (store.signal_path(key), store.labels_path(key)):
         shown = f"entries/{key}/{path.name}"
         try:
             st = os.lstat(path)
@@ -35,9 +58,9 @@ def file_damage(store: CacheStore, key: str, meta: EntryMeta) -> str | None:
         if not stat.S_ISREG(st.st_mode):
             kind = next((word for test, word in _KINDS if test(st.st_mode)), "special")
             return f"{shown} is not a regular file ({kind})"
-        if st.st_size != want:
-            return f"{shown} is {st.st_size:,} bytes, the record says {want:,}"
-    return None
+        sizes.append(st.st_size)
+    problems = size_problems(meta, sizes[0], sizes[1])
+    return f"entries/{key}/{problems[0]}" if problems else None
 
 
 def file_sha256(path: Path) -> str | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tusz_guard.cache.damage import sum_problems
+from tusz_guard.cache.damage import size_problems, sum_problems
 from tusz_guard.cache.fingerprint import diff_params, fingerprint_params
 from tusz_guard.cache.index_rules import IndexFacts, index_problems
 from tusz_guard.cache.space import MARGIN, human, space_needed, verdict
@@ -15,7 +15,6 @@ from tusz_guard.corpus.channels import CHANNELS_10_20
 from tusz_guard.corpus.ledger import ROLES, TRAINING_ROLES, Recording
 from tusz_guard.results import Outcome, Status, worst
 
-NPY_HEADER_MAX = 65536
 REMOTE_FRESHNESS = ("not checked: newer than each entry (mtimes do not survive an upload: upload order is not "
                     "build order)")
 CLIP_EPS = 1e-3
@@ -200,11 +199,6 @@ def cache_index(s: Snapshot) -> Outcome:
     return Outcome("pass", f"index.json lists exactly the {len(c.files):,} complete entries{fresh}", details)
 
 
-def _npy_header_ok(size: int | None, payload: int) -> bool:
-    header = (size or 0) - payload
-    return 0 < header <= NPY_HEADER_MAX and header % 16 == 0
-
-
 def _entry_problems(s: Snapshot, key: str, rec: Recording | None) -> list[str]:
     c = s.cache
     assert c is not None
@@ -218,12 +212,7 @@ def _entry_problems(s: Snapshot, key: str, rec: Recording | None) -> list[str]:
         out.append(f"{e.n_samples:,} samples, the header says {rec.n_samples:,} ({rec.duration_s:g} s at "
                    f"{pre.sampling_rate} Hz)")
     if files is not None:
-        item = 2 if e.dtype == "float16" else 4
-        if files.signal_size != e.signal_bytes or not _npy_header_ok(files.signal_size, e.n_channels * e.n_samples * item):
-            out.append(f"signal.npy is {files.signal_size or 0:,} bytes, not a ({e.n_channels}, {e.n_samples:,}) "
-                       f"{e.dtype} array of the recorded {e.signal_bytes:,} bytes")
-        if files.labels_size != e.labels_bytes or not _npy_header_ok(files.labels_size, e.n_samples):
-            out.append(f"labels.npy is {files.labels_size or 0:,} bytes, not a ({e.n_samples:,},) uint8 mask")
+        out += size_problems(e, files.signal_size, files.labels_size)
     out += _value_problems(s, key)
     out += _sum_problems(e, (c.scans or {}).get(key))
     return out
