@@ -89,4 +89,13 @@ def test_a_local_path_is_no_stand_in(path: Path) -> None:
 
 def test_secrets_of_a_url_are_its_password_and_query() -> None:
     loc = Location.parse("ftp://me:pa55word@host/x?sig=abc&se=1")
-    assert loc.secrets == ("pa55word", "sig=abc&se=1") and Location.parse("s3://b/x").secrets == ()
+    assert loc.secrets == ("pa55word", "sig=abc&se=1", "abc", "1") and Location.parse("s3://b/x").secrets == ()
+
+
+def test_a_single_echoed_query_value_is_redacted() -> None:
+    """A storage library may echo one parameter of the query (a signature), not the whole string."""
+    from tusz_guard.storage.remote import redact
+
+    loc = Location.parse("az://box/cache?sv=2024&sig=Zm9vYmFyc2VjcmV0")
+    assert redact("request failed: Signature=Zm9vYmFyc2VjcmV0 rejected", loc.secrets) == \
+        "request failed: Signature=*** rejected"

@@ -89,7 +89,9 @@ class Location:
         if userinfo and ":" in userinfo.group(0):
             found.append(userinfo.group(0)[len(userinfo["user"]) + 1:-1])
         if "?" in self.path:
-            found.append(self.path.split("?", 1)[1])
+            query = self.path.split("?", 1)[1]
+            found.append(query)                  # and each value: a library may echo one (X-Amz-Signature=...)
+            found += [part.split("=", 1)[1] for part in query.split("&") if "=" in part]
         return tuple(f for f in found if f)
 
     @property
