@@ -562,14 +562,28 @@ def test_killed_worker_is_one_line(tiny_clean_corpus: Path, tmp_path: Path) -> N
             time.sleep(0.05)
             workers = _descendants(proc.pid) - set(_children(proc.pid))     # grandchildren: the workers
         assert workers, "the pool never started"
-        os.kill(min(workers), signal.SIGKILL)          # what the out-of-memory killer does
-        out, err = proc.communicate(timeout=120)
+        # hold every worker first: a fast machine could otherwise finish the few entries before the kill lands
+        held = [w for w in workers if _signal(w, signal.SIGSTOP)]
+        assert held, "the workers exited before they could be held"
+        os.kill(min(held), signal.SIGKILL)             # what the out-of-memory killer does
+        for w in held:
+            _signal(w, signal.SIGCONT)
+        out, err = proc.communicate(timeout=300)       # generous: a loaded CI host is slow, a hang never ends
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 1, out + err
     assert "Traceback" not in out + err and "internal error" not in err
     assert "a worker was killed while building" in err and "entries built" in err and "rerun build-cache" in err
+
+
+def _signal(pid: int, sig: int) -> bool:
+    """Send sig to pid; False when it has exited meanwhile."""
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _children(pid: int) -> list[int]:
