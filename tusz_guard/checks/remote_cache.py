@@ -31,10 +31,9 @@ from tusz_guard.cache.store import (
     array_from_bytes,
     index_from_json,
     json_from_bytes,
-    reconcile,
 )
 from tusz_guard.cache.temps import is_marker
-from tusz_guard.checks.snapshot import CacheView, EntryFiles, EntryScan, summarise_entry, try_read
+from tusz_guard.checks.snapshot import CacheView, EntryFiles, EntryScan, summarise_entry, try_read, usable_entries
 from tusz_guard.errors import GuardError
 from tusz_guard.storage.location import Location
 from tusz_guard.storage.remote import filesystem, list_files, read_listed, read_small
@@ -58,8 +57,7 @@ def read_remote_cache(loc: Location, root: Path, shown: str, *, deep: bool = Fal
     index_file = try_read(lambda: _index(fs, loc) if INDEX_NAME in found else None, errors)
     files, temp, foreign = classify(found)
     index = None if index_file is None else index_file.entries
-    unindexed = {k: try_read(lambda k=k: entry_meta(fs, loc, k), errors) for k in files if k not in (index or {})}
-    usable = reconcile(index, sorted(k for k in files if unindexed.get(k, True) is not None), unindexed.__getitem__)
+    usable = usable_entries(index, files, lambda k: entry_meta(fs, loc, k), errors)
     view = replace(base, exists=META_NAME in found, dir_exists=True, meta=meta, index=index, usable=usable,
                    index_fingerprint=None if index_file is None else index_file.fingerprint, files=files,
                    temp=temp, foreign=foreign, errors=tuple(errors))

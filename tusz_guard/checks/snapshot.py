@@ -5,6 +5,7 @@ Everything that touches the disk for `check` lives here; the checks themselves a
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
@@ -272,6 +273,14 @@ def _sibling_cache_dirs(snap: Snapshot) -> list[Path]:
     return sorted(found)
 
 
+def usable_entries(index: dict[str, EntryMeta] | None, files: Iterable[str], read_meta: Callable[[str], EntryMeta],
+                   errors: list[str]) -> dict[str, EntryMeta]:
+    """What a cache holds (store.reconcile) from its index, its entry listing and each unindexed entry's meta.json,
+    read by `read_meta` (a local file or an object); an unreadable one costs that entry only (named in errors)."""
+    unindexed = {k: try_read(lambda k=k: read_meta(k), errors) for k in files if k not in (index or {})}
+    return reconcile(index, sorted(k for k in files if unindexed.get(k, True) is not None), unindexed.__getitem__)
+
+
 def read_cache(root: Path, shown: str, *, deep: bool = False, used_by: tuple[str, ...] = (),
                url: Location | None = None) -> CacheView:
     """Metadata, index and the entry listing of one cache directory (entry contents only with deep); with `url`
@@ -285,9 +294,7 @@ def read_cache(root: Path, shown: str, *, deep: bool = False, used_by: tuple[str
     index_file = try_read(store.read_index_file, errors)
     files, foreign = _list_entries(store)
     index = None if index_file is None else index_file.entries
-    # an unreadable meta.json of an unindexed entry costs that entry only (named in errors), not the cache
-    unindexed = {k: try_read(lambda k=k: store.read_entry_meta(k), errors) for k in files if k not in (index or {})}
-    usable = reconcile(index, sorted(k for k in files if unindexed.get(k, True) is not None), unindexed.__getitem__)
+    usable = usable_entries(index, files, store.read_entry_meta, errors)
     root_foreign = [n for n in _names(root) if n not in ROOT_FILES and not n.startswith(TEMP_PREFIX)]
     view = CacheView(
         root=root, shown=shown, exists=store.exists(), dir_exists=_is_dir(root), meta=meta,
