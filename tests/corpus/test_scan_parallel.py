@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pytest
 
@@ -37,8 +37,10 @@ def test_progress_counts_up_in_order_with_workers(tiny_corpus: Path, make_projec
 def test_workers_from_the_probe(tiny_corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = tiny_corpus / "edf"
     assert scan_workers(data) == 1                          # a local disk answers in microseconds
-    monkeypatch.setattr(ledger_mod, "_stat_latency", lambda root: 0.02)
-    assert scan_workers(data) == ledger_mod.THREADS_ON_SLOW_MOUNTS
+    for latency, threads in ((0.002, 32), (0.01, 67), (0.02, 128), (0.7, 128)):   # enough to hide the wait
+        monkeypatch.setattr(ledger_mod, "_stat_latency", lambda root, s=latency: s)
+        assert scan_workers(data) == threads
+    assert scan_workers(None) == 32                           # object storage: its clients' own pool
     memo.SETTINGS.workers = 0                                # --scan-workers 0: one at a time, whatever the probe
     assert scan_workers(data) == 1
     memo.SETTINGS.workers = 5
@@ -73,3 +75,80 @@ def test_parallel_scans_fill_and_use_the_memo(corpus_copy: Path, make_project: C
     monkeypatch.setattr(ledger_mod, "_decide", real)
     memo.SETTINGS.memo, memo.SETTINGS.workers = False, 1
     assert build_ledger(cfg) == first
+
+
+# ---- cold local scans parse in a process pool (corpus/parse_pool.py) ----------------------------------------
+@pytest.mark.parametrize("fork", [True, False], ids=["fork", "forkserver"])
+def test_process_pool_scan_equals_serial_scan(tiny_corpus: Path, make_project: Callable[..., Path],
+                                              monkeypatch: pytest.MonkeyPatch, fork: bool) -> None:
+    from tusz_guard.corpus import parse_pool
+
+    cfg = load_config(make_project(tiny_corpus, data={"split_policy": "holdout"}))
+    memo.SETTINGS.memo = False
+    memo.SETTINGS.workers = 1
+    serial = build_ledger(cfg)
+    memo.SETTINGS.workers = None                        # auto: a local disk, so processes for many misses
+    monkeypatch.setattr(parse_pool, "MIN_MISSES", 1)
+    monkeypatch.setattr(parse_pool, "CHUNK", 3)         # several chunks, finishing in any order
+    monkeypatch.setattr(parse_pool, "_can_fork", lambda: fork)
+    used: list[int] = []
+    real = parse_pool.judge_in_processes
+
+    def counted(m: Any, c: Any, n: int, j: Any = None) -> Any:
+        used.append(n)
+        return real(m, c, n, j)
+
+    monkeypatch.setattr(parse_pool, "judge_in_processes", counted)
+    monkeypatch.setattr(parse_pool, "MAX_PROCESSES", 2)      # whatever the machine's CPU count
+    monkeypatch.setattr(parse_pool, "processes_for", lambda misses: 2 if misses else 1)
+    ticks: list[tuple[int, int]] = []
+    pooled = build_ledger(cfg, lambda done, total: ticks.append((done, total)))
+    assert used == [2]                                  # the pool really ran, with two processes
+    assert pooled == serial
+    assert [r.path for r in pooled.recordings] == [r.path for r in serial.recordings]
+    assert ticks[-1] == (len(serial.recordings), len(serial.recordings))
+    assert [d for d, _ in ticks] == sorted(d for d, _ in ticks)
+
+
+def test_process_pool_fills_the_memo(corpus_copy: Path, make_project: Callable[..., Path],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from tusz_guard.corpus import parse_pool
+
+    monkeypatch.setattr(memo, "RACY_MARGIN_NS", 10_000_000)
+    monkeypatch.setattr(parse_pool, "MIN_MISSES", 1)
+    cfg = load_config(make_project(corpus_copy))
+    time.sleep(0.03)
+    first = build_ledger(cfg)                                   # rows judged by workers, stored by this process
+    monkeypatch.setattr(ledger_mod, "_decide", lambda *a: pytest.fail("parsed again"))
+    monkeypatch.setattr(parse_pool, "judge_in_processes", lambda *a: pytest.fail("a pool for a warm scan"))
+    assert build_ledger(cfg) == first
+
+
+def test_a_dead_scan_worker_costs_speed_not_the_scan(tiny_corpus: Path, make_project: Callable[..., Path],
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    from tusz_guard.corpus import parse_pool
+
+    cfg = load_config(make_project(tiny_corpus))
+    memo.SETTINGS.memo = False
+    memo.SETTINGS.workers = 1
+    serial = build_ledger(cfg)
+    memo.SETTINGS.workers = None
+    monkeypatch.setattr(parse_pool, "MIN_MISSES", 1)
+    monkeypatch.setattr(parse_pool, "CHUNK", 2)
+    monkeypatch.setattr(parse_pool, "_can_fork", lambda: True)  # the forked workers inherit the patch below
+    parent, real = os.getpid(), ledger_mod.judge_row
+    victim = serial.recordings[len(serial.recordings) // 2].path
+
+    def judge_row(miss: object, c: object) -> object:
+        if os.getpid() != parent and miss[1] == victim:         # type: ignore[index]
+            os._exit(9)                                         # as the out-of-memory killer would
+        return real(miss, c)                                    # type: ignore[arg-type]
+
+    monkeypatch.setattr(ledger_mod, "judge_row", judge_row)
+    assert build_ledger(cfg) == serial
+    assert "a scan worker process died" in capsys.readouterr().err

@@ -33,7 +33,7 @@ NO_MEMO = click.option("--no-memo", is_flag=True, expose_value=False, callback=_
 SCAN_WORKERS = click.option("--scan-workers", type=click.IntRange(min=0), default=None, expose_value=False,
                             callback=_scan_setting, metavar="N",
                             help="Files inspected at once by the corpus scan (0 or 1: one at a time; default: "
-                                 "chosen from a latency probe, 32 on slow mounts).")
+                                 "chosen from a latency probe: 32-128 on slow mounts, by their latency).")
 
 
 def echo_paths(cfg: LoadedConfig, *, err: bool = False) -> None:

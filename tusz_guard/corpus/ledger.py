@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields, replace
 from functools import cached_property, lru_cache
 from itertools import islice
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, cast
 
 from tusz_guard.config import LoadedConfig
 from tusz_guard.corpus.annotations import (
@@ -249,6 +249,7 @@ def build_ledger(cfg: LoadedConfig, progress: Callable[[int, int], None] | None 
     data_dir = cfg.data_dir
     shown = cfg.display(data_dir)
     opened: ScanMemo | None = None
+    inspect_all: Callable[[list[tuple[str, TuszPath]], dict[str, Role | None]], list[Recording]] | None = None
     if cfg.data_url is not None:
         from tusz_guard.corpus.remote import RemoteCorpus
 
@@ -270,6 +271,9 @@ def build_ledger(cfg: LoadedConfig, progress: Callable[[int, int], None] | None 
 
         def inspect_one(rel: str, tp: TuszPath, role: Role | None) -> Recording:
             return _inspect(os.path.join(root, rel), rel, tp, role, cfg, memo)
+
+        def inspect_all(items: list[tuple[str, TuszPath]], roles: dict[str, Role | None]) -> list[Recording]:
+            return _inspect_local(items, roles, root, cfg, memo, progress)
     if not files:
         raise GuardError(f"data_dir {shown} holds no .edf files",
                          hint="data.data_dir must be the parent of train/ dev/ eval/")
@@ -288,11 +292,14 @@ def build_ledger(cfg: LoadedConfig, progress: Callable[[int, int], None] | None 
         def inspect(item: tuple[str, TuszPath]) -> Recording:
             return inspect_one(item[0], item[1], roles[item[0]])
 
-        rows = []
-        for i, rec in enumerate(pool.map(inspect, parsed) if pool is not None else map(inspect, parsed), 1):
-            rows.append(rec)        # in path order whatever finished first: the ledger does not depend on workers
-            if progress is not None and (i % 250 == 0 or i == len(parsed)):
-                progress(i, len(parsed))
+        if pool is None and inspect_all is not None and SETTINGS.workers is None:   # a local disk, nothing forced
+            rows = inspect_all(parsed, roles)
+        else:
+            rows = []
+            for i, rec in enumerate(pool.map(inspect, parsed) if pool is not None else map(inspect, parsed), 1):
+                rows.append(rec)    # in path order whatever finished first: the ledger does not depend on workers
+                if progress is not None and (i % 250 == 0 or i == len(parsed)):
+                    progress(i, len(parsed))
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -307,21 +314,31 @@ def build_ledger(cfg: LoadedConfig, progress: Callable[[int, int], None] | None 
 
 PROBE_FILES = 8
 SLOW_STAT_S = 0.001         # a local disk answers a stat in ~5 us; a network or bucket mount in 1-700 ms
-THREADS_ON_SLOW_MOUNTS = 32
+THREADS_ON_SLOW_MOUNTS = 32     # the fewest in flight on a slow mount, and the count on object storage
+MAX_THREADS = 128
+CPU_PER_OPERATION_S = 0.00015   # this process's own CPU per stat or listing (Python, measured on a 2-core VM)
 
 
 def scan_workers(data_dir: Path | None) -> int:
-    """--scan-workers when given, else 32 on object storage (data_dir None) and, after a quick probe, where a stat
-    is slow; one at a time on a local disk.
+    """--scan-workers when given, else 32 on object storage (data_dir None) and, after a quick probe, on a slow
+    mount enough to hide its latency (threads_for); one at a time on a local disk (cold scans parse in
+    processes there: corpus/parse_pool.py).
 
-    Threads, not processes: on a local disk the scan is CPU-bound Python (a thread pool only adds contention),
-    on a slow mount it waits on round trips, which threads overlap without pickling a row per recording.
+    Threads on slow mounts: the scan waits on round trips, which threads overlap without pickling a row per recording.
     """
     if SETTINGS.workers is not None:
         return max(1, SETTINGS.workers)
     if data_dir is None:           # every read is a round trip
         return THREADS_ON_SLOW_MOUNTS
-    return THREADS_ON_SLOW_MOUNTS if _stat_latency(os.fspath(data_dir)) > SLOW_STAT_S else 1
+    latency = _stat_latency(os.fspath(data_dir))
+    return threads_for(latency) if latency > SLOW_STAT_S else 1
+
+
+def threads_for(latency_s: float) -> int:
+    """Operations in flight on a mount answering in latency_s: enough that the scan is bound by this process's CPU,
+    not by waiting (latency / CPU per operation, Little's law), between 32 and 128. 20 ms: 128 (fsspec itself
+    gathers up to 1,280 metadata requests at once)."""
+    return max(THREADS_ON_SLOW_MOUNTS, min(MAX_THREADS, round(latency_s / CPU_PER_OPERATION_S)))
 
 
 def _stat_latency(root: str) -> float:
@@ -391,16 +408,62 @@ def holdout_patients(patients: list[str], share: float, seed: int) -> list[str]:
     return sorted(order[:n_val])
 
 
+def _inspect_local(parsed: list[tuple[str, TuszPath]], roles: dict[str, Role | None], root: str,
+                   cfg: LoadedConfig, memo: ScanMemo | None,
+                   progress: Callable[[int, int], None] | None) -> list[Recording]:
+    """Every recording of a local corpus: stats and memo here, the misses parsed in a process pool when there are
+    many (corpus/parse_pool.py), else here; in path order either way."""
+    from tusz_guard.corpus.parse_pool import judge_in_processes, prepare, processes_for
+
+    total = len(parsed)
+    unknown = total if memo is None else sum(1 for rel, _ in parsed if not memo.knows(rel))
+    prepare(unknown)         # where a fork server will be needed, its imports overlap the stats below
+    found = [_lookup(os.path.join(root, rel), rel, tp, roles[rel], cfg, memo) for rel, tp in parsed]
+    misses = [i for i, f in enumerate(found) if not isinstance(f, Recording)]
+    done = total - len(misses)
+    last = [0]
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None and (done - last[0] >= 250 or done == total):
+            last[0] = done
+            progress(done, total)
+
+    processes = processes_for(len(misses))
+    todo = [cast(Miss, found[i]) for i in misses]
+    rows = judge_in_processes(todo, cfg, processes, tick) if processes > 1 else [None] * len(todo)
+    for i, miss, row in zip(misses, todo, rows, strict=True):
+        found[i] = _judge_miss(miss, cfg, memo, row)
+        if row is None:
+            tick(1)
+    if progress is not None and last[0] != total:
+        progress(total, total)
+    return found        # type: ignore[return-value]
+
+
+# A recording the memo could not answer: what _judge needs (its stats already made) and the memo key to store under.
+Miss = tuple[str, str, TuszPath, "Role | None", "os.stat_result | None", "str | None", "os.stat_result | None",
+             "EntryKey | None"]
+
+
 def _inspect(path: str, rel: str, tp: TuszPath, role: Role | None, cfg: LoadedConfig,
              memo: ScanMemo | None = None) -> Recording:
     """The recording's row: from the memo when neither the EDF nor its annotation file changed, else judged."""
+    found = _lookup(path, rel, tp, role, cfg, memo)
+    return found if isinstance(found, Recording) else _judge_miss(found, cfg, memo)
+
+
+def _lookup(path: str, rel: str, tp: TuszPath, role: Role | None, cfg: LoadedConfig,
+            memo: ScanMemo | None) -> Recording | Miss:
+    """The memoised row when the stats of the EDF and its annotation file still match, else what judging needs."""
     try:
         st: os.stat_result | None = os.stat(path)
     except OSError:                 # a dangling or looping symlink: read_header below says why, as unreadable
         st = None
     pattern = _pattern(rel, cfg)
     if memo is None or st is None or pattern is not None:
-        return _judge(path, rel, tp, role, cfg, st, pattern)
+        return (path, rel, tp, role, st, pattern, None, None)
     try:
         ann_st: os.stat_result | None = os.stat(companion(path, cfg.config.data.annotations))
     except OSError:
@@ -412,8 +475,25 @@ def _inspect(path: str, rel: str, tp: TuszPath, role: Role | None, cfg: LoadedCo
             return _from_row(row)
         except (TypeError, ValueError, IndexError):      # a damaged entry: judge it again
             pass
-    rec = _judge(path, rel, tp, role, cfg, st, None, ann_st)
-    memo.store(rel, key, _to_row(rec))
+    return (path, rel, tp, role, st, None, ann_st, key)
+
+
+def judge_row(miss: Miss, cfg: LoadedConfig) -> tuple[object, ...]:
+    """A miss judged, as a memo row (plain values: what a process pool worker sends back)."""
+    return _to_row(_judge_one(miss, cfg))
+
+
+def _judge_one(miss: Miss, cfg: LoadedConfig) -> Recording:
+    path, rel, tp, role, st, pattern, ann_st, _ = miss
+    return _judge(path, rel, tp, role, cfg, st, pattern, ann_st)
+
+
+def _judge_miss(miss: Miss, cfg: LoadedConfig, memo: ScanMemo | None, row: tuple[object, ...] | None = None) -> Recording:
+    """The recording of a miss (judged here, or `row` as a worker judged it), remembered in the memo."""
+    rec = _judge_one(miss, cfg) if row is None else _from_row(row)
+    key = miss[7]
+    if memo is not None and key is not None:
+        memo.store(miss[1], key, _to_row(rec) if row is None else row)
     return rec
 
 

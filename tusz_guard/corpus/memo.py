@@ -101,6 +101,10 @@ class ScanMemo:
             return cls(None, identity, {})
         return cls(path, identity, _load(path, identity))
 
+    def knows(self, rel: str) -> bool:
+        """Whether the memo holds a row for rel at all (its key may no longer match)."""
+        return rel in self._old
+
     def lookup(self, rel: str, key: EntryKey) -> tuple[Any, ...] | None:
         """The memoised row of rel when its key still matches, else None."""
         entry = self._old.get(rel)
