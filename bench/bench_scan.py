@@ -2,6 +2,8 @@
 
 Variants, run in turn each round (paired: the machine's load drifts alike for all of them), whole processes:
   floor   stat + header bytes + both annotation files of every recording, no parsing (bench/scan_floor.py)
+  stat    the floor of a memoised scan: every folder listed and every file lstat'ed, corpus and cache entries
+          (scan_floor.py --stat-only): what any memo must do to know nothing changed (--variants ...,stat)
   base    the old tree (--base DIR: a `git archive` of an older commit), same interpreter
   cold    this tree with --no-memo
   warm    this tree with its scan memo (primed by one run before the first round)
@@ -48,6 +50,8 @@ def command_line(variant: str, command: str, config: Path, out: Path, base: Path
                  extra: tuple[str, ...] = ()) -> list[str]:
     if variant == "floor":
         return [sys.executable, str(HERE / "scan_floor.py"), str(config), command]
+    if variant == "stat":
+        return [sys.executable, str(HERE / "scan_floor.py"), str(config), command, "--stat-only"]
     args = [command, str(config)]
     args += ["--no-expectations", "--format", "json", "-o", str(out)] if command == "check" else \
         ["--format", "json", "-o", str(out)]
@@ -114,7 +118,8 @@ def main() -> None:
     medians = {v: {k: round(statistics.median(r[k] for r in rs), 3) for k in ("wall", "cpu", "rss_mib")}
                for v, rs in runs.items()}
     ratios = {}
-    for a, b in [("cold", "floor"), ("warm", "floor"), ("cold", "base"), ("warm", "base"), ("warm", "cold")]:
+    for a, b in [("cold", "floor"), ("warm", "floor"), ("warm", "stat"), ("cold", "base"), ("warm", "base"),
+                 ("warm", "cold")]:
         if a in runs and b in runs:
             for k in ("wall", "cpu"):
                 ratios[f"{a}/{b} {k}"] = round(statistics.median(x[k] / y[k] for x, y in zip(runs[a], runs[b], strict=True)), 3)

@@ -3,7 +3,11 @@
 One directory walk, one stat per EDF, its header bytes, both annotation files read whole; no parsing. With
 `check` it also reads the cache index and lists each entry folder (one scandir per entry).
 
-    python bench/scan_floor.py CONFIG [inventory|check]
+With `--stat-only`, the floor of a *memoised* scan instead (issue 15's "stat floor"): what any memo must still
+do to know that nothing changed, and nothing else: list every folder and lstat every file under the corpus
+(with `check`: the cache index, and every file of every entry folder). No file is opened.
+
+    python bench/scan_floor.py CONFIG [inventory|check] [--stat-only]
 """
 from __future__ import annotations
 
@@ -25,8 +29,34 @@ def walk(root: str) -> list[str]:
     return found
 
 
+def stat_all(root: str) -> int:
+    """Every folder listed, every file lstat'ed: what validating a memo of root costs at least."""
+    n, stack = 0, [root]
+    while stack:
+        with os.scandir(stack.pop()) as it:
+            for e in it:
+                if e.is_dir(follow_symlinks=False):
+                    stack.append(e.path)
+                else:
+                    e.stat(follow_symlinks=False)
+                    n += 1
+    return n
+
+
 def main() -> None:
     config = sys.argv[1]
+    if "--stat-only" in sys.argv:
+        sys.argv.remove("--stat-only")
+        with open(config) as f:
+            doc = yaml.safe_load(f)
+        here = os.path.dirname(os.path.dirname(os.path.abspath(config)))
+        total = stat_all(os.path.join(here, doc["data"]["data_dir"]))
+        if len(sys.argv) > 2 and sys.argv[2] == "check":
+            cache = os.path.join(here, doc["data"].get("cache_dir", "cache/tusz"))
+            os.stat(os.path.join(cache, "index.json"))
+            total += stat_all(os.path.join(cache, "entries"))
+        print(total)
+        return
     with open(config) as f:
         doc = yaml.safe_load(f)
     here = os.path.dirname(os.path.dirname(os.path.abspath(config)))

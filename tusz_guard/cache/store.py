@@ -47,7 +47,7 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EntryMeta:
     """One entry's record: meta.json, and the same record under index.json['entries'][key]."""
 

@@ -60,7 +60,7 @@ class ConfigLoad:
     error: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EntryFiles:
     """What the disk holds for one complete entry directory (stats only, no content)."""
 

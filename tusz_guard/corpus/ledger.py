@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 from typing import Literal, Protocol, cast
@@ -53,9 +53,9 @@ OFFICIAL_ROLES: dict[str, Role] = {"train": "train", "dev": "val", "eval": "test
 MTIME_UNKNOWN = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Recording:
-    """One EDF file of the corpus as the config sees it."""
+    """One EDF file of the corpus as the config sees it (slots: ~3x smaller, the ledger holds 73,640 at corpus scale)."""
 
     path: str                      # relative to data_dir, posix
     split: str                     # folder: train / dev / eval
@@ -88,7 +88,7 @@ class Recording:
     n_samples: int = 0                    # at the configured sampling rate
     windows_expected: int = 0
 
-    @cached_property
+    @property
     def stem(self) -> str:
         return self.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
