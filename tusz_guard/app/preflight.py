@@ -18,6 +18,7 @@ from tusz_guard.checks.suite_checks import FAMILY as SUITES
 from tusz_guard.checks.suite_checks import suite_checks
 from tusz_guard.checks.summary import build_report
 from tusz_guard.config import LoadedConfig
+from tusz_guard.gcpause import paused
 from tusz_guard.progress import Tick
 from tusz_guard.results import Finding, Outcome, Report, blocking
 
@@ -63,17 +64,22 @@ def preflight_with_snapshot(cfg: LoadedConfig, extra: Iterable[str | Path] = (),
                             expectations: bool = True, suite_dir: str | Path | None = None,
                             data_docs: str | Path | None = None, progress: Tick | None = None,
                             run: RunSettings | None = None) -> tuple[Report, Snapshot]:
-    """The preflight and the snapshot it judged: the trainer plans from the very ledger and entries `check` saw."""
+    """The preflight and the snapshot it judged: the trainer plans from the very ledger and entries `check` saw.
+
+    The garbage collector is paused while the snapshot is gathered and judged and the report assembled
+    (gcpause.py: at corpus scale a fifth of a warm check was full collections that found nothing); not while
+    Great Expectations runs, whose pandas frames do make cycles."""
     suites = _suites(cfg, suite_dir) if expectations else []
     checks = choose(_offered(archive, suites, list(select) + list(skip), expectations), select, skip)
     suite_part = [c for c in checks if c.family == SUITES]
     static = [c for c in checks if c.family != SUITES]
     beyond_config = any(c.family != "config" for c in checks)
-    snap = gather_snapshot(cfg, tuple(extra), deep=deep, corpus=beyond_config, caches=beyond_config,
-                           progress=progress, run=run)
-    if archive is not None and any(c.family == ARCHIVE for c in checks):
-        snap = with_archive(snap, Path(archive))
-    findings = run_checks(snap, static, fail_fast, strict)
+    with paused():
+        snap = gather_snapshot(cfg, tuple(extra), deep=deep, corpus=beyond_config, caches=beyond_config,
+                               progress=progress, run=run)
+        if archive is not None and any(c.family == ARCHIVE for c in checks):
+            snap = with_archive(snap, Path(archive))
+        findings = run_checks(snap, static, fail_fast, strict)
     if suite_part:
         if fail_fast and blocking(findings, strict):
             stopper = blocking(findings, strict)[0].id
@@ -83,7 +89,8 @@ def preflight_with_snapshot(cfg: LoadedConfig, extra: Iterable[str | Path] = (),
             snap = with_suites(snap, [s for s in suites if any(c.id.endswith(f".{s.name}") for c in suite_part)],
                                data_docs)
             findings += run_checks(snap, suite_part, fail_fast, strict)
-    return build_report(snap, findings, strict, _archive_section(snap, findings)), snap
+    with paused():
+        return build_report(snap, findings, strict, _archive_section(snap, findings)), snap
 
 
 def _offered(archive: str | Path | None, suites: list[SuiteFile], patterns: list[str],

@@ -7,7 +7,6 @@ missing_channels > too_short > over_limit.
 from __future__ import annotations
 
 import fnmatch
-import gc
 import hashlib
 import os
 import random
@@ -37,6 +36,7 @@ from tusz_guard.corpus.memo import SETTINGS, EntryKey, ScanMemo, facts_in, facts
 from tusz_guard.corpus.paths import TuszPath, TuszPathError, companion
 from tusz_guard.corpus.windows import n_samples_at, n_windows, window_geometry
 from tusz_guard.errors import GuardError
+from tusz_guard.gcpause import paused
 
 Role = Literal["train", "val", "test"]
 Status = Literal["included", "excluded", "unused"]
@@ -242,10 +242,17 @@ LOCAL = LocalFiles()
 def build_ledger(cfg: LoadedConfig, progress: Callable[[int, int], None] | None = None) -> Ledger:
     """Scan data_dir and decide role and status for every recording (reads headers and annotations only).
 
+    With the garbage collector paused (gcpause.py): the memo's load and the rows are many small long-lived objects.
+
     `progress(done, total)` is called every 250 recordings and at the end (a terminal bar; never required).
     Rows whose files are unchanged since the last scan come from the scan memo (corpus/memo.py). A URL data_dir
     (s3://...) is listed once and read by ranged GETs on the same pool (corpus/remote.py), without a memo.
     """
+    with paused():
+        return _build_ledger(cfg, progress)
+
+
+def _build_ledger(cfg: LoadedConfig, progress: Callable[[int, int], None] | None) -> Ledger:
     data_dir = cfg.data_dir
     shown = cfg.display(data_dir)
     opened: ScanMemo | None = None
@@ -285,8 +292,6 @@ def build_ledger(cfg: LoadedConfig, progress: Callable[[int, int], None] | None 
         except TuszPathError as exc:
             problems.append((rel, str(exc)))
     roles, val_patients = assign_roles(parsed, cfg)
-    frozen = gc.isenabled()
-    gc.disable()      # the scan allocates many small long-lived objects and frees none: collections are waste
     pool = ThreadPoolExecutor(workers) if workers > 1 else None
     try:
         def inspect(item: tuple[str, TuszPath]) -> Recording:
@@ -303,8 +308,6 @@ def build_ledger(cfg: LoadedConfig, progress: Callable[[int, int], None] | None 
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-        if frozen:
-            gc.enable()
     if opened is not None:
         opened.save()
     rows = _apply_limit(rows, cfg.config.data.limit_files)
