@@ -64,7 +64,10 @@ class TuszPath:
         session, date = _parse_session_dir(text, session_dir)
         _check_montage(text, montage)
         token, suffix = _parse_file_name(text, name, patient, session)
-        return cls(split, patient, session, date, montage, token, suffix)
+        parsed = cls.__new__(cls)       # every field was checked above: skip __post_init__'s second validation
+        parsed.__dict__.update(split=split, patient=patient, session=session, session_date=date, montage=montage,
+                               token=token, suffix=suffix)
+        return parsed
 
     def format(self) -> str:
         """The posix relative path; parse(format()) round-trips exactly."""
