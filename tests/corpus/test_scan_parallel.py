@@ -152,3 +152,32 @@ def test_a_dead_scan_worker_costs_speed_not_the_scan(tiny_corpus: Path, make_pro
     monkeypatch.setattr(ledger_mod, "judge_row", judge_row)
     assert build_ledger(cfg) == serial
     assert "a scan worker process died" in capsys.readouterr().err
+
+
+def test_the_pool_forks_only_a_single_threaded_process() -> None:
+    import sys
+    import threading
+
+    from tusz_guard.corpus import parse_pool
+
+    assert parse_pool._can_fork() == (sys.platform.startswith("linux") and threading.active_count() == 1)
+    release = threading.Event()
+    bar = threading.Thread(target=release.wait, name="a progress bar's refresh thread")
+    bar.start()
+    try:
+        assert not parse_pool._can_fork()          # its locks could be held in a forked child: the fork server instead
+    finally:
+        release.set()
+        bar.join()
+
+
+def test_processes_for_the_misses(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tusz_guard.corpus import parse_pool
+
+    monkeypatch.setattr(parse_pool.os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    assert parse_pool.processes_for(0) == 1
+    assert parse_pool.processes_for(parse_pool.MIN_MISSES - 1) == 1       # a pool's start would cost more
+    assert parse_pool.processes_for(parse_pool.MIN_MISSES) == 7                # at least half a chunk each
+    assert parse_pool.processes_for(50_000) == parse_pool.MAX_PROCESSES
+    monkeypatch.setattr(parse_pool.os, "sched_getaffinity", lambda pid: {3}, raising=False)
+    assert parse_pool.processes_for(50_000) == 1                           # one CPU: parse here

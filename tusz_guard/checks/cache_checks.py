@@ -249,7 +249,7 @@ def _value_problems(s: Snapshot, key: str) -> list[str]:
     lo = scan.min if scan is not None and scan.min is not None else e.min
     hi = scan.max if scan is not None and scan.max is not None else e.max
     flat = [CHANNELS_10_20[i] for i in scan.zero_variance] if scan is not None \
-        else [ch for ch, sd in zip(CHANNELS_10_20, e.std, strict=False) if sd == 0]
+        else [ch for ch, sd in zip(CHANNELS_10_20, e.std, strict=False) if sd == 0] if 0 in e.std else []
     out = []
     if scan is not None and scan.error:
         out.append(scan.error)

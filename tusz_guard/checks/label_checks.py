@@ -121,11 +121,14 @@ def role_windows(s: Snapshot) -> dict[str, WindowClasses]:
     assert s.ledger is not None
     if "role_windows" not in s.memo:
         per_path = recording_windows(s)
-        out: dict[str, WindowClasses] = {}
+        sums: dict[str, list[int]] = {}
         for r in s.ledger.included():
             if r.role is not None:
-                out[r.role] = out.get(r.role, WindowClasses()) + per_path[r.path]
-        s.memo["role_windows"] = out
+                w, into = per_path[r.path], sums.setdefault(r.role, [0, 0, 0])
+                into[0] += w.background
+                into[1] += w.partial
+                into[2] += w.full
+        s.memo["role_windows"] = {role: WindowClasses(*counts) for role, counts in sums.items()}
     return cast("dict[str, WindowClasses]", s.memo["role_windows"])
 
 
@@ -141,11 +144,11 @@ def cache_seizure_mismatches(s: Snapshot) -> list[str]:
     for item in cache_plan(s).current:
         r, entry = item.recording, item.entry
         assert entry is not None                      # a current item has its entry
-        want = seizure_samples(r, rate)
+        want = seizure_samples(r, rate) if r.seizure_intervals else 0
         tolerance = 2 * len(r.seizure_intervals)     # each interval edge may round by one sample
-        scan = scans.get(entry.key)
-        held = [entry.seizure_samples] + ([scan.seizure_samples] if scan is not None
-                                          and scan.seizure_samples is not None else [])
+        scan = scans.get(entry.key) if scans else None
+        held = (entry.seizure_samples,) if scan is None or scan.seizure_samples is None \
+            else (entry.seizure_samples, scan.seizure_samples)
         for got in held:
             if abs(got - want) > tolerance:
                 out.append(f"{entry.key}: cache holds {got / rate:,.1f} s of seizure, annotations {want / rate:,.1f} s")

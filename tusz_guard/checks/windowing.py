@@ -40,6 +40,8 @@ def seizure_samples(rec: Recording, rate: float) -> int:
 def classify(rec: Recording, rate: float, length: int, stride: int) -> WindowClasses:
     """Classify every window of one recording by its seizure ratio."""
     total = n_windows(rec.n_samples, length, stride)
+    if not rec.seizure_intervals:       # most recordings: every window is background
+        return WindowClasses(total, 0, 0)
     spans = sample_spans(rec, rate)
     overlaps: dict[int, int] = {}
     # each span adds its overlap to the windows it can reach: work grows with seizure windows, not windows x spans
