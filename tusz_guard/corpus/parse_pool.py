@@ -13,16 +13,16 @@ judged is judged here, with a note.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:       # multiprocessing loads only for a pool: a warm scan imports this module too (9 ms saved)
+    import multiprocessing.context
+    from concurrent.futures import Future
+
     from tusz_guard.config import LoadedConfig
     from tusz_guard.corpus.ledger import Miss
 
@@ -53,6 +53,7 @@ def prepare(misses: int) -> None:
 
 def start_server() -> None:
     """Start the fork server now, importing the parsers in it while this process walks and stats the corpus."""
+    import multiprocessing
     from multiprocessing import forkserver
 
     multiprocessing.get_context("forkserver").set_forkserver_preload(list(PRELOAD))
@@ -64,6 +65,10 @@ def judge_in_processes(misses: Sequence[Miss], cfg: LoadedConfig, processes: int
     """Each miss's memo row, in the order given; None where a dead worker left it unjudged (the caller judges it).
 
     `judged(n)` is told as each chunk of n comes back (the progress bar)."""
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     global _CFG, _MISSES
     rows: list[tuple[object, ...] | None] = [None] * len(misses)
     spans = [(i, min(i + CHUNK, len(misses))) for i in range(0, len(misses), CHUNK)]
