@@ -154,13 +154,14 @@ def test_a_dead_scan_worker_costs_speed_not_the_scan(tiny_corpus: Path, make_pro
     assert "a scan worker process died" in capsys.readouterr().err
 
 
-def test_the_pool_forks_only_a_single_threaded_process() -> None:
+def test_the_pool_forks_only_a_single_threaded_process(monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
     import threading
 
     from tusz_guard.corpus import parse_pool
 
-    assert parse_pool._can_fork() == (sys.platform.startswith("linux") and threading.active_count() == 1)
+    assert parse_pool._can_fork() == (sys.platform.startswith("linux") and threading.active_count() == 1
+                                      and "torch" not in sys.modules)
     release = threading.Event()
     bar = threading.Thread(target=release.wait, name="a progress bar's refresh thread")
     bar.start()
@@ -169,6 +170,9 @@ def test_the_pool_forks_only_a_single_threaded_process() -> None:
     finally:
         release.set()
         bar.join()
+    monkeypatch.setattr(parse_pool.threading, "active_count", lambda: 1)
+    monkeypatch.setitem(sys.modules, "torch", sys.modules.get("torch") or object())   # type: ignore[arg-type]
+    assert not parse_pool._can_fork()              # torch's native thread pools: the fork server too
 
 
 def test_processes_for_the_misses(monkeypatch: pytest.MonkeyPatch) -> None:

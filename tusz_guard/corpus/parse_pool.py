@@ -105,9 +105,10 @@ def judge_in_processes(misses: Sequence[Miss], cfg: LoadedConfig, processes: int
 
 
 def _can_fork() -> bool:
-    """Fork this process directly (no imports, nothing pickled) only where that is safe: Linux, and no other
-    thread alive whose locks a child could inherit held (a progress bar's refresh thread, say)."""
-    return sys.platform.startswith("linux") and threading.active_count() == 1
+    """Fork this process directly (no imports, nothing pickled) only where that is safe: Linux, no other Python
+    thread alive whose locks a child could inherit held (a progress bar's refresh thread, say), and no torch
+    loaded (`train`'s preflight: its native thread pools are invisible to `threading`)."""
+    return sys.platform.startswith("linux") and threading.active_count() == 1 and "torch" not in sys.modules
 
 
 def _start_worker(cfg: LoadedConfig | None, parent: int) -> None:
