@@ -83,3 +83,14 @@ def test_survivors_move_to_the_oldest_generation_unwalked_and_cycles_are_still_c
     assert len(kept) == 20_000 and len(more) == 100
     gc.collect()
     assert ref() is None                    # the cycle was not leaked by the freeze
+
+
+def test_a_host_processs_own_freeze_is_kept() -> None:
+    gc.freeze()                         # a host (a forking server, say) froze its start-up objects
+    try:
+        frozen = gc.get_freeze_count()
+        with paused():
+            _ = [[i] for i in range(1_000)]
+        assert gc.get_freeze_count() == frozen      # not thawed into the oldest generation
+    finally:
+        gc.unfreeze()

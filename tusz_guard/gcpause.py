@@ -20,11 +20,13 @@ from contextlib import contextmanager
 def paused() -> Iterator[None]:
     """No cyclic collection inside the block (nested blocks are fine); the previous state is restored after."""
     enabled = gc.isenabled()
+    host_froze = gc.get_freeze_count() > 0      # unfreeze would thaw what a host process froze on purpose
     gc.disable()
     try:
         yield
     finally:
         if enabled:
-            gc.freeze()         # young survivors -> the permanent generation ...
-            gc.unfreeze()       # ... -> the oldest generation: collected there when a full collection comes
+            if not host_froze:
+                gc.freeze()     # young survivors -> the permanent generation ...
+                gc.unfreeze()   # ... -> the oldest generation: collected there when a full collection comes
             gc.enable()

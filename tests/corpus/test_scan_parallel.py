@@ -117,10 +117,20 @@ def test_process_pool_fills_the_memo(corpus_copy: Path, make_project: Callable[.
     from tusz_guard.corpus import parse_pool
 
     monkeypatch.setattr(memo, "RACY_MARGIN_NS", 10_000_000)
-    monkeypatch.setattr(parse_pool, "MIN_MISSES", 1)
+    monkeypatch.setattr(parse_pool, "processes_for", lambda misses: 2 if misses else 1)
+    monkeypatch.setattr(parse_pool, "CHUNK", 3)
+    used: list[int] = []
+    real = parse_pool.judge_in_processes
+
+    def counted(m: Any, c: Any, n: int, j: Any = None) -> Any:
+        used.append(len(m))
+        return real(m, c, n, j)
+
+    monkeypatch.setattr(parse_pool, "judge_in_processes", counted)
     cfg = load_config(make_project(corpus_copy))
     time.sleep(0.03)
     first = build_ledger(cfg)                                   # rows judged by workers, stored by this process
+    assert used == [len(first.recordings)]                      # every file went through the pool
     monkeypatch.setattr(ledger_mod, "_decide", lambda *a: pytest.fail("parsed again"))
     monkeypatch.setattr(parse_pool, "judge_in_processes", lambda *a: pytest.fail("a pool for a warm scan"))
     assert build_ledger(cfg) == first
@@ -138,7 +148,7 @@ def test_a_dead_scan_worker_costs_speed_not_the_scan(tiny_corpus: Path, make_pro
     memo.SETTINGS.workers = 1
     serial = build_ledger(cfg)
     memo.SETTINGS.workers = None
-    monkeypatch.setattr(parse_pool, "MIN_MISSES", 1)
+    monkeypatch.setattr(parse_pool, "processes_for", lambda misses: 2 if misses else 1)   # even on one CPU
     monkeypatch.setattr(parse_pool, "CHUNK", 2)
     monkeypatch.setattr(parse_pool, "_can_fork", lambda: True)  # the forked workers inherit the patch below
     parent, real = os.getpid(), ledger_mod.judge_row
@@ -185,3 +195,45 @@ def test_processes_for_the_misses(monkeypatch: pytest.MonkeyPatch) -> None:
     assert parse_pool.processes_for(50_000) == parse_pool.MAX_PROCESSES
     monkeypatch.setattr(parse_pool.os, "sched_getaffinity", lambda pid: {3}, raising=False)
     assert parse_pool.processes_for(50_000) == 1                           # one CPU: parse here
+
+
+@pytest.mark.parametrize("failure", [NotImplementedError("no sem_open here"), BlockingIOError(11, "fork")])
+def test_a_pool_that_cannot_start_costs_speed_not_the_scan(tiny_corpus: Path, make_project: Callable[..., Path],
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str],
+                                                            failure: Exception) -> None:
+    import concurrent.futures
+
+    from tusz_guard.corpus import parse_pool
+
+    cfg = load_config(make_project(tiny_corpus))
+    memo.SETTINGS.memo = False
+    memo.SETTINGS.workers = 1
+    serial = build_ledger(cfg)
+    memo.SETTINGS.workers = None
+    monkeypatch.setattr(parse_pool, "processes_for", lambda misses: 2 if misses else 1)
+
+    def no_pool(*args: Any, **kwargs: Any) -> Any:
+        raise failure                     # as ProcessPoolExecutor raises without named semaphores or processes
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_pool)
+    assert build_ledger(cfg) == serial
+    assert "no scan worker processes" in capsys.readouterr().err
+    assert parse_pool._CFG is None and parse_pool._MISSES == ()
+
+
+def test_a_warm_scan_reports_progress_as_it_goes(corpus_copy: Path, make_project: Callable[..., Path],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setattr(memo, "RACY_MARGIN_NS", 10_000_000)
+    monkeypatch.setattr(ledger_mod, "_PROGRESS_EVERY", 2)
+    cfg = load_config(make_project(corpus_copy))
+    time.sleep(0.03)
+    first = build_ledger(cfg)
+    ticks: list[tuple[int, int]] = []
+    monkeypatch.setattr(ledger_mod, "_decide", lambda *a: pytest.fail("parsed again"))
+    build_ledger(cfg, lambda done, total: ticks.append((done, total)))      # every row from the memo
+    total = len(first.recordings)
+    assert ticks[-1] == (total, total) and [d for d, _ in ticks] == sorted(d for d, _ in ticks)
+    assert len(ticks) > 1                 # not one tick at the very end: the bar moves while the memo answers

@@ -303,7 +303,7 @@ def _build_ledger(cfg: LoadedConfig, progress: Callable[[int, int], None] | None
             rows = []
             for i, rec in enumerate(pool.map(inspect, parsed) if pool is not None else map(inspect, parsed), 1):
                 rows.append(rec)    # in path order whatever finished first: the ledger does not depend on workers
-                if progress is not None and (i % 250 == 0 or i == len(parsed)):
+                if progress is not None and (i % _PROGRESS_EVERY == 0 or i == len(parsed)):
                     progress(i, len(parsed))
     finally:
         if pool is not None:
@@ -316,6 +316,7 @@ def _build_ledger(cfg: LoadedConfig, progress: Callable[[int, int], None] | None
 
 
 PROBE_FILES = 8
+_PROGRESS_EVERY = 250       # recordings between two progress calls
 SLOW_STAT_S = 0.001         # a local disk answers a stat in ~5 us; a network or bucket mount in 1-700 ms
 THREADS_ON_SLOW_MOUNTS = 32     # the fewest in flight on a slow mount, and the count on object storage
 MAX_THREADS = 128
@@ -421,17 +422,24 @@ def _inspect_local(parsed: list[tuple[str, TuszPath]], roles: dict[str, Role | N
     total = len(parsed)
     unknown = total if memo is None else sum(1 for rel, _ in parsed if not memo.knows(rel))
     prepare(unknown)         # where a fork server will be needed, its imports overlap the stats below
-    found = [_lookup(os.path.join(root, rel), rel, tp, roles[rel], cfg, memo) for rel, tp in parsed]
-    misses = [i for i, f in enumerate(found) if not isinstance(f, Recording)]
-    done = total - len(misses)
-    last = [0]
+    done, last = 0, [0]
 
     def tick(n: int) -> None:
         nonlocal done
         done += n
-        if progress is not None and (done - last[0] >= 250 or done == total):
+        if progress is not None and (done - last[0] >= _PROGRESS_EVERY or done == total):
             last[0] = done
             progress(done, total)
+
+    found: list[Recording | Miss] = []
+    misses: list[int] = []
+    for rel, tp in parsed:           # the memo's answers count as they come: a warm scan's bar moves too
+        got = _lookup(os.path.join(root, rel), rel, tp, roles[rel], cfg, memo)
+        if isinstance(got, Recording):
+            tick(1)
+        else:
+            misses.append(len(found))
+        found.append(got)
 
     processes = processes_for(len(misses))
     todo = [cast(Miss, found[i]) for i in misses]

@@ -45,14 +45,27 @@ def processes_for(misses: int) -> int:
                       else (os.cpu_count() or 1), misses // (CHUNK // 2)))
 
 
+# What can stop a pool from starting at all: no named semaphores (some containers and sandboxes:
+# NotImplementedError), a process limit (fork: BlockingIOError), a fork server that cannot start (OSError).
+START_FAILURES = (OSError, NotImplementedError, ImportError)
+
+
 def prepare(misses: int) -> None:
     """Before the stats: start the fork server if `misses` files will be parsed by a pool that cannot fork."""
     if processes_for(misses) > 1 and not _can_fork():
-        start_server()
+        try:
+            start_server()
+        except START_FAILURES:      # judge_in_processes tries again and says why
+            pass
 
 
 def start_server() -> None:
-    """Start the fork server now, importing the parsers in it while this process walks and stats the corpus."""
+    """Start the fork server now, importing the parsers in it while this process walks and stats the corpus.
+
+    The server lives until the command ends (idle in between). A server the builder started first keeps the
+    builder's preload; one started here keeps the parsers' only, and a build later in the same process
+    (`train --allow-live`) then has each worker import the preprocessing modules itself: slower to start, same
+    entries."""
     import multiprocessing
     from multiprocessing import forkserver
 
@@ -74,18 +87,29 @@ def judge_in_processes(misses: Sequence[Miss], cfg: LoadedConfig, processes: int
     spans = [(i, min(i + CHUNK, len(misses))) for i in range(0, len(misses), CHUNK)]
     forked = _can_fork()
     context: multiprocessing.context.BaseContext
-    if forked:      # the workers inherit the config and the misses: only index ranges and rows travel
-        _CFG, _MISSES = cfg, misses
-        context = multiprocessing.get_context("fork")
-    else:
-        start_server()      # (a server the builder started already keeps its own preload)
-        context = multiprocessing.get_context("forkserver")
-    pool = ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=_start_worker,
-                               initargs=(None if forked else cfg, os.getpid()))
     try:
-        pending: dict[Future[Any], tuple[int, int]] = {
-            (pool.submit(_judge_span, span) if forked else pool.submit(_judge_chunk, list(misses[span[0]:span[1]]))):
-            span for span in spans}
+        if forked:      # the workers inherit the config and the misses: only index ranges and rows travel
+            _CFG, _MISSES = cfg, misses
+            context = multiprocessing.get_context("fork")
+        else:
+            start_server()      # (a server the builder started already keeps its own preload)
+            context = multiprocessing.get_context("forkserver")
+        pool = ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=_start_worker,
+                                   initargs=(None if forked else cfg, os.getpid()))
+    except START_FAILURES as exc:
+        _CFG, _MISSES = None, ()
+        print(f"note: no scan worker processes ({type(exc).__name__}: {exc}); parsing in this process",
+              file=sys.stderr)
+        return rows
+    try:
+        try:
+            pending: dict[Future[Any], tuple[int, int]] = {
+                (pool.submit(_judge_span, span) if forked
+                 else pool.submit(_judge_chunk, list(misses[span[0]:span[1]]))): span for span in spans}
+        except (*START_FAILURES, BrokenProcessPool) as exc:     # workers start on the first submit
+            print(f"note: no scan worker processes ({type(exc).__name__}: {exc}); parsing in this process",
+                  file=sys.stderr)
+            return rows
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
