@@ -91,6 +91,8 @@ def test_a_host_processs_own_freeze_is_kept() -> None:
         frozen = gc.get_freeze_count()
         with paused():
             _ = [[i] for i in range(1_000)]
-        assert gc.get_freeze_count() == frozen      # not thawed into the oldest generation
+        # not thawed into the oldest generation (that would leave 0); a frozen object freed meanwhile by
+        # reference counting leaves the count too, so allow for a few
+        assert frozen - 1_000 <= gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()
