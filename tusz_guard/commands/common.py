@@ -32,8 +32,9 @@ NO_MEMO = click.option("--no-memo", is_flag=True, expose_value=False, callback=_
                        help="Scan cold: neither read nor write the scan memo (docs/user-guide.md, 'Scan memo').")
 SCAN_WORKERS = click.option("--scan-workers", type=click.IntRange(min=0), default=None, expose_value=False,
                             callback=_scan_setting, metavar="N",
-                            help="Files inspected at once by the corpus scan (0 or 1: one at a time; default: "
-                                 "chosen from a latency probe: 32-128 on slow mounts, by their latency).")
+                            help="Files inspected at once by the corpus scan, in threads (0 or 1: one at a time "
+                                 "in this process). Default: chosen from a latency probe: 32-128 threads on slow "
+                                 "mounts, by their latency; on a local disk a cold scan parses in one process per CPU.")
 
 
 def echo_paths(cfg: LoadedConfig, *, err: bool = False) -> None:
