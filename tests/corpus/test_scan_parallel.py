@@ -88,7 +88,6 @@ def test_process_pool_scan_equals_serial_scan(tiny_corpus: Path, make_project: C
     memo.SETTINGS.workers = 1
     serial = build_ledger(cfg)
     memo.SETTINGS.workers = None                        # auto: a local disk, so processes for many misses
-    monkeypatch.setattr(parse_pool, "MIN_MISSES", 1)
     monkeypatch.setattr(parse_pool, "CHUNK", 3)         # several chunks, finishing in any order
     monkeypatch.setattr(parse_pool, "_can_fork", lambda: fork)
     used: list[int] = []
@@ -99,8 +98,7 @@ def test_process_pool_scan_equals_serial_scan(tiny_corpus: Path, make_project: C
         return real(m, c, n, j)
 
     monkeypatch.setattr(parse_pool, "judge_in_processes", counted)
-    monkeypatch.setattr(parse_pool, "MAX_PROCESSES", 2)      # whatever the machine's CPU count
-    monkeypatch.setattr(parse_pool, "processes_for", lambda misses: 2 if misses else 1)
+    monkeypatch.setattr(parse_pool, "processes_for", lambda misses: 2 if misses else 1)   # whatever the CPU count
     ticks: list[tuple[int, int]] = []
     pooled = build_ledger(cfg, lambda done, total: ticks.append((done, total)))
     assert used == [2]                                  # the pool really ran, with two processes
