@@ -19,6 +19,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from tusz_guard.corpus.memo import note  # the scan's one-line notes on stderr
+
 if TYPE_CHECKING:       # multiprocessing loads only for a pool: a warm scan imports this module too (9 ms saved)
     import multiprocessing.context
     from concurrent.futures import Future
@@ -98,8 +100,7 @@ def judge_in_processes(misses: Sequence[Miss], cfg: LoadedConfig, processes: int
                                    initargs=(None if forked else cfg, os.getpid()))
     except START_FAILURES as exc:
         _CFG, _MISSES = None, ()
-        print(f"note: no scan worker processes ({type(exc).__name__}: {exc}); parsing in this process",
-              file=sys.stderr)
+        _no_workers(exc)
         return rows
     try:
         try:
@@ -107,8 +108,7 @@ def judge_in_processes(misses: Sequence[Miss], cfg: LoadedConfig, processes: int
                 (pool.submit(_judge_span, span) if forked
                  else pool.submit(_judge_chunk, list(misses[span[0]:span[1]]))): span for span in spans}
         except (*START_FAILURES, BrokenProcessPool) as exc:     # workers start on the first submit
-            print(f"note: no scan worker processes ({type(exc).__name__}: {exc}); parsing in this process",
-                  file=sys.stderr)
+            _no_workers(exc)
             return rows
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -117,8 +117,7 @@ def judge_in_processes(misses: Sequence[Miss], cfg: LoadedConfig, processes: int
                 try:
                     rows[start:end] = future.result()
                 except BrokenProcessPool:
-                    print("note: a scan worker process died; the files it held are parsed in this process",
-                          file=sys.stderr)
+                    note("a scan worker process died; the files it held are parsed in this process")
                     return rows
                 if judged is not None:
                     judged(end - start)
@@ -126,6 +125,10 @@ def judge_in_processes(misses: Sequence[Miss], cfg: LoadedConfig, processes: int
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         _CFG, _MISSES = None, ()
+
+
+def _no_workers(exc: BaseException) -> None:
+    note(f"no scan worker processes ({type(exc).__name__}: {exc}); parsing in this process")
 
 
 def _can_fork() -> bool:
