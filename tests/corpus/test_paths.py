@@ -127,3 +127,41 @@ def test_direct_construction_is_validated(field: str, value: object, message: st
     with pytest.raises(TuszPathError) as info:
         TuszPath(**values)  # type: ignore[arg-type]
     assert info.value.message.endswith(message)
+
+
+def _one_rule_at_a_time(rel: str) -> TuszPath | str:
+    """parse() with its one-match fast path switched off: every rule checked in turn (the reference)."""
+    import re
+
+    from tusz_guard.corpus import paths
+
+    saved = paths._CLEAN
+    paths._CLEAN = re.compile(r"(?!)")       # matches nothing
+    try:
+        return TuszPath.parse(rel)
+    except TuszPathError as exc:
+        return str(exc)
+    finally:
+        paths._CLEAN = saved
+
+
+_pieces = st.sampled_from(["train", "dev", "eval", "val", "aaaaaaac", "aaaaaaad", "AAAAAAAC", "s001_2002",
+                           "s002_2002", "s001_2003_07_16", "s001_20", "01_tcp_ar", "03_tcp_ar_a", "05_tcp",
+                           "aaaaaaac_s001_t000.edf", "aaaaaaac_s001_t001.csv_bi", "aaaaaaad_s001_t000.edf",
+                           "aaaaaaac_s002_t000.csv", "aaaaaaac_s001_t000.tse", "aaaaaaac_s١٠١_t000.edf", "", "."])
+
+
+@given(st.lists(_pieces, min_size=4, max_size=6).map("/".join), st.booleans())
+def test_fast_path_equals_rule_by_rule(rel: str, leading_slash: bool) -> None:
+    """The one-match fast path accepts exactly what the rule-by-rule parse accepts, with the same fields."""
+    rel = "/" + rel if leading_slash else rel
+    try:
+        got: TuszPath | str = TuszPath.parse(rel)
+    except TuszPathError as exc:
+        got = str(exc)
+    assert got == _one_rule_at_a_time(rel)
+
+
+@given(tusz_paths)
+def test_fast_path_round_trip_equals_rule_by_rule(p: TuszPath) -> None:
+    assert TuszPath.parse(p.format()) == _one_rule_at_a_time(p.format()) == p

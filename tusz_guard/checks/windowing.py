@@ -1,6 +1,7 @@
 """Pure window arithmetic over a recording's seizure intervals: background / partial / full windows."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from tusz_guard.corpus.ledger import Recording
@@ -42,20 +43,38 @@ def classify(rec: Recording, rate: float, length: int, stride: int) -> WindowCla
     total = n_windows(rec.n_samples, length, stride)
     if not rec.seizure_intervals:       # most recordings: every window is background
         return WindowClasses(total, 0, 0)
-    spans = sample_spans(rec, rate)
+    spans = [(a, b) for a, b in sample_spans(rec, rate) if b > a]      # an empty span overlaps no window
+    threshold = math.ceil(FULL_RATIO * length)       # overlaps are whole samples: >= 0.99 L means >= this
+    if any(nxt[0] - prev[1] < length for prev, nxt in zip(spans, spans[1:])):
+        return _classify_windows(spans, total, length, stride, threshold)   # a window may touch two spans
+    partial = full = 0
+    for a, b in spans:
+        # the windows starting at s overlap [a, b) by max(0, min(s + L - a, b - s, L, b - a)) samples: counted by
+        # their starts, with no loop over windows (they reach no other span: the gaps are >= one window)
+        touched = _starts(a - length + 1, b - 1, total, stride)
+        whole = _starts(a - length + threshold, b - threshold, total, stride) if min(length, b - a) >= threshold else 0
+        full += whole
+        partial += touched - whole
+    return WindowClasses(total - partial - full, partial, full)
+
+
+def _starts(lo: int, hi: int, total: int, stride: int) -> int:
+    """How many of the window starts 0, stride, ..., (total - 1) * stride lie in [lo, hi]."""
+    first = max(0, -(-lo // stride))
+    last = min(total - 1, hi // stride)
+    return max(0, last - first + 1)
+
+
+def _classify_windows(spans: list[tuple[int, int]], total: int, length: int, stride: int,
+                      threshold: int) -> WindowClasses:
+    """Window by window: each span adds its overlap to the windows it reaches (spans closer than one window)."""
     overlaps: dict[int, int] = {}
-    # each span adds its overlap to the windows it can reach: work grows with seizure windows, not windows x spans
     for a, b in spans:
         first = max(0, -(-(a - length + 1) // stride))
         last = min(total - 1, (b - 1) // stride)
         for i in range(first, last + 1):
             start = i * stride
             overlaps[i] = overlaps.get(i, 0) + max(0, min(start + length, b) - max(start, a))
-    partial = full = 0
-    threshold = FULL_RATIO * length
-    for overlap in overlaps.values():
-        if overlap >= threshold:
-            full += 1
-        elif overlap > 0:
-            partial += 1
+    full = sum(1 for overlap in overlaps.values() if overlap >= threshold)
+    partial = sum(1 for overlap in overlaps.values() if 0 < overlap < threshold)
     return WindowClasses(total - partial - full, partial, full)
