@@ -45,7 +45,7 @@ def classify(rec: Recording, rate: float, length: int, stride: int) -> WindowCla
         return WindowClasses(total, 0, 0)
     spans = [(a, b) for a, b in sample_spans(rec, rate) if b > a]      # an empty span overlaps no window
     threshold = math.ceil(FULL_RATIO * length)       # overlaps are whole samples: >= 0.99 L means >= this
-    if any(nxt[0] - prev[1] < length for prev, nxt in zip(spans, spans[1:])):
+    if any(nxt[0] - prev[1] < length for prev, nxt in zip(spans, spans[1:], strict=False)):
         return _classify_windows(spans, total, length, stride, threshold)   # a window may touch two spans
     partial = full = 0
     for a, b in spans:
