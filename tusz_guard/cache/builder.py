@@ -16,6 +16,7 @@ import numpy as np
 from tusz_guard import __version__
 from tusz_guard.cache.executors import ExecutorSpec, WorkerDied, run_tasks, start_pool_server
 from tusz_guard.cache.fingerprint import diff_params, fingerprint_of
+from tusz_guard.cache.floats import Floats
 from tusz_guard.cache.labels import annotation_path
 from tusz_guard.cache.plan import DEFAULT_HOURS_PER_MINUTE_PER_WORKER, Plan
 from tusz_guard.cache.store import META_NAME, CacheMeta, CacheStore, EntryMeta, utc_now
@@ -109,7 +110,7 @@ def signal_stats(signal: np.ndarray) -> dict[str, Any]:
     else:
         per_row = [(r.mean(), r.std()) for r in (row.astype(np.float64) for row in x)]   # one row's copy at a time
         mean, std = np.array([m for m, _ in per_row]), np.array([d for _, d in per_row])
-    return {"mean": tuple(float(v) for v in np.nan_to_num(mean)), "std": tuple(float(v) for v in np.nan_to_num(std)),
+    return {"mean": Floats(np.nan_to_num(mean)), "std": Floats(np.nan_to_num(std)),
             "min": float(np.nanmin(x)) if any_finite else 0.0, "max": float(np.nanmax(x)) if any_finite else 0.0,
             "nonfinite": nonfinite}
 

@@ -14,9 +14,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from tusz_guard.cache.floats import Floats
 from tusz_guard.cache.index_rules import IndexFacts, IndexProblem, index_problems
 from tusz_guard.cache.temps import builder_gone, is_marker, owner, temp_name
-from tusz_guard.corpus.files import open_regular
+from tusz_guard.corpus.files import open_regular, open_regular_stat
 from tusz_guard.errors import GuardError
 from tusz_guard.jsonread import MAX_BYTES, JsonLimitError, loads_bounded
 
@@ -62,8 +63,8 @@ class EntryMeta:
     dtype: str
     interpolated: tuple[str, ...]
     seizure_samples: int
-    mean: tuple[float, ...]           # per channel, of the stored signal
-    std: tuple[float, ...]
+    mean: Floats                      # per channel, of the stored signal (any sequence of floats is converted)
+    std: Floats
     min: float
     max: float
     nonfinite: int
@@ -79,6 +80,11 @@ class EntryMeta:
     # sha256 of the stored files, hashed while they were written (format v2); None in v1 entries
     signal_sha256: str | None = None
     labels_sha256: str | None = None
+
+    def __post_init__(self) -> None:
+        if type(self.mean) is not Floats or type(self.std) is not Floats:     # a tuple or list of floats
+            object.__setattr__(self, "mean", Floats.of(self.mean))
+            object.__setattr__(self, "std", Floats.of(self.std))
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], where: str = "meta.json") -> "EntryMeta":
@@ -101,7 +107,7 @@ class EntryMeta:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (tuples become lists)."""
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
+        return {k: (list(v) if isinstance(v, (tuple, Floats)) else v) for k, v in asdict(self).items()}
 
 
 _OPTIONAL_FIELDS = {"schema", "labels_source_size", "labels_source_mtime_ns", "labels_source_sha256",
@@ -126,7 +132,8 @@ def _coerce(name: str, value: Any) -> Any:
     if name in _TUPLE_FIELDS:
         if not isinstance(value, list):
             raise ValueError(f"{name} must be a list")
-        return tuple(map(_TUPLE_FIELDS[name], value))
+        kind = _TUPLE_FIELDS[name]
+        return Floats(value) if kind is float else tuple(map(kind, value))
     if name in _SCALAR_FIELDS:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"{name} must be a number")
@@ -547,7 +554,7 @@ def _names(folder: Path) -> list[str]:
         return []
 
 
-INDEX_MEMO_VERSION = 1
+INDEX_MEMO_VERSION = 2      # 2: mean and std as packed float64 bytes
 
 
 def _memoised_index(path: Path, parse: Callable[[], IndexFile | None]) -> IndexFile | None:
@@ -565,24 +572,48 @@ def _memoised_index(path: Path, parse: Callable[[], IndexFile | None]) -> IndexF
     names = tuple(f.name for f in fields(EntryMeta))
     identity = f"{real}\0{INDEX_SCHEMA}\0{INDEX_MEMO_VERSION}\0{','.join(names)}"
     where = memo.memo_file("index-", real)
-    got = memo.read_memo(where, identity)
-    if isinstance(got, tuple) and len(got) == 4 and got[0] == key:
-        try:
-            return IndexFile(got[1], got[2], {k: EntryMeta(*values) for k, values in got[3]})
-        except (TypeError, ValueError):           # a damaged memo: parse again
-            pass
+    try:       # the head is (stat key, fingerprint, updated_at); the items (entry key, row), built frame by frame
+        got = memo.read_memo(where, identity, _item_of_row,
+                             lambda head: isinstance(head, tuple) and len(head) == 3 and head[0] == key)
+        if got is not None:
+            return IndexFile(got[0][1], got[0][2], dict(got[1]))
+    except (TypeError, ValueError, IndexError):           # a damaged memo: parse again
+        pass
     index = parse()
     if index is not None and not memo.is_racy(key, started):
-        rows = tuple((k, tuple(getattr(e, n) for n in names)) for k, e in index.entries.items())
-        memo.write_memo(where, identity, (key, index.fingerprint, index.updated_at, rows))
+        seen: dict[str, str] = {}
+        rows = [(k, memo.share(_row_of_entry(e, names), seen)) for k, e in index.entries.items()]
+        memo.write_memo(where, identity, (key, index.fingerprint, index.updated_at), rows)
     return index
+
+
+_MEAN, _STD = (next(i for i, f in enumerate(fields(EntryMeta)) if f.name == name) for name in ("mean", "std"))
+
+
+def _row_of_entry(e: EntryMeta, names: tuple[str, ...]) -> tuple[Any, ...]:
+    """An entry as marshal's plain values: its mean and std as their packed bytes."""
+    row = [getattr(e, n) for n in names]
+    row[_MEAN], row[_STD] = e.mean.packed, e.std.packed
+    return tuple(row)
+
+
+def _item_of_row(item: tuple[str, tuple[Any, ...]]) -> tuple[str, EntryMeta]:
+    key, values = item
+    row = list(values)
+    row[_MEAN], row[_STD] = Floats.from_bytes(row[_MEAN]), Floats.from_bytes(row[_STD])
+    return key, EntryMeta(*row)
 
 
 def _read_json(path: Path) -> Any:
     """A cache JSON file, None when absent: opened as a regular file (a FIFO must not hang), parsed with limits."""
     try:
-        with open_regular(str(path)) as f:
-            data = f.read(MAX_BYTES + 1)
+        f, st = open_regular_stat(str(path))
+        with f:
+            # a read of MAX_BYTES + 1 would allocate that much for every meta.json: read what fstat says is there
+            # (and one byte more, so a file grown meanwhile still reaches the limit check)
+            data = f.read(min(st.st_size, MAX_BYTES) + 1)
+            if len(data) > st.st_size and len(data) <= MAX_BYTES:
+                data += f.read(MAX_BYTES + 1 - len(data))
     except FileNotFoundError:
         return None
     except OSError as exc:
