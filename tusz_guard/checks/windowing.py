@@ -8,7 +8,7 @@ from tusz_guard.corpus.ledger import Recording
 from tusz_guard.corpus.windows import FULL_RATIO, n_windows
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WindowClasses:
     """Window counts by seizure ratio: 0 background, >= 0.99 full, else partial."""
 
