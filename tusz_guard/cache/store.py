@@ -619,22 +619,30 @@ def _read_json(path: Path) -> Any:
     except OSError as exc:
         raise GuardError(f"{path}: cannot read ({_read_reason(exc)})", hint=_READ_FIXES.get(
             exc.errno or 0, "remove or restore the file (a cache file must be a regular file)")) from None
-    return json_from_bytes(data, str(path))
+    text = _utf8(data, str(path))
+    del data         # not held while parsing: at corpus scale index.json is 83 MB as bytes and again as text
+    return json_from_bytes(text, str(path))
 
 
-def json_from_bytes(data: bytes, path: str) -> Any:
-    """A cache JSON file's bytes parsed with limits; GuardError naming `path` when they are not JSON."""
+def json_from_bytes(data: bytes | str, path: str) -> Any:
+    """A cache JSON file's bytes (or their text) parsed with limits; GuardError naming `path` when not JSON."""
+    text = _utf8(data, path) if isinstance(data, bytes) else data
     try:
-        return loads_bounded(data)
-    except UnicodeDecodeError:
-        raise GuardError(f"{path}: cannot read (not UTF-8)", hint="restore the file, or rebuild with "
-                         "`tusz-guard build-cache`") from None
+        return loads_bounded(text)
     except JsonLimitError as exc:
         raise GuardError(f"{path}: refused: {exc}", hint="restore the file, or rebuild with "
                          "`tusz-guard build-cache`") from None
     except json.JSONDecodeError as exc:
         raise GuardError(f"{path}: corrupt JSON at line {exc.lineno}, column {exc.colno}",
                          hint="restore the file, or rebuild with `tusz-guard build-cache`") from None
+
+
+def _utf8(data: bytes, path: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise GuardError(f"{path}: cannot read (not UTF-8)", hint="restore the file, or rebuild with "
+                         "`tusz-guard build-cache`") from None
 
 
 _READ_FIXES = {
