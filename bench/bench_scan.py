@@ -15,7 +15,8 @@ ratios taken round by round (cold/floor, warm/floor, cold/base, warm/cold), then
     .venv/bin/python bench/bench_scan.py --workdir /tmp/tg-bench --latency-ms 20 --command inventory --rounds 1
         (every stat/scandir/open under the corpus waits 20 ms first: bench/latency_site/sitecustomize.py)
 
-The memo goes to WORKDIR/memo (TUSZ_GUARD_MEMO_DIR), never to the user's cache folder.
+The memo goes to WORKDIR/memo (TUSZ_GUARD_MEMO_DIR; the base tree's to WORKDIR/memo-base), never to the
+user's cache folder.
 """
 from __future__ import annotations
 
@@ -101,6 +102,10 @@ def main() -> None:
         env.update(PYTHONPATH=str(HERE / "latency_site"), TG_LATENCY_MS=str(args.latency_ms),
                    TG_LATENCY_ROOT=str(args.workdir / "scale_corpus"))
     variants = args.variants.split(",") + (["base"] if args.base else [])
+    # the old tree gets a memo folder of its own: both write the cache index memo under one name, and each would
+    # find the other's format and parse index.json again, every round
+    envs = {v: {**env, "TUSZ_GUARD_MEMO_DIR": str(args.workdir / "memo-base")} if v == "base" else env
+            for v in variants}
     compile_trees(HERE.parent, *([args.base] if args.base else []))
     out = args.workdir / "bench-scan.json"
     extra = ("--scan-workers", str(args.scan_workers)) if args.scan_workers is not None else ()
@@ -109,12 +114,12 @@ def main() -> None:
         for _ in range(2):
             run_once(lines["warm"], env)
     for v in variants if not args.latency_ms else []:   # one warm-up each: the page cache holds the corpus
-        run_once(lines[v], env)
+        run_once(lines[v], envs[v])
     load_before = os.getloadavg()[0]
     runs: dict[str, list[dict[str, float]]] = {v: [] for v in variants}
     for _ in range(args.rounds):
         for v in variants:
-            runs[v].append(run_once(lines[v], env))
+            runs[v].append(run_once(lines[v], envs[v]))
     medians = {v: {k: round(statistics.median(r[k] for r in rs), 3) for k in ("wall", "cpu", "rss_mib")}
                for v, rs in runs.items()}
     ratios = {}
