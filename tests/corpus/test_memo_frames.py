@@ -86,3 +86,17 @@ def test_old_scan_memos_of_a_root_are_pruned(tmp_path: Path, monkeypatch: pytest
     left = sorted(p.name for p in folder.iterdir())
     assert left == sorted([f"{root}-{'a' * 16}.memo", f"{root}-{0:016x}.memo", f"{root}-{1:016x}.memo",
                            f"{root}-{2:016x}.memo", "ffffffffffffffffffff-1.memo", f"index-{root}.memo"])
+
+
+def test_another_users_memos_are_not_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    folder = tmp_path / "memo"
+    folder.mkdir()
+    root = "abcdefabcdefabcdefab"
+    for i in range(6):
+        (folder / f"{root}-{i:016x}.memo").write_bytes(b"old")
+    other = os.getuid() + 1
+    monkeypatch.setattr(memo.os, "getuid", lambda: other)       # every file now belongs to someone else
+    memo.prune(folder / f"{root}-{0:016x}.memo")
+    assert len(list(folder.iterdir())) == 6

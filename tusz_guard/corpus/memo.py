@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import stat
 import struct
 import sys
 import tempfile
@@ -145,8 +146,11 @@ def prune(path: Path) -> None:
     of tusz-guard writes a memo of its own, and the old ones would pile up in the user's cache folder."""
     root_part = path.name.split("-", 1)[0]
     try:
-        mine = [p for p in path.parent.glob(f"{root_part}-*.memo") if p.is_file() and not p.is_symlink()]
-        by_age = sorted(mine, key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        stats = [(p, p.lstat()) for p in path.parent.glob(f"{root_part}-*.memo")]
+        uid = os.getuid() if hasattr(os, "getuid") else None
+        # only this user's regular files: in a shared memo folder another user's memos are not ours to remove
+        mine = [(p, st) for p, st in stats if stat.S_ISREG(st.st_mode) and (uid is None or st.st_uid == uid)]
+        by_age = [p for p, _ in sorted(mine, key=lambda item: item[1].st_mtime_ns, reverse=True)]
     except OSError:
         return
     for old in by_age[KEEP_PER_ROOT:]:
