@@ -51,18 +51,17 @@ def classify(rec: Recording, rate: float, length: int, stride: int) -> WindowCla
     for a, b in spans:
         # the windows starting at s overlap [a, b) by max(0, min(s + L - a, b - s, L, b - a)) samples: counted by
         # their starts, with no loop over windows (they reach no other span: the gaps are >= one window)
-        touched = _starts(a - length + 1, b - 1, total, stride)
-        whole = _starts(a - length + threshold, b - threshold, total, stride) if min(length, b - a) >= threshold else 0
+        touched = len(_windows_starting_in(a - length + 1, b - 1, total, stride))
+        whole = len(_windows_starting_in(a - length + threshold, b - threshold, total, stride)) \
+            if min(length, b - a) >= threshold else 0
         full += whole
         partial += touched - whole
     return WindowClasses(total - partial - full, partial, full)
 
 
-def _starts(lo: int, hi: int, total: int, stride: int) -> int:
-    """How many of the window starts 0, stride, ..., (total - 1) * stride lie in [lo, hi]."""
-    first = max(0, -(-lo // stride))
-    last = min(total - 1, hi // stride)
-    return max(0, last - first + 1)
+def _windows_starting_in(lo: int, hi: int, total: int, stride: int) -> range:
+    """The windows (of 0 .. total - 1) whose start, index x stride, lies in [lo, hi]."""
+    return range(max(0, -(-lo // stride)), min(total - 1, hi // stride) + 1)
 
 
 def _classify_windows(spans: list[tuple[int, int]], total: int, length: int, stride: int,
@@ -70,9 +69,7 @@ def _classify_windows(spans: list[tuple[int, int]], total: int, length: int, str
     """Window by window: each span adds its overlap to the windows it reaches (spans closer than one window)."""
     overlaps: dict[int, int] = {}
     for a, b in spans:
-        first = max(0, -(-(a - length + 1) // stride))
-        last = min(total - 1, (b - 1) // stride)
-        for i in range(first, last + 1):
+        for i in _windows_starting_in(a - length + 1, b - 1, total, stride):     # the windows overlapping [a, b)
             start = i * stride
             overlaps[i] = overlaps.get(i, 0) + max(0, min(start + length, b) - max(start, a))
     full = sum(1 for overlap in overlaps.values() if overlap >= threshold)

@@ -222,8 +222,12 @@ def read_memo(path: Path, identity: str, build: Callable[[Any], Any] | None = No
         note(f"scan memo {path} unreadable ({exc.strerror or exc}); scanning cold")
         return None
     if got is None:
-        note(f"scan memo {path} is corrupt or foreign; scanning cold (it is rewritten)")
+        _corrupt_note(path)
     return got or None      # () : out of date
+
+
+def _corrupt_note(path: Path) -> None:
+    note(f"scan memo {path} is corrupt or foreign; scanning cold (it is rewritten)")
 
 
 def _load(path: Path, identity: str) -> dict[str, tuple[Any, ...]]:
@@ -233,7 +237,7 @@ def _load(path: Path, identity: str) -> dict[str, tuple[Any, ...]]:
     try:
         return dict(got[1])
     except (TypeError, ValueError):
-        note(f"scan memo {path} is corrupt or foreign; scanning cold (it is rewritten)")
+        _corrupt_note(path)
         return {}
 
 
